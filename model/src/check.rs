@@ -1,0 +1,213 @@
+//! Running a check: stateright's DFS with node symmetry, property verdicts, counterexample
+//! paths with rule IDs and replay tokens (spec §8.4). The command line formats what this
+//! returns.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use stateright::{Checker, Model};
+
+use crate::model::{describe, rule_of, Action, OsfModel};
+use crate::presets::RunSpec;
+use crate::properties::{registry, Expectation};
+use crate::state::Sys;
+
+/// Verdict of one property in one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Holds,
+    Violated,
+    Discovered,
+    Undiscovered,
+}
+
+/// One step of a counterexample or witness.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// Index of the action among those enabled (the replay token).
+    pub index: usize,
+    pub rule: String,
+    pub action: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PropResult {
+    pub id: String,
+    pub name: String,
+    pub expectation: Expectation,
+    pub verdict: Verdict,
+    pub expected_violation: bool,
+    pub path: Option<Vec<Step>>,
+    pub replay: Option<String>,
+}
+
+impl PropResult {
+    /// Whether this verdict is what the spec expects.
+    pub fn ok(&self) -> bool {
+        match (self.expectation, self.verdict) {
+            (_, Verdict::Violated) => self.expected_violation,
+            (Expectation::Sometimes, Verdict::Undiscovered) => false,
+            _ => !self.expected_violation,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    pub name: String,
+    pub config: crate::config::Config,
+    pub unique_states: usize,
+    pub states_generated: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+    pub complete: bool,
+    pub properties: Vec<PropResult>,
+}
+
+impl RunResult {
+    pub fn ok(&self) -> bool {
+        self.complete && self.properties.iter().all(|p| p.ok())
+    }
+}
+
+/// Options for one check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub threads: usize,
+    pub symmetry: bool,
+    /// Stop after this many unique states (the run is then incomplete).
+    pub state_limit: Option<usize>,
+    pub timeout: Option<Duration>,
+    /// Called about once a second with (unique states, max depth, elapsed).
+    pub progress: Option<fn(&str, usize, usize, Duration)>,
+    /// How `replay` commands name the preset and run.
+    pub replay_prefix: String,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            threads: 1,
+            symmetry: true,
+            state_limit: None,
+            timeout: None,
+            progress: None,
+            replay_prefix: "osfmig replay".into(),
+        }
+    }
+}
+
+/// Turns a path of actions into steps with replay indices.
+pub fn steps_of(model: &OsfModel, actions: &[Action]) -> Vec<Step> {
+    let mut st = model.init_states().remove(0);
+    let mut out = Vec::new();
+    let mut enabled = Vec::new();
+    for a in actions {
+        enabled.clear();
+        model.enabled(&st, &mut enabled);
+        let index = enabled.iter().position(|e| e == a).expect("path action is enabled");
+        out.push(Step { index, rule: rule_of(&st, a, &model.cfg).to_string(), action: describe(&st, a, &model.cfg) });
+        st = model.step(&st, a).expect("step");
+    }
+    out
+}
+
+/// Replays a path of action indices; errors name the first step that does not apply.
+pub fn replay(model: &OsfModel, indices: &[usize]) -> Result<(Vec<Step>, Sys), String> {
+    let mut st = model.init_states().remove(0);
+    let mut out = Vec::new();
+    let mut enabled = Vec::new();
+    for (k, &i) in indices.iter().enumerate() {
+        enabled.clear();
+        model.enabled(&st, &mut enabled);
+        let Some(a) = enabled.get(i) else {
+            return Err(format!("step {}: index {i} but only {} actions are enabled", k + 1, enabled.len()));
+        };
+        out.push(Step { index: i, rule: rule_of(&st, a, &model.cfg).to_string(), action: describe(&st, a, &model.cfg) });
+        st = model.step(&st, a).expect("step");
+    }
+    Ok((out, st))
+}
+
+pub fn replay_command(prefix: &str, run: &RunSpec, steps: &[Step]) -> String {
+    let path = steps.iter().map(|s| s.index.to_string()).collect::<Vec<_>>().join(",");
+    let mutant = run
+        .config
+        .mutant
+        .map(|m| format!(" --mutant {}", crate::mutants::info(m).name))
+        .unwrap_or_default();
+    format!("{prefix} --run {}{mutant} --path {path}", run.name)
+}
+
+/// Checks one run exhaustively (DFS, symmetry over the test nodes).
+pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
+    let model = OsfModel::new(run.config.clone());
+    let start = Instant::now();
+    let mut builder = model.clone().checker().threads(opts.threads.max(1));
+    if opts.symmetry {
+        builder = builder.symmetry_fn(crate::symmetry::representative);
+    }
+    if let Some(n) = opts.state_limit {
+        builder = builder.target_state_count(n);
+    }
+    if let Some(t) = opts.timeout {
+        builder = builder.timeout(t);
+    }
+    let checker = builder.spawn_dfs();
+    let mut last = Instant::now();
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(20));
+        if let Some(f) = opts.progress {
+            if last.elapsed() >= Duration::from_secs(1) {
+                last = Instant::now();
+                f(&run.name, checker.unique_state_count(), checker.max_depth(), start.elapsed());
+            }
+        }
+        if let Some(t) = opts.timeout {
+            if start.elapsed() > t + Duration::from_secs(1) {
+                break;
+            }
+        }
+    }
+    let checker = checker.join();
+    let seconds = start.elapsed().as_secs_f64();
+    let unique = checker.unique_state_count();
+    let cut_by_limit = opts.state_limit.is_some_and(|n| unique >= n);
+    let cut_by_time = opts.timeout.is_some_and(|t| start.elapsed() >= t);
+    let complete = !cut_by_limit && !cut_by_time && !model.boundary_was_hit();
+    let discoveries = checker.discoveries();
+    let properties = registry(&run.config)
+        .into_iter()
+        .map(|p| {
+            let found = discoveries.get(p.name);
+            let verdict = match (p.expectation, found.is_some()) {
+                (Expectation::Sometimes, true) => Verdict::Discovered,
+                (Expectation::Sometimes, false) => Verdict::Undiscovered,
+                (_, true) => Verdict::Violated,
+                (_, false) => Verdict::Holds,
+            };
+            let path = found.map(|path| steps_of(&model, &path.clone().into_actions()));
+            let replay = path.as_ref().map(|s| replay_command(&opts.replay_prefix, run, s));
+            PropResult {
+                id: p.id.to_string(),
+                name: p.name.to_string(),
+                expectation: p.expectation,
+                verdict,
+                expected_violation: run.expected_violations.contains(&p.id),
+                path,
+                replay,
+            }
+        })
+        .collect();
+    RunResult {
+        name: run.name.clone(),
+        config: run.config.clone(),
+        unique_states: unique,
+        states_generated: checker.state_count(),
+        max_depth: checker.max_depth(),
+        seconds,
+        complete,
+        properties,
+    }
+}

@@ -1,0 +1,200 @@
+//! Bounds, switches and presets (spec §8).
+//!
+//! Every bound is a field named with `_max` last. Switches select the paper's variants
+//! (process vs task migration, address-space strategy, R4', group migration, the P11 fix) and
+//! the behaviour allowed to the environment (refusals, abandons, calls the processes may make).
+
+use serde::Serialize;
+
+use crate::mutants::Mutant;
+use crate::types::{NodeId, Pid};
+
+/// Largest values the model's fixed-size tables accept; `Config::validate` rejects more.
+pub const NODES_LIMIT: u8 = 4;
+pub const PROCESSES_LIMIT: u8 = 3;
+pub const PAGES_LIMIT: u8 = 3;
+pub const REQUESTS_LIMIT: u8 = 12;
+
+/// Process migration (§3) or task-only migration (T1, §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Process,
+    Task,
+}
+
+/// Address-space transfer strategy (§2.3, §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Copy-on-reference (SMS default): untouched pages stay homed on the source.
+    Cor,
+    /// Eager copy (MOS): every page moves with the task.
+    Eager,
+    /// Pre-copy (V kernel): pages copied while the process runs, dirty ones again at the pull.
+    Precopy,
+    /// Flushing (Sprite): pages flushed to the backing store on the master node at the pull.
+    Flush,
+}
+
+/// Which calls the processes may issue (spec §2.6). The `pcntl` caller issues migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Calls {
+    /// `kill()` on the other process (or on itself when alone).
+    pub signal: bool,
+    /// `getrusage()` on itself.
+    pub getinfo: bool,
+    /// `wait()` by process 0, the parent of every other process.
+    pub wait: bool,
+    /// `exit()` by a child process (pid > 0).
+    pub exit: bool,
+    /// A read on an open file (the file server's reply queues in the task's port space).
+    pub file_read: bool,
+    /// Touching a page after migration (R17 copy-on-reference fault).
+    pub touch: bool,
+}
+
+impl Calls {
+    pub const NONE: Calls = Calls {
+        signal: false,
+        getinfo: false,
+        wait: false,
+        exit: false,
+        file_read: false,
+        touch: false,
+    };
+}
+
+/// One checking configuration. Printed in every report.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Config {
+    /// Nodes including the master node (node 0).
+    pub nodes_max: u8,
+    /// UNIX processes, started on node 1 (or spread, see `spread`); process 0 is the parent
+    /// of the others.
+    pub processes_max: u8,
+    /// Process-management calls the processes may issue in a run (migrations not counted).
+    pub requests_max: u8,
+    /// `pcntl` migrate requests the caller may issue in a run.
+    pub migrations_max: u8,
+    /// Node crashes in a run (never the master node, spec §5 C5).
+    pub crashes_max: u8,
+    /// Calls one sender may have outstanding (2 lets a process overtake itself, P11).
+    pub outstanding_max: u8,
+    /// Pages in each process's address space.
+    pub pages_max: u8,
+    /// Proc structures a PMA can allocate; more is a refusal (R7).
+    pub procs_per_node_max: u8,
+    /// Messages in transit; a state beyond it is outside the boundary (run marked incomplete).
+    pub queue_len_max: u8,
+    /// Open files per process (capabilities to the file server that must travel unchanged).
+    pub files_max: u8,
+    pub mode: Mode,
+    pub strategy: Strategy,
+    /// R4': abort and restart `wait()` at the destination instead of awaiting it.
+    pub r4_prime: bool,
+    /// G1: all processes form one migration process group.
+    pub group: bool,
+    /// The P11 fix: the destination holds direct requests until the forwarded queue arrives.
+    pub p11_fix: bool,
+    /// R7: the destination may refuse for memory exhaustion at any time.
+    pub refusals: bool,
+    /// R10: the source may abandon before the pull.
+    pub abandon: bool,
+    /// Start process i on test node 1 + i mod (nodes_max - 1) instead of all on node 1.
+    pub spread: bool,
+    /// G2: pids whose migration is disallowed by `pcntl`.
+    pub disallowed: Vec<Pid>,
+    pub calls: Calls,
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            nodes_max: 3,
+            processes_max: 1,
+            requests_max: 1,
+            migrations_max: 1,
+            crashes_max: 0,
+            outstanding_max: 1,
+            pages_max: 1,
+            procs_per_node_max: 2,
+            queue_len_max: 8,
+            files_max: 1,
+            mode: Mode::Process,
+            strategy: Strategy::Cor,
+            r4_prime: false,
+            group: false,
+            p11_fix: false,
+            refusals: false,
+            abandon: false,
+            spread: false,
+            disallowed: Vec::new(),
+            calls: Calls {
+                signal: true,
+                ..Calls::NONE
+            },
+            mutant: None,
+        }
+    }
+}
+
+impl Config {
+    /// Rejects impossible configurations with a message naming the bound (exit 2 in the CLI).
+    pub fn validate(&self) -> Result<(), String> {
+        let range = |name: &str, v: u8, lo: u8, hi: u8| -> Result<(), String> {
+            if v < lo || v > hi {
+                Err(format!("{name} = {v} is out of range {lo}..={hi}"))
+            } else {
+                Ok(())
+            }
+        };
+        range("nodes_max", self.nodes_max, 2, NODES_LIMIT)?;
+        range("processes_max", self.processes_max, 1, PROCESSES_LIMIT)?;
+        range("requests_max", self.requests_max, 0, REQUESTS_LIMIT)?;
+        range("migrations_max", self.migrations_max, 0, 4)?;
+        range("crashes_max", self.crashes_max, 0, self.nodes_max - 1)?;
+        range("outstanding_max", self.outstanding_max, 1, 3)?;
+        range("pages_max", self.pages_max, 0, PAGES_LIMIT)?;
+        range("procs_per_node_max", self.procs_per_node_max, 1, 8)?;
+        range("queue_len_max", self.queue_len_max, 1, 64)?;
+        range("files_max", self.files_max, 0, 8)?;
+        if self.requests_max as usize + self.migrations_max as usize > 250 {
+            return Err("requests_max + migrations_max must stay below 250".into());
+        }
+        if self.procs_per_node_max < self.processes_max && !self.spread {
+            return Err(format!(
+                "procs_per_node_max = {} cannot hold the {} processes started on node 1",
+                self.procs_per_node_max, self.processes_max
+            ));
+        }
+        for &p in &self.disallowed {
+            if p >= self.processes_max {
+                return Err(format!("disallowed pid {p} is not below processes_max = {}", self.processes_max));
+            }
+        }
+        if self.mode == Mode::Task && self.group {
+            return Err("group migration (G1) is a process-migration feature: use --mode process".into());
+        }
+        Ok(())
+    }
+
+    /// Test nodes (every node but the master).
+    pub fn test_nodes(&self) -> impl Iterator<Item = NodeId> {
+        1..self.nodes_max
+    }
+
+    /// The node where process `pid` starts.
+    pub fn home_of(&self, pid: Pid) -> NodeId {
+        if self.spread {
+            1 + pid % (self.nodes_max - 1)
+        } else {
+            1
+        }
+    }
+
+    pub fn mutant_is(&self, m: Mutant) -> bool {
+        self.mutant == Some(m)
+    }
+}

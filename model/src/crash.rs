@@ -1,0 +1,192 @@
+//! Node crashes and their detection (spec §5, cases C1-C5).
+//!
+//! A crash is fail-stop and takes the node's PMA, kernel and tasks down together; messages
+//! from or to the node are lost with it. The paper leaves detection open; the model assumes
+//! Mach dead-name notifications: each survivor that depends on the node eventually notices,
+//! as one step of its own (the `Detect` action), in any order with the rest of the protocol.
+
+use crate::config::{Config, Mode};
+use crate::state::*;
+use crate::types::*;
+
+/// A test node crashes (the master node never does: assumption C5).
+pub fn crash(st: &mut Sys, n: NodeId) {
+    st.crashes += 1;
+    // C4 bookkeeping: processes whose task this node shipped in a migration still running.
+    for pid in 0..st.emus.len() {
+        if st.ghost.committed[pid] && matches!(st.pma(n).procs[pid], Local::Migrating { .. }) {
+            st.ghost.c4_marked |= 1 << pid;
+        }
+    }
+    let node = &mut st.nodes[n as usize];
+    node.alive = false;
+    for l in node.pma.procs.iter_mut() {
+        *l = Local::Free;
+    }
+    for v in node.pma.vprocs.iter_mut() {
+        *v = Vproc::Unknown;
+    }
+    for t in node.kernel.tasks.iter_mut() {
+        *t = None;
+    }
+    for b in node.kernel.precopied.iter_mut() {
+        *b = 0;
+    }
+    st.net.retain(|e| e.src.node() != Some(n) && e.dst.node() != Some(n));
+}
+
+/// Whether any detection step is enabled at `node` for `pid` (see [`detect`]).
+pub fn can_detect(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
+    detection(st, cfg, node, pid).is_some()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detection {
+    /// XMM: a page's home died, or (T1) the PMA holding the process died: the task dies.
+    LostDependency,
+    /// C1: the source died before the pull: free the reservation.
+    SourceDiedBeforePull,
+    /// C2: the destination died before the pull: reinstate.
+    DestDiedBeforePull,
+    /// C3: the destination died after the pull: free the migrating entry, report the death.
+    DestDiedAfterPull,
+}
+
+fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection> {
+    if st.crashes == 0 || !st.alive(node) {
+        return None;
+    }
+    let nd = &st.nodes[node as usize];
+    if let Some(t) = &nd.kernel.tasks[pid as usize] {
+        let page_lost = t.pages.iter().any(|&h| !st.alive(h));
+        let pma_lost = cfg.mode == Mode::Task && !st.alive(t.pma_caps[0]);
+        if page_lost || pma_lost {
+            return Some(Detection::LostDependency);
+        }
+    }
+    match &nd.pma.procs[pid as usize] {
+        Local::Incoming { src, stage: InStage::Accepted | InStage::Pulling, .. } if !st.alive(*src) => {
+            Some(Detection::SourceDiedBeforePull)
+        }
+        Local::Active { out: Some(o), .. } if !st.alive(o.dst) => Some(Detection::DestDiedBeforePull),
+        Local::Migrating { out, .. } if !st.alive(out.dst) => {
+            let offered = nd.kernel.tasks[pid as usize].as_ref().is_some_and(|t| t.offered);
+            Some(if offered { Detection::DestDiedBeforePull } else { Detection::DestDiedAfterPull })
+        }
+        _ => None,
+    }
+}
+
+/// The dead-name notification for `pid` at `node` is handled.
+pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    match detection(st, cfg, node, pid) {
+        Some(Detection::LostDependency) => {
+            st.nodes[node as usize].kernel.tasks[pid as usize] = None;
+            if st.ghost.c4_marked & (1 << pid) != 0 {
+                st.see(Seen::C4_DIED);
+            }
+            if !matches!(st.pma(node).procs[pid as usize], Local::Free) {
+                process_dies_here(st, node, pid, false);
+            }
+        }
+        Some(Detection::SourceDiedBeforePull) => {
+            st.see(Seen::C1);
+            st.pma_mut(node).procs[pid as usize] = Local::Free;
+            st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
+        }
+        Some(Detection::DestDiedBeforePull) => {
+            st.see(Seen::C2);
+            if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+                t.offered = false;
+            }
+            crate::pma::reinstate(st, cfg, node, pid, Outcome::Abandoned);
+        }
+        Some(Detection::DestDiedAfterPull) => {
+            st.see(Seen::C3);
+            process_dies_here(st, node, pid, false);
+        }
+        None => {}
+    }
+}
+
+/// The process's state at this PMA is destroyed: by `exit()` (`exited`) or by a crash case.
+/// Every request the PMA owes for it is answered ESRCH; the PM Master is told of a death.
+pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
+    let slot = std::mem::replace(&mut st.nodes[node as usize].pma.procs[pid as usize], Local::Free);
+    st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
+    st.nodes[node as usize].kernel.tasks[pid as usize] = None;
+    let mut owed: Vec<(ReqId, Outcome)> = Vec::new();
+    let take_proc = |p: &Proc, owed: &mut Vec<(ReqId, Outcome)>| {
+        owed.extend(p.in_progress.map(|r| (r, Outcome::NoSuchProcess)));
+        owed.extend(p.held.iter().map(|&r| (r, Outcome::NoSuchProcess)));
+        owed.extend(p.task_migrating.map(|r| (r, Outcome::Died)));
+    };
+    match &slot {
+        Local::Free => {}
+        Local::Active { proc, out } => {
+            take_proc(proc, &mut owed);
+            if let Some(o) = out {
+                owed.extend(o.queue.iter().map(|&r| (r, Outcome::NoSuchProcess)));
+                owed.extend(o.caller.map(|r| (r, Outcome::Died)));
+            }
+        }
+        Local::Migrating { proc, out, .. } => {
+            take_proc(proc, &mut owed);
+            owed.extend(out.queue.iter().map(|&r| (r, Outcome::NoSuchProcess)));
+            owed.extend(out.caller.map(|r| (r, Outcome::Died)));
+        }
+        Local::Incoming { proc, .. } => take_proc(proc, &mut owed),
+    }
+    for (r, outcome) in owed {
+        if !matches!(st.reqs[r as usize].status, ReqStatus::Completed(_) | ReqStatus::Lost) {
+            if exited && st.reqs[r as usize].call == Call::Exit {
+                // The exiting process is gone: its own exit() returns to nobody.
+                crate::pma::complete(st, r, Outcome::Ok);
+            } else {
+                crate::pma::respond(st, node, r, outcome);
+            }
+        }
+    }
+    if !exited {
+        st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
+    }
+}
+
+/// Requests no live actor holds any more are lost: a crash destroyed the message or the queue
+/// they were in. Their senders' calls return an error (the reply right died).
+pub fn reap_unanchored(st: &mut Sys) {
+    for r in 0..st.reqs.len() {
+        if matches!(st.reqs[r].status, ReqStatus::Completed(_) | ReqStatus::Lost) {
+            continue;
+        }
+        if !anchored(st, r as ReqId) {
+            st.reqs[r].status = ReqStatus::Lost;
+            match st.reqs[r].sender {
+                Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
+                Sender::Pcntl => st.pcntl_outstanding -= 1,
+            }
+        }
+    }
+}
+
+fn anchored(st: &Sys, r: ReqId) -> bool {
+    match st.reqs[r as usize].status {
+        ReqStatus::Queued { node } | ReqStatus::InProgress { node } => st.alive(node),
+        ReqStatus::Completed(_) | ReqStatus::Lost => true,
+        ReqStatus::Routing => {
+            st.pmm.waiters.iter().any(|w| w.0 == r)
+                || st.net.iter().any(|e| match &e.msg {
+                    Msg::Syscall { req }
+                    | Msg::Request { req }
+                    | Msg::Reply { req, .. }
+                    | Msg::AbsentProcess { req }
+                    | Msg::Relookup { req }
+                    | Msg::Located { req, .. }
+                    | Msg::WaitChild { req, .. }
+                    | Msg::ChildExited { req, .. } => *req == r,
+                    Msg::Forward { reqs, .. } => reqs.contains(&r),
+                    _ => false,
+                })
+        }
+    }
+}

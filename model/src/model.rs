@@ -1,0 +1,392 @@
+//! The stateright model: actions, transitions and symmetry (spec §3, §4).
+//!
+//! Every actor's handler lives in its own module; this file only enumerates what may happen
+//! next (message deliveries and the actors' own steps) and applies it. `actions()` lists
+//! actions in a fixed order, so a path of action indices replays exactly.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+use stateright::{Model, Property};
+
+use crate::config::Config;
+use crate::state::*;
+use crate::types::*;
+use crate::{crash, file_server, kernel, pm_master, pma, process, properties};
+
+/// What may happen next. Rule IDs are given by [`rule_of`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
+    /// Deliver the head of a network channel. `exhausted` is the environment's choice for a
+    /// MigrateRequest when refusals are on (R7 for lack of memory).
+    Deliver { idx: u8, exhausted: bool },
+    /// A process's emulator issues a system call.
+    Issue { pid: Pid, call: Call, target: Pid },
+    FileRead { pid: Pid },
+    ConsumeReply { pid: Pid },
+    /// R17: a page homed elsewhere is touched.
+    Touch { pid: Pid, page: u8 },
+    /// Pre-copy: a pre-copied page is written again.
+    Dirty { pid: Pid, page: u8 },
+    /// `pcntl(MIGRATE)`.
+    PcntlMigrate { pid: Pid, dst: NodeId },
+    /// Pre-copy round (strategy `precopy`).
+    PreCopy { node: NodeId, pid: Pid, page: u8 },
+    PreCopyDone { node: NodeId, pid: Pid },
+    /// R3.
+    Suspend { node: NodeId, pid: Pid },
+    /// R4'.
+    AbortRestartable { node: NodeId, pid: Pid },
+    /// R5.
+    Freeze { node: NodeId, pid: Pid },
+    /// R6.
+    Detach { node: NodeId, pid: Pid },
+    /// R10.
+    Abandon { node: NodeId, pid: Pid },
+    /// R11 (the pull request).
+    Pull { node: NodeId, pid: Pid },
+    /// R12.
+    Install { node: NodeId, pid: Pid },
+    /// R13 (first half).
+    InformPmm { node: NodeId, pid: Pid },
+    /// A test node crashes (C1-C4).
+    Crash { node: NodeId },
+    /// A dead-name notification handled at `node` for `pid` (C1-C4).
+    Detect { node: NodeId, pid: Pid },
+    /// The PM Master buries the processes of a crashed node.
+    Bury { node: NodeId },
+}
+
+/// The model of one configuration.
+#[derive(Clone)]
+pub struct OsfModel {
+    pub cfg: Config,
+    /// Set when a state beyond `queue_len_max` was cut off: the run is then incomplete.
+    pub boundary_hit: Arc<AtomicBool>,
+}
+
+impl OsfModel {
+    pub fn new(cfg: Config) -> Self {
+        OsfModel { cfg, boundary_hit: Arc::new(AtomicBool::new(false)) }
+    }
+
+    pub fn boundary_was_hit(&self) -> bool {
+        self.boundary_hit.load(Ordering::Relaxed)
+    }
+
+    /// Applies an action (the transition function, shared with replay and liveness).
+    pub fn step(&self, last: &Sys, action: &Action) -> Option<Sys> {
+        let cfg = &self.cfg;
+        let mut st = last.clone();
+        st.ghost.p8_check = None;
+        match *action {
+            Action::Deliver { idx, exhausted } => {
+                let env = st.net.remove(idx as usize);
+                deliver(&mut st, cfg, env, exhausted);
+            }
+            Action::Issue { pid, call, target } => process::issue(&mut st, pid, call, target),
+            Action::FileRead { pid } => process::file_read(&mut st, pid),
+            Action::ConsumeReply { pid } => process::consume_reply(&mut st, pid),
+            Action::Touch { pid, page } => process::touch(&mut st, pid, page),
+            Action::Dirty { pid, page } => process::dirty(&mut st, pid, page),
+            Action::PcntlMigrate { pid, dst } => process::pcntl_migrate(&mut st, pid, dst),
+            Action::PreCopy { node, pid, page } => process::precopy(&mut st, node, pid, page),
+            Action::PreCopyDone { node, pid } => process::end_precopy(&mut st, node, pid),
+            Action::Suspend { node, pid } => pma::suspend(&mut st, node, pid),
+            Action::AbortRestartable { node, pid } => pma::abort_restartable(&mut st, node, pid),
+            Action::Freeze { node, pid } => pma::freeze(&mut st, node, pid),
+            Action::Detach { node, pid } => pma::detach_and_send(&mut st, cfg, node, pid),
+            Action::Abandon { node, pid } => pma::abandon(&mut st, cfg, node, pid),
+            Action::Pull { node, pid } => pma::pull(&mut st, node, pid),
+            Action::Install { node, pid } => pma::install_and_reattach(&mut st, cfg, node, pid),
+            Action::InformPmm { node, pid } => pma::inform_pmm(&mut st, cfg, node, pid),
+            Action::Crash { node } => crash::crash(&mut st, node),
+            Action::Detect { node, pid } => crash::detect(&mut st, cfg, node, pid),
+            Action::Bury { node } => pm_master::bury_node(&mut st, node),
+        }
+        crash::reap_unanchored(&mut st);
+        Some(st)
+    }
+
+    /// Enabled actions, in a fixed order.
+    pub fn enabled(&self, st: &Sys, out: &mut Vec<Action>) {
+        let cfg = &self.cfg;
+        for idx in st.deliverable().collect::<Vec<_>>() {
+            let e = &st.net[idx];
+            if let Actor::Port(pid) = e.dst {
+                if kernel::port_holder(st, pid).is_none() && !port_message_droppable(st, pid) {
+                    continue;
+                }
+            }
+            out.push(Action::Deliver { idx: idx as u8, exhausted: false });
+            if cfg.refusals && matches!(e.msg, Msg::MigrateRequest { .. }) {
+                out.push(Action::Deliver { idx: idx as u8, exhausted: true });
+            }
+        }
+        let pids = 0..cfg.processes_max;
+        let mut calls = Vec::new();
+        for pid in pids.clone() {
+            calls.clear();
+            process::issuable(st, cfg, pid, &mut calls);
+            for &(call, target) in &calls {
+                out.push(Action::Issue { pid, call, target });
+            }
+            if process::can_file_read(st, cfg, pid) {
+                out.push(Action::FileRead { pid });
+            }
+            if process::can_consume_reply(st, pid) {
+                out.push(Action::ConsumeReply { pid });
+            }
+            for page in 0..cfg.pages_max {
+                if process::can_touch(st, cfg, pid, page) {
+                    out.push(Action::Touch { pid, page });
+                }
+                if process::can_dirty(st, cfg, pid, page) {
+                    out.push(Action::Dirty { pid, page });
+                }
+            }
+            for dst in cfg.test_nodes() {
+                if process::can_pcntl_migrate(st, cfg, pid, dst) {
+                    out.push(Action::PcntlMigrate { pid, dst });
+                }
+            }
+        }
+        for node in 0..cfg.nodes_max {
+            if !st.alive(node) {
+                continue;
+            }
+            for pid in pids.clone() {
+                for page in 0..cfg.pages_max {
+                    if process::can_precopy(st, node, pid, page) {
+                        out.push(Action::PreCopy { node, pid, page });
+                    }
+                }
+                if process::can_end_precopy(st, cfg, node, pid) {
+                    out.push(Action::PreCopyDone { node, pid });
+                }
+                if pma::can_suspend(st, node, pid) {
+                    out.push(Action::Suspend { node, pid });
+                }
+                if pma::can_abort_restartable(st, cfg, node, pid) {
+                    out.push(Action::AbortRestartable { node, pid });
+                }
+                if pma::can_freeze(st, cfg, node, pid) {
+                    out.push(Action::Freeze { node, pid });
+                }
+                if pma::can_detach(st, node, pid) {
+                    out.push(Action::Detach { node, pid });
+                }
+                if pma::can_abandon(st, cfg, node, pid) {
+                    out.push(Action::Abandon { node, pid });
+                }
+                if pma::can_pull(st, node, pid) {
+                    out.push(Action::Pull { node, pid });
+                }
+                if pma::can_install(st, node, pid) {
+                    out.push(Action::Install { node, pid });
+                }
+                if pma::can_inform(st, node, pid) {
+                    out.push(Action::InformPmm { node, pid });
+                }
+                if crash::can_detect(st, cfg, node, pid) {
+                    out.push(Action::Detect { node, pid });
+                }
+            }
+        }
+        if st.crashes < cfg.crashes_max {
+            for node in cfg.test_nodes() {
+                if st.alive(node) {
+                    out.push(Action::Crash { node });
+                }
+            }
+        }
+        for node in cfg.test_nodes() {
+            if pm_master::can_bury_node(st, node) {
+                out.push(Action::Bury { node });
+            }
+        }
+    }
+}
+
+/// A message to a task port whose task is gone for good (not in transit) is dropped on
+/// delivery.
+fn port_message_droppable(st: &Sys, pid: Pid) -> bool {
+    let in_transit = st.net.iter().any(|e| matches!(&e.msg, Msg::TaskState { pid: p, .. } if *p == pid));
+    !in_transit
+}
+
+/// Hands a message to its receiver's handler.
+fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
+    let src_node = env.src.node();
+    let from = || src_node.expect("node-bound sender");
+    match env.dst {
+        Actor::Pma(node) => match env.msg {
+            Msg::Syscall { req } => pma::on_syscall(st, cfg, node, req),
+            Msg::Request { req } => pma::on_request(st, cfg, node, from(), req),
+            Msg::Reply { req, outcome } => pma::on_reply(st, req, outcome),
+            Msg::AbsentProcess { req } => pma::on_absent(st, node, req),
+            Msg::Located { req, node: loc } => pma::on_located(st, cfg, node, req, loc),
+            Msg::MigrateRequest { pid, image } => pma::on_migrate_request(st, cfg, node, from(), pid, image, exhausted),
+            Msg::Refused { pid } => pma::on_refused(st, cfg, node, pid),
+            Msg::Done { pid } => pma::on_done(st, cfg, node, from(), pid),
+            Msg::Forward { pid, reqs } => pma::on_forward(st, cfg, node, pid, reqs),
+            Msg::LocationAck { pid, dead } => pma::on_location_ack(st, cfg, node, pid, dead),
+            Msg::ChildExited { req, child } => pma::on_child_exited(st, node, req, child),
+            Msg::ExitAck { pid } => pma::on_exit_ack(st, node, pid),
+            Msg::TaskMigrated { pid, .. } => pma::on_task_migrated(st, node, pid),
+            m => unreachable!("PMA does not take {m:?}"),
+        },
+        Actor::Kernel(node) => match env.msg {
+            Msg::PullTask { pid } => kernel::on_pull_task(st, cfg, node, from(), pid),
+            Msg::TaskState { pid, task } => kernel::on_task_state(st, node, pid, task),
+            Msg::PullFailed { pid } => kernel::on_pull_failed(st, node, pid),
+            Msg::TaskOffer { pid, src } => kernel::on_task_offer(st, node, pid, src),
+            Msg::PageRequest { pid, page } => kernel::on_page_request(st, node, from(), pid, page),
+            Msg::PageData { pid, page } => kernel::on_page_data(st, node, from(), pid, page),
+            Msg::PreCopyPage { pid, page } => kernel::on_precopy_page(st, node, pid, page),
+            m => unreachable!("kernel does not take {m:?}"),
+        },
+        Actor::Port(pid) => {
+            if let Some(node) = kernel::port_holder(st, pid) {
+                match env.msg {
+                    Msg::FileReply { pid } => kernel::on_file_reply(st, node, pid),
+                    Msg::TaskMigrate { pid, dst } => kernel::on_task_migrate(st, node, pid, dst),
+                    m => unreachable!("task port does not take {m:?}"),
+                }
+            }
+        }
+        Actor::PmMaster => match env.msg {
+            Msg::Relookup { req } => pm_master::on_relookup(st, from(), req),
+            Msg::LocationUpdate { pid, node } => pm_master::on_location_update(st, cfg, from(), pid, node),
+            Msg::WaitChild { req, parent } => pm_master::on_wait_child(st, from(), req, parent),
+            Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, from(), pid),
+            Msg::Reap { pid } => pm_master::on_reap(st, pid),
+            Msg::ProcessDied { pid } => pm_master::on_process_died(st, pid),
+            m => unreachable!("PM Master does not take {m:?}"),
+        },
+        Actor::FileServer => match env.msg {
+            Msg::FileRead { pid } => file_server::on_file_read(st, pid),
+            m => unreachable!("file server does not take {m:?}"),
+        },
+        Actor::Pcntl => unreachable!("nothing is sent to the pcntl caller"),
+    }
+}
+
+/// The rule an action fires, for reports and traces (spec §3 IDs).
+pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
+    match action {
+        Action::Deliver { idx, exhausted } => {
+            let Some(e) = st.net.get(*idx as usize) else { return "?" };
+            match &e.msg {
+                Msg::Syscall { .. } => "VP1 Route",
+                Msg::Request { .. } => "VP2 Serve",
+                Msg::Reply { .. } => "VP3 Reply",
+                Msg::AbsentProcess { .. } | Msg::Relookup { .. } | Msg::Located { .. } => "R16 Relookup",
+                Msg::MigrateRequest { .. } => {
+                    if *exhausted {
+                        "R7 Refuse"
+                    } else {
+                        let Actor::Pma(d) = e.dst else { return "R9 Accept" };
+                        if st.pma(d).used() >= cfg.procs_per_node_max as usize {
+                            "R7 Refuse"
+                        } else {
+                            "R9 Accept"
+                        }
+                    }
+                }
+                Msg::Refused { .. } => "R8 Reinstate",
+                Msg::Done { .. } | Msg::Forward { .. } => "R14 ForwardAndCleanUp",
+                Msg::PullTask { .. } | Msg::TaskState { .. } => "R11 TaskPull",
+                Msg::PullFailed { .. } => "R10 Abandon",
+                Msg::TaskMigrate { .. } | Msg::TaskOffer { .. } | Msg::TaskMigrated { .. } => "T1 TaskOnly",
+                Msg::LocationUpdate { .. } | Msg::LocationAck { .. } => "R13 InformPMMAndRestart",
+                Msg::WaitChild { .. } | Msg::Reap { .. } => "PM1 Wait",
+                Msg::ChildExited { .. } => "R4 SyscallDone",
+                Msg::ExitNotify { .. } | Msg::ExitAck { .. } => "PM2 Exit",
+                Msg::ProcessDied { .. } => "C3 ProcessDied",
+                Msg::PageRequest { .. } | Msg::PageData { .. } => "R17 CORFault",
+                Msg::PreCopyPage { .. } => "AS1 PreCopy",
+                Msg::FileRead { .. } | Msg::FileReply { .. } => "FS1 FileIO",
+            }
+        }
+        Action::Issue { .. } => "EM1 Syscall",
+        Action::FileRead { .. } | Action::ConsumeReply { .. } => "FS1 FileIO",
+        Action::Touch { .. } => "R17 CORFault",
+        Action::Dirty { .. } | Action::PreCopy { .. } | Action::PreCopyDone { .. } => "AS1 PreCopy",
+        Action::PcntlMigrate { .. } => "R1 StartMigration",
+        Action::Suspend { .. } => "R3 Suspend",
+        Action::AbortRestartable { .. } => "R4' AbortRestartable",
+        Action::Freeze { .. } => "R5 Frozen",
+        Action::Detach { .. } => "R6 DetachAndSend",
+        Action::Abandon { .. } => "R10 Abandon",
+        Action::Pull { .. } => "R11 TaskPull",
+        Action::Install { .. } => "R12 InstallAndReattach",
+        Action::InformPmm { .. } => "R13 InformPMMAndRestart",
+        Action::Crash { .. } => "C* NodeCrash",
+        Action::Detect { .. } => "C* DetectCrash",
+        Action::Bury { .. } => "C* PMMBury",
+    }
+}
+
+/// One line describing an action in the state it is taken from.
+pub fn describe(st: &Sys, action: &Action, cfg: &Config) -> String {
+    let rule = rule_of(st, action, cfg);
+    match action {
+        Action::Deliver { idx, exhausted } => match st.net.get(*idx as usize) {
+            Some(e) => format!(
+                "{rule}: {:?} -> {:?}: {:?}{}",
+                e.src,
+                e.dst,
+                e.msg,
+                if *exhausted { " (memory exhausted)" } else { "" }
+            ),
+            None => format!("{rule}: deliver #{idx}"),
+        },
+        other => format!("{rule}: {other:?}"),
+    }
+}
+
+impl Model for OsfModel {
+    type State = Sys;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<Sys> {
+        vec![Sys::initial(&self.cfg)]
+    }
+
+    fn actions(&self, st: &Sys, actions: &mut Vec<Action>) {
+        self.enabled(st, actions);
+    }
+
+    fn next_state(&self, last: &Sys, action: Action) -> Option<Sys> {
+        self.step(last, &action)
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        format!("{action:?}")
+    }
+
+    fn format_step(&self, last: &Sys, action: Action) -> Option<String> {
+        Some(describe(last, &action, &self.cfg))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        properties::registry(&self.cfg)
+            .into_iter()
+            .map(|p| match p.expectation {
+                properties::Expectation::Always => Property::always(p.name, p.check),
+                properties::Expectation::Sometimes => Property::sometimes(p.name, p.check),
+                properties::Expectation::Eventually => Property::eventually(p.name, p.check),
+            })
+            .collect()
+    }
+
+    fn within_boundary(&self, st: &Sys) -> bool {
+        let ok = st.net.len() <= self.cfg.queue_len_max as usize;
+        if !ok {
+            self.boundary_hit.store(true, Ordering::Relaxed);
+        }
+        ok
+    }
+}

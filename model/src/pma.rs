@@ -1,0 +1,736 @@
+//! The Process Management Agent of each node and its vproc framework (spec §2.4, §3).
+//!
+//! A PMA plays two parts. As the *client* of the vproc framework it routes a call from a
+//! co-resident emulator to the PMA holding the target (local operations or a client stub to a
+//! remote PMA). As the *server* it serves, enqueues (R2) or answers AbsentProcess (R15). The
+//! migration phases of §3.2 are its handlers and steps, one function per rule.
+
+use crate::config::{Config, Mode, Strategy};
+use crate::mutants::Mutant;
+use crate::state::*;
+use crate::types::*;
+
+// ---------------------------------------------------------------------------------------------
+// Answering the sender (spec §3.1)
+// ---------------------------------------------------------------------------------------------
+
+/// Marks a request answered and frees the sender's slot.
+pub fn complete(st: &mut Sys, req: ReqId, outcome: Outcome) {
+    let r = &mut st.reqs[req as usize];
+    debug_assert!(!matches!(r.status, ReqStatus::Completed(_) | ReqStatus::Lost));
+    r.status = ReqStatus::Completed(outcome);
+    match r.sender {
+        Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
+        Sender::Pcntl => st.pcntl_outstanding -= 1,
+    }
+}
+
+/// The serving PMA at `node` answers: directly when it is also the caller's PMA, otherwise by
+/// a Reply to the client stub.
+pub fn respond(st: &mut Sys, node: NodeId, req: ReqId, outcome: Outcome) {
+    let caller = st.reqs[req as usize].caller_node;
+    if caller == node {
+        complete(st, req, outcome);
+    } else {
+        st.reqs[req as usize].status = ReqStatus::Routing;
+        st.send(Actor::Pma(node), Actor::Pma(caller), Msg::Reply { req, outcome });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client side of the vproc framework (spec §3.1, R15, R16)
+// ---------------------------------------------------------------------------------------------
+
+/// An emulator's system call reaches the PMA its capability names.
+pub fn on_syscall(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
+    route(st, cfg, node, req);
+}
+
+/// The vproc operation table: local operations when this PMA holds the target, a client stub
+/// to the PMA the vproc names, or a look-up at the PM Master when it names none.
+pub fn route(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
+    let target = st.reqs[req as usize].target;
+    st.reqs[req as usize].status = ReqStatus::Routing;
+    if !matches!(st.pma(node).procs[target as usize], Local::Free) {
+        accept_here(st, cfg, node, req);
+        return;
+    }
+    match st.pma(node).vprocs[target as usize] {
+        Vproc::Remote(m) if m != node => {
+            st.send(Actor::Pma(node), Actor::Pma(m), Msg::Request { req });
+        }
+        _ => {
+            st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
+        }
+    }
+}
+
+/// Server stub: a request from the client stub at `from`.
+pub fn on_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, req: ReqId) {
+    let target = st.reqs[req as usize].target;
+    if matches!(st.pma(node).procs[target as usize], Local::Free) {
+        absent_process(st, node, from, req);
+    } else {
+        accept_here(st, cfg, node, req);
+    }
+}
+
+/// R15 AbsentProcess: no embedded RPC on the caller's behalf, just the error.
+fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
+    let target = st.reqs[req as usize].target;
+    let e = &st.pmm.pids[target as usize];
+    if e.life == Life::Alive && e.node == node {
+        // P9: the PM Master would send the caller straight back here.
+        st.ghost.p9_broken = true;
+    }
+    st.send(Actor::Pma(node), Actor::Pma(to), Msg::AbsentProcess { req });
+}
+
+/// R16 Relookup, first half: the caller asks the PM Master.
+pub fn on_absent(st: &mut Sys, node: NodeId, req: ReqId) {
+    let r = &mut st.reqs[req as usize];
+    r.absent = r.absent.saturating_add(1);
+    st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
+}
+
+/// R16 Relookup, second half: update the vproc lazily and re-send.
+pub fn on_located(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, loc: Option<NodeId>) {
+    let target = st.reqs[req as usize].target;
+    if st.reqs[req as usize].absent > 0 {
+        st.see(Seen::ABSENT_RELOOKUP);
+    }
+    st.reqs[req as usize].absent = 0;
+    match loc {
+        None => complete(st, req, Outcome::NoSuchProcess),
+        Some(m) => {
+            st.pma_mut(node).vprocs[target as usize] = if m == node { Vproc::Local } else { Vproc::Remote(m) };
+            if m == node && matches!(st.pma(node).procs[target as usize], Local::Free) {
+                // The PM Master names this node but the proc is gone: ask again.
+                st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
+            } else {
+                route(st, cfg, node, req);
+            }
+        }
+    }
+}
+
+pub fn on_reply(st: &mut Sys, req: ReqId, outcome: Outcome) {
+    complete(st, req, outcome);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side: serve, enqueue (R2) or hold
+// ---------------------------------------------------------------------------------------------
+
+/// The target's proc is on one of this PMA's lists.
+pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
+    let target = st.reqs[req as usize].target;
+    let call = st.reqs[req as usize].call;
+    let is_migrate = matches!(call, Call::Migrate { .. });
+    match &mut st.nodes[node as usize].pma.procs[target as usize] {
+        Local::Free => unreachable!("accept_here needs a proc"),
+        Local::Active { proc, out: None } => {
+            if proc.awaiting_forward && !is_migrate {
+                proc.held.push(req);
+                st.reqs[req as usize].status = ReqStatus::Queued { node };
+            } else {
+                serve(st, cfg, node, req);
+            }
+        }
+        Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+            if is_migrate {
+                // R1: a second request for a migrating pid is rejected, not queued.
+                respond(st, node, req, Outcome::Rejected);
+            } else {
+                // R2 Enqueue: received but not handled.
+                o.queue.push(req);
+                let r = &mut st.reqs[req as usize];
+                r.status = ReqStatus::Queued { node };
+                r.queued = r.queued.saturating_add(1);
+            }
+        }
+        Local::Incoming { proc, .. } => {
+            if is_migrate {
+                respond(st, node, req, Outcome::Rejected);
+            } else {
+                // Installed but not restarted: held until R13 restarts the process.
+                proc.held.push(req);
+                st.reqs[req as usize].status = ReqStatus::Queued { node };
+            }
+        }
+    }
+}
+
+fn active_proc(st: &mut Sys, node: NodeId, pid: Pid) -> &mut Proc {
+    match &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        Local::Active { proc, .. } => proc,
+        other => panic!("pid {pid} not active at node {node}: {other:?}"),
+    }
+}
+
+/// Serves a call on a process active here.
+pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
+    let (sender, target, call) = {
+        let r = &st.reqs[req as usize];
+        (r.sender, r.target, r.call)
+    };
+    // P5 monitor: served only where the target is active.
+    if !matches!(st.pma(node).procs[target as usize], Local::Active { .. }) {
+        st.ghost.p5_misrouted = true;
+    }
+    // P11 monitor: an earlier request of the same sender to the same target still waits.
+    let overtaken = st.reqs[..req as usize].iter().any(|r| {
+        r.sender == sender
+            && r.target == target
+            && r.handled == 0
+            && !matches!(r.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+            && !matches!(r.call, Call::Migrate { .. })
+    });
+    if overtaken && !matches!(call, Call::Migrate { .. }) {
+        st.ghost.p11_broken = true;
+        st.see(Seen::OVERTAKEN);
+    }
+    st.reqs[req as usize].handled += 1;
+    if cfg.mode == Mode::Task && st.task_node(target) != Some(node) {
+        st.see(Seen::TASK_ONLY_CALL_AT_SOURCE);
+    }
+    if !matches!(call, Call::Migrate { .. }) {
+        let proc = active_proc(st, node, target);
+        proc.usage_total = proc.usage_total.saturating_add(1);
+        proc.usage_here = proc.usage_here.saturating_add(1);
+        let g = &mut st.ghost.usage[target as usize];
+        *g = g.saturating_add(1);
+    }
+    match call {
+        Call::Signal | Call::GetInfo => respond(st, node, req, Outcome::Ok),
+        Call::Wait => {
+            active_proc(st, node, target).in_progress = Some(req);
+            st.reqs[req as usize].status = ReqStatus::InProgress { node };
+            st.send(Actor::Pma(node), Actor::PmMaster, Msg::WaitChild { req, parent: target });
+        }
+        Call::Exit => {
+            active_proc(st, node, target).exiting = true;
+            st.reqs[req as usize].status = ReqStatus::InProgress { node };
+            st.send(Actor::Pma(node), Actor::PmMaster, Msg::ExitNotify { pid: target });
+        }
+        Call::Migrate { dst } => start_migration(st, cfg, node, req, target, dst),
+    }
+}
+
+/// R1 StartMigration (process mode) or T1 TaskOnly (task mode).
+fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pid, dst: NodeId) {
+    let proc = active_proc(st, node, pid);
+    let refuse = if !proc.allowed {
+        Some(true)
+    } else if proc.exiting || proc.task_migrating.is_some() || dst == node || dst == MASTER {
+        Some(false)
+    } else {
+        None
+    };
+    if refuse.is_some() || !st.alive(dst) {
+        if refuse == Some(true) {
+            st.see(Seen::DISALLOWED_REJECTED);
+        }
+        respond(st, node, req, Outcome::Rejected);
+        return;
+    }
+    st.reqs[req as usize].status = ReqStatus::InProgress { node };
+    match cfg.mode {
+        Mode::Task => {
+            active_proc(st, node, pid).task_migrating = Some(req);
+            st.send(Actor::Pma(node), Actor::Port(pid), Msg::TaskMigrate { pid, dst });
+        }
+        Mode::Process => {
+            begin_freeze(st, cfg, node, pid, dst, Some(req));
+            if cfg.group {
+                // G1: every co-resident member of the migration group migrates too.
+                for q in 0..cfg.processes_max {
+                    if q == pid {
+                        continue;
+                    }
+                    if let Local::Active { proc, out: None } = &st.pma(node).procs[q as usize] {
+                        if proc.allowed && !proc.exiting && !proc.awaiting_forward {
+                            begin_freeze(st, cfg, node, q, dst, None);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// R1: the vproc switches to "enqueue" and freezing starts.
+fn begin_freeze(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dst: NodeId, caller: Option<ReqId>) {
+    let pma = st.pma_mut(node);
+    if let Local::Active { out, .. } = &mut pma.procs[pid as usize] {
+        *out = Some(Outgoing {
+            dst,
+            caller,
+            queue: Vec::new(),
+            frozen: false,
+            precopy_done: cfg.strategy != Strategy::Precopy,
+        });
+    }
+    pma.vprocs[pid as usize] = Vproc::Enqueue;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Freezing: R3, R4, R4', R5
+// ---------------------------------------------------------------------------------------------
+
+fn outgoing(st: &Sys, node: NodeId, pid: Pid) -> Option<(&Proc, &Outgoing)> {
+    match &st.pma(node).procs[pid as usize] {
+        Local::Active { proc, out: Some(o) } => Some((proc, o)),
+        _ => None,
+    }
+}
+
+/// R3 Suspend is enabled: freezing, pre-copy finished, threads still running here.
+pub fn can_suspend(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    match outgoing(st, node, pid) {
+        Some((_, o)) => {
+            o.precopy_done
+                && !o.frozen
+                && st.nodes[node as usize].kernel.tasks[pid as usize]
+                    .as_ref()
+                    .is_some_and(|t| t.threads == Threads::Running)
+        }
+        None => false,
+    }
+}
+
+/// R3 Suspend: all threads of P suspended (a local kernel call).
+pub fn suspend(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+        t.threads = Threads::Suspended;
+    }
+}
+
+/// R4' AbortRestartable is enabled: a `wait()` in progress may be aborted.
+pub fn can_abort_restartable(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
+    cfg.r4_prime
+        && outgoing(st, node, pid).is_some_and(|(p, o)| {
+            !o.frozen && p.in_progress.is_some_and(|r| st.reqs[r as usize].call == Call::Wait)
+        })
+}
+
+/// R4': abort the `wait()` and queue it to be restarted where the process ends up.
+pub fn abort_restartable(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Active { proc, out: Some(o) } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        let r = proc.in_progress.take().expect("guarded");
+        o.queue.insert(0, r);
+        st.reqs[r as usize].status = ReqStatus::Queued { node };
+        st.reqs[r as usize].queued = st.reqs[r as usize].queued.saturating_add(1);
+        // The call is restarted from scratch: it has not been served yet.
+        st.reqs[r as usize].handled -= 1;
+        st.see(Seen::R4_PRIME_ABORT);
+    }
+}
+
+/// R5 Frozen is enabled: threads suspended, nothing in progress, not exiting.
+pub fn can_freeze(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
+    match outgoing(st, node, pid) {
+        Some((proc, o)) => {
+            let suspended = st.nodes[node as usize].kernel.tasks[pid as usize]
+                .as_ref()
+                .is_some_and(|t| t.threads == Threads::Suspended);
+            let in_progress = proc.in_progress.is_some() || executing_for(st, node, pid);
+            !o.frozen
+                && o.precopy_done
+                && (suspended || cfg.mutant_is(Mutant::NoSuspend))
+                && (!in_progress || cfg.mutant_is(Mutant::IgnoreInProgress))
+                && !proc.exiting
+        }
+        None => false,
+    }
+}
+
+/// R4's scope (spec §3.2.1): "completion of every system call currently being executed by the
+/// PMA is awaited". Besides a call on the process itself (a `wait()`), the PMA executes, as
+/// client stub, the calls the process made on other processes: those still unanswered, and
+/// those already in the PMA's port queue, count as in progress. Calls on the process itself
+/// that sit in its pending queue do not (they wait for the migration).
+pub fn executing_for(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    st.reqs.iter().any(|r| {
+        r.sender == Sender::Proc(pid)
+            && r.caller_node == node
+            && match r.status {
+                ReqStatus::Routing => true,
+                ReqStatus::Queued { .. } | ReqStatus::InProgress { .. } => r.target != pid,
+                ReqStatus::Completed(_) | ReqStatus::Lost => false,
+            }
+    })
+}
+
+pub fn freeze(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        o.frozen = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) Detach and send: R6; refusal R7/R8; abandon R10
+// ---------------------------------------------------------------------------------------------
+
+pub fn can_detach(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    outgoing(st, node, pid).is_some_and(|(_, o)| o.frozen)
+        && st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().is_some_and(|t| !t.offered)
+}
+
+/// R6 DetachAndSend: active -> migrating, marshal proc + user, credentials, rusage and the
+/// capabilities, offer the task to the kernel for a pull, and send the MigrateRequest.
+pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    let threads_suspended = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .is_some_and(|t| t.threads == Threads::Suspended);
+    let slot = &mut st.nodes[node as usize].pma.procs[pid as usize];
+    let Local::Active { proc, out: Some(o) } = slot.clone() else { return };
+    let image = ProcImage {
+        usage_total: proc.usage_total,
+        migrations: proc.migrations,
+        allowed: proc.allowed,
+        in_progress: proc.in_progress,
+        exiting: proc.exiting,
+        threads_suspended,
+    };
+    let dst = o.dst;
+    if !cfg.mutant_is(Mutant::DetachKeepsActive) {
+        *slot = Local::Migrating { image: image.clone(), proc, out: o };
+    }
+    if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+        t.offered = true;
+    }
+    st.send(Actor::Pma(node), Actor::Pma(dst), Msg::MigrateRequest { pid, image });
+}
+
+/// R8 Reinstate: back on the active list, threads resumed, vproc local, each queued request
+/// served once here, the outcome returned to the `pcntl` caller.
+pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Outcome) {
+    let slot = st.nodes[node as usize].pma.procs[pid as usize].clone();
+    let (proc, out) = match slot {
+        Local::Migrating { proc, out, .. } => (proc, out),
+        Local::Active { proc, out: Some(out) } => (proc, out),
+        _ => return,
+    };
+    st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
+    st.pma_mut(node).vprocs[pid as usize] = Vproc::Local;
+    if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+        t.offered = false;
+        t.threads = Threads::Running;
+    }
+    if !out.queue.is_empty() {
+        st.see(Seen::QUEUED_REINSTATED);
+    }
+    for r in out.queue {
+        if cfg.mutant_is(Mutant::DropQueueOnRefusal) && outcome == Outcome::Refused {
+            continue;
+        }
+        if matches!(st.nodes[node as usize].pma.procs[pid as usize], Local::Active { out: None, .. }) {
+            serve(st, cfg, node, r);
+        } else {
+            // An earlier queued call (an exit) made the process leave: answer as absent.
+            respond(st, node, r, Outcome::NoSuchProcess);
+        }
+    }
+    if let Some(c) = out.caller {
+        respond(st, node, c, outcome);
+    }
+}
+
+/// R8 on Refused.
+pub fn on_refused(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    let dst = match &st.pma(node).procs[pid as usize] {
+        Local::Migrating { out, .. } | Local::Active { out: Some(out), .. } => out.dst,
+        _ => return,
+    };
+    st.see(Seen::REFUSAL);
+    reinstate(st, cfg, node, pid, Outcome::Refused);
+    st.ghost.p8_check = Some((pid, node, dst));
+}
+
+/// R10 Abandon is enabled: before R6 (nothing sent), or after it while the kernel still holds
+/// the task offered, i.e. no pull has taken it (the kernel arbitrates the race, spec §3.2.3).
+pub fn can_abandon(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
+    if !cfg.abandon {
+        return false;
+    }
+    let task_offered = st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().is_some_and(|t| t.offered);
+    match &st.pma(node).procs[pid as usize] {
+        Local::Active { out: Some(_), .. } => !cfg.mutant_is(Mutant::DetachKeepsActive) || !task_offered,
+        Local::Migrating { .. } => task_offered || cfg.mutant_is(Mutant::AbandonAfterPull),
+        _ => false,
+    }
+}
+
+pub fn abandon(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    st.see(Seen::ABANDON);
+    if !cfg.mutant_is(Mutant::AbandonAfterPull) {
+        if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+            t.offered = false;
+        }
+    }
+    reinstate(st, cfg, node, pid, Outcome::Abandoned);
+    if cfg.mutant_is(Mutant::AbandonAfterPull) {
+        // The PMA never told the kernel: a pull still finds the task offered.
+        if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+            t.offered = true;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) Install and attach on the destination: R7, R9, R11, R12
+// ---------------------------------------------------------------------------------------------
+
+/// R7 Refuse or R9 Accept. `exhausted` is the environment's choice that memory ran out.
+pub fn on_migrate_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid, image: ProcImage, exhausted: bool) {
+    let pma = st.pma(node);
+    let full = pma.used() >= cfg.procs_per_node_max as usize;
+    let busy = !matches!(pma.procs[pid as usize], Local::Free);
+    let proc = Proc {
+        usage_total: if cfg.mutant_is(Mutant::RusageReset) { 0 } else { image.usage_total },
+        usage_here: 0,
+        migrations: image.migrations,
+        allowed: image.allowed,
+        in_progress: image.in_progress,
+        exiting: image.exiting,
+        awaiting_forward: false,
+        held: Vec::new(),
+        task_migrating: None,
+    };
+    if full || busy || exhausted {
+        // R7: free what was received and refuse.
+        if cfg.mutant_is(Mutant::RefuseKeepsReservation) && !busy {
+            st.pma_mut(node).procs[pid as usize] = Local::Incoming { proc, src: from, stage: InStage::Accepted, caller: None };
+        }
+        st.send(Actor::Pma(node), Actor::Pma(from), Msg::Refused { pid });
+        return;
+    }
+    // R9: a proc and a vproc with the same pid.
+    let pma = st.pma_mut(node);
+    pma.procs[pid as usize] = Local::Incoming { proc, src: from, stage: InStage::Accepted, caller: None };
+    pma.vprocs[pid as usize] = Vproc::Local;
+}
+
+pub fn can_pull(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Accepted, .. })
+}
+
+/// R11 TaskPull (receiver pull): the destination kernel asks the source kernel for the task.
+pub fn pull(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        *stage = InStage::Pulling;
+        let src = *src;
+        st.send(Actor::Kernel(node), Actor::Kernel(src), Msg::PullTask { pid });
+    }
+}
+
+/// The kernel reports the pull failed (the source withdrew the offer): free the reservation.
+pub fn on_pull_failed(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Incoming { src, .. } = st.pma(node).procs[pid as usize] {
+        let pma = st.pma_mut(node);
+        pma.procs[pid as usize] = Local::Free;
+        pma.vprocs[pid as usize] = Vproc::Remote(src);
+    }
+}
+
+/// The kernel installed the pulled task: the PMA may now install the process.
+pub fn on_task_arrived(st: &mut Sys, node: NodeId, pid: Pid) -> bool {
+    if let Local::Incoming { stage, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        if *stage == InStage::Pulling {
+            *stage = InStage::TaskArrived;
+            return true;
+        }
+    }
+    false
+}
+
+pub fn can_install(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::TaskArrived, .. })
+}
+
+/// R12 InstallAndReattach: install as in process creation (no scheduling priority) and
+/// replace every emulator capability to the source PMA by one to this PMA.
+pub fn install_and_reattach(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] else {
+        return;
+    };
+    *stage = InStage::Installed;
+    let src = *src;
+    let some_only = cfg.mutant_is(Mutant::ReattachSomeCaps);
+    if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+        for (i, cap) in t.pma_caps.iter_mut().enumerate() {
+            if *cap == src && (!some_only || i == 0) {
+                *cap = node;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) Inform the PM Master and restart: R13
+// ---------------------------------------------------------------------------------------------
+
+pub fn can_inform(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Installed, .. })
+}
+
+/// R13, first half: tell the PM Master the new location and wait for its answer, so that the
+/// source cannot clean up (and answer AbsentProcess) before the PM Master knows (P9).
+pub fn inform_pmm(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    if let Local::Incoming { stage, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        *stage = InStage::Informing;
+    }
+    st.send(Actor::Pma(node), Actor::PmMaster, Msg::LocationUpdate { pid, node });
+    if cfg.mutant_is(Mutant::PmmUpdateAfterCleanup) {
+        restart(st, cfg, node, pid);
+    }
+}
+
+/// R13, second half, on the PM Master's acknowledgement.
+pub fn on_location_ack(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dead: bool) {
+    if !matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Informing, .. }) {
+        return;
+    }
+    if dead {
+        // The PM Master buried the pid after a crash of the source (spec §5 C4).
+        crate::crash::process_dies_here(st, node, pid, false);
+        return;
+    }
+    restart(st, cfg, node, pid);
+}
+
+/// R13 InformPMMAndRestart: active list, threads resumed as they were, Done to the source.
+fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    let Local::Incoming { mut proc, src, .. } = st.nodes[node as usize].pma.procs[pid as usize].clone() else {
+        return;
+    };
+    proc.migrations = proc.migrations.saturating_add(1);
+    let g = &mut st.ghost.migrations[pid as usize];
+    *g = g.saturating_add(1);
+    if *g >= 2 {
+        st.see(Seen::MIGRATED_TWICE);
+    }
+    st.ghost.committed[pid as usize] = false;
+    let held = std::mem::take(&mut proc.held);
+    proc.awaiting_forward = cfg.p11_fix && !cfg.mutant_is(Mutant::P11FixSkipped);
+    let waiting = proc.awaiting_forward;
+    st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
+    if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+        t.threads = Threads::Running;
+    }
+    st.send(Actor::Pma(node), Actor::Pma(src), Msg::Done { pid });
+    if waiting {
+        if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+            proc.held = held;
+        }
+    } else {
+        for r in held {
+            accept_here(st, cfg, node, r);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (e) Forward and clean up: R14
+// ---------------------------------------------------------------------------------------------
+
+/// R14 ForwardAndCleanUp on Done: the queue goes to the destination once, then every trace of
+/// the process at this PMA is destroyed (no home node).
+pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid) {
+    let slot = st.nodes[node as usize].pma.procs[pid as usize].clone();
+    let out = match slot {
+        Local::Migrating { out, .. } => out,
+        Local::Active { out: Some(out), .. } if cfg.mutant_is(Mutant::DetachKeepsActive) => out,
+        _ => return,
+    };
+    if !out.queue.is_empty() {
+        st.see(Seen::QUEUED_FORWARDED);
+    }
+    for &r in &out.queue {
+        st.reqs[r as usize].forwarded += 1;
+        st.reqs[r as usize].status = ReqStatus::Routing;
+        if cfg.mutant_is(Mutant::ForwardTwice) {
+            // Served here as well: counted, answered to nobody.
+            st.reqs[r as usize].handled += 1;
+        }
+    }
+    st.send(Actor::Pma(node), Actor::Pma(from), Msg::Forward { pid, reqs: out.queue.clone() });
+    if !cfg.mutant_is(Mutant::DetachKeepsActive) {
+        let pma = st.pma_mut(node);
+        pma.procs[pid as usize] = Local::Free;
+        pma.vprocs[pid as usize] = Vproc::Unknown;
+    }
+    if let Some(c) = out.caller {
+        respond(st, node, c, Outcome::Migrated);
+    }
+}
+
+/// The destination receives the forwarded queue: each request is taken as if it had just
+/// arrived, in order, then the requests held under the P11 fix.
+pub fn on_forward(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, reqs: Vec<ReqId>) {
+    let mut held = Vec::new();
+    if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        if proc.awaiting_forward {
+            proc.awaiting_forward = false;
+            held = std::mem::take(&mut proc.held);
+        }
+    }
+    for r in reqs.into_iter().chain(held) {
+        let caller = st.reqs[r as usize].caller_node;
+        if matches!(st.pma(node).procs[pid as usize], Local::Free) {
+            if caller == node {
+                route(st, cfg, node, r);
+            } else {
+                absent_process(st, node, caller, r);
+            }
+        } else {
+            accept_here(st, cfg, node, r);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls that finish later: wait() and exit()
+// ---------------------------------------------------------------------------------------------
+
+/// R4 SyscallDone for a `wait()`: a child exited.
+pub fn on_child_exited(st: &mut Sys, node: NodeId, req: ReqId, child: Pid) {
+    let target = st.reqs[req as usize].target;
+    if let Local::Active { proc, out } = &mut st.nodes[node as usize].pma.procs[target as usize] {
+        if proc.in_progress == Some(req) {
+            proc.in_progress = None;
+            let freezing = out.is_some();
+            if freezing {
+                st.see(Seen::WAIT_DELAYED_FREEZE);
+            }
+            st.send(Actor::Pma(node), Actor::PmMaster, Msg::Reap { pid: child });
+            respond(st, node, req, Outcome::Ok);
+        }
+    }
+    // Otherwise the call was aborted (R4') and will be restarted: the zombie stays.
+}
+
+/// `exit()` acknowledged: the proc is freed and the task destroyed.
+pub fn on_exit_ack(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Active { proc, .. } = &st.pma(node).procs[pid as usize] {
+        if proc.exiting {
+            crate::crash::process_dies_here(st, node, pid, true);
+        }
+    }
+}
+
+/// T1: the kernel reports the task runs on `at` now; the process stays attached here.
+pub fn on_task_migrated(st: &mut Sys, node: NodeId, pid: Pid) {
+    if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+        if let Some(r) = proc.task_migrating.take() {
+            proc.migrations = proc.migrations.saturating_add(1);
+            let g = &mut st.ghost.migrations[pid as usize];
+            *g = g.saturating_add(1);
+            if *g >= 2 {
+                st.see(Seen::MIGRATED_TWICE);
+            }
+            respond(st, node, r, Outcome::Migrated);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Named configurations (spec §8.2). A preset is a list of runs; together the runs of `ci`
+//! reach every rule, crash case, refusal, abandon, two processes and each switch.
+
+use serde::Serialize;
+
+use crate::config::{Calls, Config, Mode, Strategy};
+
+/// One run of a preset: a configuration plus the properties it is expected to violate (the
+/// paper's findings, spec §10).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSpec {
+    pub name: String,
+    pub config: Config,
+    /// Property IDs whose violation here is a documented finding, not a failure.
+    pub expected_violations: Vec<&'static str>,
+}
+
+fn run(name: &str, config: Config) -> RunSpec {
+    RunSpec { name: name.to_string(), config, expected_violations: Vec::new() }
+}
+
+fn calls(f: impl FnOnce(&mut Calls)) -> Calls {
+    let mut c = Calls::NONE;
+    f(&mut c);
+    c
+}
+
+/// Every run the presets draw from, by name.
+pub fn catalog() -> Vec<RunSpec> {
+    let base = Config::default();
+    let mut v = vec![
+        run("null-migration", Config { calls: calls(|c| c.signal = true), ..base.clone() }),
+        run(
+            "two-procs-signal",
+            Config { processes_max: 2, requests_max: 2, calls: calls(|c| c.signal = true), ..base.clone() },
+        ),
+        run(
+            "self-calls",
+            Config { requests_max: 2, migrations_max: 2, calls: calls(|c| c.getinfo = true), ..base.clone() },
+        ),
+        run(
+            "refusal-queue",
+            Config { refusals: true, abandon: true, requests_max: 2, calls: calls(|c| c.getinfo = true), ..base.clone() },
+        ),
+        run("abandon", Config { abandon: true, calls: calls(|c| c.signal = true), ..base.clone() }),
+        run(
+            "wait-freeze",
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                migrations_max: 1,
+                calls: calls(|c| {
+                    c.wait = true;
+                    c.exit = true
+                }),
+                ..base.clone()
+            },
+        ),
+        run(
+            "r4-prime",
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                r4_prime: true,
+                calls: calls(|c| {
+                    c.wait = true;
+                    c.exit = true
+                }),
+                ..base.clone()
+            },
+        ),
+        run(
+            "crash-cor",
+            Config { crashes_max: 1, requests_max: 1, calls: calls(|c| { c.touch = true; c.getinfo = true }), ..base.clone() },
+        ),
+        run(
+            "crash-eager",
+            Config { crashes_max: 1, requests_max: 1, strategy: Strategy::Eager, calls: calls(|c| { c.touch = true; c.getinfo = true }), ..base.clone() },
+        ),
+        run(
+            "task-only",
+            Config { mode: Mode::Task, requests_max: 2, migrations_max: 2, calls: calls(|c| { c.getinfo = true; c.touch = true }), ..base.clone() },
+        ),
+        run(
+            "task-crash",
+            Config { mode: Mode::Task, crashes_max: 1, calls: calls(|c| { c.getinfo = true; c.touch = true }), ..base.clone() },
+        ),
+        run(
+            "group",
+            Config { processes_max: 2, group: true, refusals: true, requests_max: 0, procs_per_node_max: 2, calls: Calls::NONE, ..base.clone() },
+        ),
+        run(
+            "p11-fixed",
+            Config { processes_max: 2, requests_max: 2, outstanding_max: 2, p11_fix: true, spread: true, calls: calls(|c| c.signal = true), ..base.clone() },
+        ),
+        run(
+            "precopy",
+            Config { strategy: Strategy::Precopy, pages_max: 2, requests_max: 0, calls: calls(|c| c.touch = true), ..base.clone() },
+        ),
+        run(
+            "flush",
+            Config { strategy: Strategy::Flush, crashes_max: 1, requests_max: 0, calls: calls(|c| c.touch = true), ..base.clone() },
+        ),
+        run(
+            "disallowed",
+            Config { processes_max: 2, disallowed: vec![1], requests_max: 0, calls: Calls::NONE, ..base.clone() },
+        ),
+        run(
+            "file-io",
+            Config { requests_max: 1, calls: calls(|c| c.file_read = true), ..base.clone() },
+        ),
+    ];
+    let mut p11 = run(
+        "p11-unfixed",
+        Config { processes_max: 2, requests_max: 2, outstanding_max: 2, spread: true, calls: calls(|c| c.signal = true), ..base.clone() },
+    );
+    p11.expected_violations.push("P11");
+    v.push(p11);
+    v
+}
+
+pub fn find_run(name: &str) -> Option<RunSpec> {
+    catalog().into_iter().find(|r| r.name == name)
+}
+
+pub const PRESETS: &[&str] = &["tiny", "ci", "full"];
+
+/// The runs of a preset, or an error naming the unknown preset.
+pub fn preset(name: &str) -> Result<Vec<RunSpec>, String> {
+    match name {
+        "tiny" => Ok(vec![find_run("null-migration").expect("catalog")]),
+        "ci" => Ok(catalog()),
+        "full" => Ok(catalog()
+            .into_iter()
+            .map(|mut r| {
+                // Larger: one more node and one more request everywhere.
+                r.config.nodes_max = (r.config.nodes_max + 1).min(crate::config::NODES_LIMIT);
+                r.config.requests_max = (r.config.requests_max + 1).min(crate::config::REQUESTS_LIMIT);
+                r.name = format!("{}+", r.name);
+                r
+            })
+            .collect()),
+        other => Err(format!("unknown preset '{other}' (known: {})", PRESETS.join(", "))),
+    }
+}

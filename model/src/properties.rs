@@ -1,0 +1,293 @@
+//! Safety properties (P1-P11, A1) and reachability items (spec §6). Each invariant is a free
+//! function over the state; `registry` decides which apply to a configuration.
+
+use crate::config::{Config, Mode, Strategy};
+use crate::model::OsfModel;
+use crate::state::*;
+use crate::types::*;
+
+fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
+    st.nodes.iter().enumerate().filter(|(_, n)| n.alive).map(|(i, n)| (i as NodeId, n))
+}
+
+fn pids(st: &Sys) -> std::ops::Range<Pid> {
+    0..st.emus.len() as Pid
+}
+
+/// spec §6.1 P1 pid uniqueness: "At most one active proc structure per pid in the whole
+/// system; a reserved or migrating copy exists only between R9 and R14." A reservation that
+/// has received the task (R11 done) never coexists with an active copy elsewhere.
+pub fn p1_pid_uniqueness(_: &OsfModel, st: &Sys) -> bool {
+    pids(st).all(|p| {
+        let active = live_nodes(st).filter(|(_, n)| matches!(n.pma.procs[p as usize], Local::Active { .. })).count();
+        let installed = live_nodes(st)
+            .filter(|(_, n)| matches!(n.pma.procs[p as usize], Local::Incoming { stage, .. } if stage >= InStage::TaskArrived))
+            .count();
+        active <= 1 && installed <= 1 && !(installed == 1 && active == 1)
+    })
+}
+
+/// spec §6.1 P2 single runnable copy: "P's threads are runnable on at most one node at a time."
+pub fn p2_single_runnable_copy(_: &OsfModel, st: &Sys) -> bool {
+    pids(st).all(|p| {
+        live_nodes(st)
+            .filter(|(_, n)| n.kernel.tasks[p as usize].as_ref().is_some_and(|t| t.threads == Threads::Running))
+            .count()
+            <= 1
+    })
+}
+
+/// spec §6.1 P3 commit discipline: "Abandon is never taken after the pull; after the pull S
+/// never reinstates P." Under process migration a proc on a PMA's active list always has its
+/// task on that node's kernel: a reinstated proc whose task was pulled away breaks it.
+pub fn p3_commit_discipline(m: &OsfModel, st: &Sys) -> bool {
+    if m.cfg.mode != Mode::Process {
+        return true;
+    }
+    pids(st).all(|p| {
+        live_nodes(st).all(|(_, n)| !matches!(n.pma.procs[p as usize], Local::Active { .. }) || n.kernel.tasks[p as usize].is_some())
+    })
+}
+
+/// spec §6.1 P4 freeze consistency: "State is extracted only when threads are suspended, no
+/// call is in progress, and P is not exiting." Checked on every extracted image.
+pub fn p4_freeze_consistency(_: &OsfModel, st: &Sys) -> bool {
+    let ok = |i: &ProcImage| i.threads_suspended && i.in_progress.is_none() && !i.exiting;
+    live_nodes(st).all(|(_, n)| {
+        n.pma.procs.iter().all(|l| match l {
+            Local::Migrating { image, .. } => ok(image),
+            _ => true,
+        })
+    }) && st.net.iter().all(|e| match &e.msg {
+        Msg::MigrateRequest { image, .. } => ok(image),
+        _ => true,
+    })
+}
+
+/// spec §6.1 P5 no lost requests (runs without crashes): "Every request for P is handled by
+/// the PMA where P is active, or answered AbsentProcess and re-sent."
+pub fn p5_no_lost_requests(_: &OsfModel, st: &Sys) -> bool {
+    !st.ghost.p5_misrouted && st.reqs.iter().all(|r| r.status != ReqStatus::Lost)
+}
+
+/// spec §6.1 P6 exactly once: "Each queued request is forwarded once on success, or handled
+/// once locally on refusal or abandon." Served at most once; forwarded at most once per time
+/// it was queued (a process that moves on before the forward arrives queues it again).
+pub fn p6_exactly_once(_: &OsfModel, st: &Sys) -> bool {
+    st.reqs.iter().all(|r| r.handled <= 1 && r.forwarded <= r.queued)
+}
+
+/// spec §6.1 P7 no residual PMA dependency: "After R14, S's PMA holds no proc, capability or
+/// queue for P and no emulator capability of P points at S."
+pub fn p7_no_residual_dependency(m: &OsfModel, st: &Sys) -> bool {
+    if m.cfg.mode != Mode::Process {
+        return true;
+    }
+    pids(st).all(|p| {
+        let migrating_somewhere = live_nodes(st).any(|(_, n)| matches!(n.pma.procs[p as usize], Local::Migrating { .. }));
+        let Some(d) = st.active_node(p) else { return true };
+        if migrating_somewhere {
+            return true;
+        }
+        let caps_ok = st.nodes[d as usize].kernel.tasks[p as usize].as_ref().is_none_or(|t| t.pma_caps.iter().all(|&c| c == d));
+        let others_ok = live_nodes(st).filter(|&(i, _)| i != d).all(|(_, n)| {
+            let slot_ok = match &n.pma.procs[p as usize] {
+                Local::Free => true,
+                Local::Incoming { src, .. } => *src == d,
+                _ => false,
+            };
+            slot_ok && n.pma.vprocs[p as usize] != Vproc::Enqueue
+        });
+        caps_ok && others_ok
+    })
+}
+
+/// spec §6.1 P8 refusal reinstates: "After Refused, P is active on S with threads running, the
+/// caller is told, and D holds nothing for P." Checked on the state R8 produces.
+pub fn p8_refusal_reinstates(_: &OsfModel, st: &Sys) -> bool {
+    let Some((p, s, d)) = st.ghost.p8_check else { return true };
+    let active = matches!(st.pma(s).procs[p as usize], Local::Active { out: None, .. });
+    let running = st.nodes[s as usize].kernel.tasks[p as usize].as_ref().is_some_and(|t| t.threads == Threads::Running);
+    let told = !st.reqs.iter().any(|r| {
+        r.target == p && matches!(r.call, Call::Migrate { .. }) && r.status == ReqStatus::InProgress { node: s }
+    });
+    let d_clean = !st.alive(d) || matches!(st.pma(d).procs[p as usize], Local::Free);
+    active && running && told && d_clean
+}
+
+/// spec §6.1 P9 AbsentProcess implies relocation: "When S answers AbsentProcess, the PM
+/// Master does not locate P on S."
+pub fn p9_absent_implies_relocation(_: &OsfModel, st: &Sys) -> bool {
+    !st.ghost.p9_broken
+}
+
+/// spec §6.1 P10 relationships unchanged: "Parent, process group and session are the same
+/// after migration"; open files (file-server capabilities) travel unchanged too.
+pub fn p10_relationships_unchanged(m: &OsfModel, st: &Sys) -> bool {
+    pids(st).all(|p| {
+        let e = &st.pmm.pids[p as usize];
+        (e.parent, e.pgrp, e.session) == st.ghost.relationships[p as usize]
+            && live_nodes(st).all(|(_, n)| n.kernel.tasks[p as usize].as_ref().is_none_or(|t| t.files == m.cfg.files_max))
+    })
+}
+
+/// spec §6.1 P11 per-sender order: a request is never served while an earlier request from
+/// the same sender to the same target is still unserved.
+pub fn p11_per_sender_order(_: &OsfModel, st: &Sys) -> bool {
+    !st.ghost.p11_broken
+}
+
+/// spec §6.1 A1 accounting: "Resource usage is returned accumulated over all previous nodes;
+/// usage since arrival on the current node is also available. Migration count ... exported."
+pub fn a1_accounting(_: &OsfModel, st: &Sys) -> bool {
+    live_nodes(st).all(|(_, n)| {
+        n.pma.procs.iter().enumerate().all(|(p, l)| match l {
+            Local::Active { proc, .. } => {
+                proc.usage_total == st.ghost.usage[p]
+                    && proc.migrations == st.ghost.migrations[p]
+                    && proc.usage_here <= proc.usage_total
+            }
+            _ => true,
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reachability (spec §6.3)
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! seen_fn {
+    ($name:ident, $bit:ident) => {
+        pub fn $name(_: &OsfModel, st: &Sys) -> bool {
+            st.ghost.seen.has(Seen::$bit)
+        }
+    };
+}
+seen_fn!(reach_refusal, REFUSAL);
+seen_fn!(reach_abandon, ABANDON);
+seen_fn!(reach_c1, C1);
+seen_fn!(reach_c2, C2);
+seen_fn!(reach_c3, C3);
+seen_fn!(reach_c4_died, C4_DIED);
+seen_fn!(reach_queued_forwarded, QUEUED_FORWARDED);
+seen_fn!(reach_absent_relookup, ABSENT_RELOOKUP);
+seen_fn!(reach_cor_fault, COR_FAULT_AFTER_MIGRATION);
+seen_fn!(reach_migrated_twice, MIGRATED_TWICE);
+seen_fn!(reach_task_only_call, TASK_ONLY_CALL_AT_SOURCE);
+seen_fn!(reach_wait_delayed_freeze, WAIT_DELAYED_FREEZE);
+seen_fn!(reach_r4_prime_abort, R4_PRIME_ABORT);
+seen_fn!(reach_queued_reinstated, QUEUED_REINSTATED);
+seen_fn!(reach_disallowed, DISALLOWED_REJECTED);
+seen_fn!(reach_port_queue_moved, PORT_QUEUE_MOVED);
+seen_fn!(reach_precopy_dirty, PRECOPY_DIRTY_RECOPIED);
+seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
+
+/// C4 under a strategy without residual memory dependency: the process runs on after its
+/// source crashed.
+pub fn reach_c4_survived(_: &OsfModel, st: &Sys) -> bool {
+    pids(st).any(|p| st.ghost.c4_marked & (1 << p) != 0 && st.active_node(p).is_some() && st.ghost.migrations[p as usize] > 0)
+}
+
+/// G1: every member of the group ended on one node other than where it started.
+pub fn reach_group_migrated(_: &OsfModel, st: &Sys) -> bool {
+    let nodes: Vec<_> = pids(st).map(|p| st.active_node(p)).collect();
+    nodes.iter().all(|n| n.is_some_and(|n| n != 1)) && nodes.windows(2).all(|w| w[0] == w[1])
+}
+
+/// G1 without atomicity: the group is split over two nodes with no migration in progress.
+pub fn reach_group_split(_: &OsfModel, st: &Sys) -> bool {
+    let quiet = live_nodes(st).all(|(_, n)| n.pma.procs.iter().all(|l| matches!(l, Local::Free | Local::Active { out: None, .. })));
+    let nodes: Vec<_> = pids(st).map(|p| st.active_node(p)).collect();
+    quiet && nodes.iter().all(|n| n.is_some()) && nodes.windows(2).any(|w| w[0] != w[1])
+}
+
+/// P11 overtaking reached (the finding's interesting case).
+pub fn reach_overtaken(_: &OsfModel, st: &Sys) -> bool {
+    st.ghost.seen.has(Seen::OVERTAKEN)
+}
+
+/// How a property is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expectation {
+    Always,
+    Sometimes,
+    Eventually,
+}
+
+/// One registered property: ID, name as stateright sees it ("P1 pid uniqueness"), the check.
+#[derive(Clone, Copy)]
+pub struct PropDef {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub expectation: Expectation,
+    pub check: fn(&OsfModel, &Sys) -> bool,
+}
+
+const fn always(id: &'static str, name: &'static str, check: fn(&OsfModel, &Sys) -> bool) -> PropDef {
+    PropDef { id, name, expectation: Expectation::Always, check }
+}
+
+const fn sometimes(id: &'static str, name: &'static str, check: fn(&OsfModel, &Sys) -> bool) -> PropDef {
+    PropDef { id, name, expectation: Expectation::Sometimes, check }
+}
+
+/// The safety and reachability properties that apply to `cfg` (spec §6).
+pub fn registry(cfg: &Config) -> Vec<PropDef> {
+    let process = cfg.mode == Mode::Process;
+    let mut v = vec![
+        always("P1", "P1 pid uniqueness", p1_pid_uniqueness),
+        always("P2", "P2 single runnable copy", p2_single_runnable_copy),
+    ];
+    if process {
+        v.push(always("P3", "P3 commit discipline", p3_commit_discipline));
+        v.push(always("P4", "P4 freeze consistency", p4_freeze_consistency));
+    }
+    if cfg.crashes_max == 0 {
+        v.push(always("P5", "P5 no lost requests", p5_no_lost_requests));
+    }
+    v.push(always("P6", "P6 exactly once", p6_exactly_once));
+    if process {
+        v.push(always("P7", "P7 no residual PMA dependency", p7_no_residual_dependency));
+        v.push(always("P8", "P8 refusal reinstates", p8_refusal_reinstates));
+        v.push(always("P9", "P9 AbsentProcess implies relocation", p9_absent_implies_relocation));
+    }
+    v.push(always("P10", "P10 relationships unchanged", p10_relationships_unchanged));
+    v.push(always("P11", "P11 per-sender order", p11_per_sender_order));
+    v.push(always("A1", "A1 accounting", a1_accounting));
+
+    let c = cfg.calls;
+    let reqs = cfg.requests_max > 0 && (c.signal || c.getinfo || c.wait || c.exit);
+    let crash = cfg.crashes_max > 0;
+    let mut s = |cond: bool, p: PropDef| {
+        if cond {
+            v.push(p);
+        }
+    };
+    s(cfg.refusals, sometimes("S-refusal", "a refusal", reach_refusal));
+    s(cfg.abandon, sometimes("S-abandon", "an abandon", reach_abandon));
+    s(crash && process, sometimes("S-C1", "C1 source crash before the pull", reach_c1));
+    s(crash && process, sometimes("S-C2", "C2 destination crash before the pull", reach_c2));
+    s(crash && process, sometimes("S-C3", "C3 destination crash after the pull", reach_c3));
+    s(crash && process && matches!(cfg.strategy, Strategy::Cor), sometimes("S-C4-died", "C4 source crash after the pull kills P (COR)", reach_c4_died));
+    s(
+        crash && process && !matches!(cfg.strategy, Strategy::Cor),
+        sometimes("S-C4-survived", "C4 source crash after the pull, P survives", reach_c4_survived),
+    );
+    s(process && reqs && cfg.migrations_max > 0, sometimes("S-queued-forwarded", "a request queued then forwarded", reach_queued_forwarded));
+    s(process && (cfg.migrations_max >= 2 || (reqs && cfg.processes_max > 1 && cfg.calls.signal && cfg.nodes_max > 3)), sometimes("S-absent-relookup", "an AbsentProcess then relookup", reach_absent_relookup));
+    s(cfg.calls.touch && cfg.strategy == Strategy::Cor, sometimes("S-cor-fault", "a COR fault after migration", reach_cor_fault));
+    s(cfg.calls.touch && cfg.strategy == Strategy::Flush, sometimes("S-flush-fault", "a fault served by the backing store", reach_flush_fault));
+    s(cfg.migrations_max >= 2, sometimes("S-migrated-twice", "a process migrated twice", reach_migrated_twice));
+    s(!process && reqs, sometimes("S-task-only-call", "task-only migration serving a call from S", reach_task_only_call));
+    s(process && cfg.calls.wait && !cfg.r4_prime, sometimes("S-wait-delays-freeze", "a wait() delaying the freeze", reach_wait_delayed_freeze));
+    s(process && cfg.calls.wait && cfg.r4_prime, sometimes("S-r4-prime", "R4' aborts a wait() for restart", reach_r4_prime_abort));
+    s(process && reqs && (cfg.refusals || cfg.abandon), sometimes("S-queued-reinstated", "a queued request served after reinstatement", reach_queued_reinstated));
+    s(cfg.group, sometimes("S-group-migrated", "a whole group migrated", reach_group_migrated));
+    s(cfg.group && cfg.refusals, sometimes("S-group-split", "a group split by a refusal", reach_group_split));
+    s(!cfg.disallowed.is_empty(), sometimes("S-disallowed", "a migration disallowed by pcntl (G2)", reach_disallowed));
+    s(cfg.calls.file_read, sometimes("S-port-queue", "a file reply moved in the port queue", reach_port_queue_moved));
+    s(cfg.strategy == Strategy::Precopy && process, sometimes("S-precopy-dirty", "a dirty page re-copied (pre-copy)", reach_precopy_dirty));
+    s(cfg.outstanding_max >= 2 && process && !cfg.p11_fix, sometimes("S-overtaken", "a request overtaken (P11)", reach_overtaken));
+    v
+}

@@ -1,0 +1,400 @@
+//! The global state, grouped by actor role (spec §2), and the network (spec §4.1).
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::types::*;
+
+/// Execution state of a task's threads (spec §2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Threads {
+    Running,
+    Suspended,
+}
+
+/// A Mach task as its kernel holds it (spec §2.2): threads, the emulator's capabilities,
+/// its port space and the home node of each page (XMM).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Task {
+    pub threads: Threads,
+    /// Capabilities the emulator holds to its PMA (the paper's 9 include two kinds; two suffice
+    /// to tell "all reattached" from "some reattached", R12).
+    pub pma_caps: [NodeId; 2],
+    /// Open file descriptors: capabilities to the file server, unchanged by migration (R12).
+    pub files: u8,
+    /// File-server replies queued in the task's port space, not yet consumed (R2).
+    pub port_queue: u8,
+    /// Home node of each page under XMM.
+    pub pages: Vec<NodeId>,
+    /// The task is offered for a pull (set at R6 or by T1): the kernel's half of the R10
+    /// handshake. A pull succeeds only while it is set.
+    pub offered: bool,
+    /// A copy-on-reference fault in progress (R17) on this page.
+    pub faulting: Option<u8>,
+    /// Pre-copy: pages dirtied since they were pre-copied (bit i = page i).
+    pub dirty: u8,
+    /// A file read in progress.
+    pub reading: bool,
+}
+
+/// One node's Mach kernel with its XMM part (spec §2.2).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Kernel {
+    /// Tasks held by this kernel, indexed by pid.
+    pub tasks: Vec<Option<Task>>,
+    /// Pre-copy buffer at a destination: pages received while the process still ran.
+    pub precopied: Vec<u8>,
+}
+
+/// The local process state kept by a PMA: proc and user structures (spec §2.3).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Proc {
+    /// rusage accumulated over all previous nodes (A1).
+    pub usage_total: u8,
+    /// Usage since arrival on this node (A1).
+    pub usage_here: u8,
+    /// Migration count exported by `pcntl` (A1).
+    pub migrations: u8,
+    /// G2: migration allowed.
+    pub allowed: bool,
+    /// A system call in progress for this process (R4), e.g. a `wait()`.
+    pub in_progress: Option<ReqId>,
+    /// `exit()` handled, PM Master not yet acknowledged.
+    pub exiting: bool,
+    /// P11 fix: direct requests held at the destination until the forwarded queue arrives.
+    pub awaiting_forward: bool,
+    /// Requests held at this PMA while the proc is installed but not restarted, or under the
+    /// P11 fix until the forwarded queue arrives.
+    pub held: Vec<ReqId>,
+    /// Task-only migration (T1) in progress for this process.
+    pub task_migrating: Option<ReqId>,
+}
+
+/// The source side of a migration (spec §3.2 (a), (b), (e)).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Outgoing {
+    pub dst: NodeId,
+    /// The `pcntl` request that started it (answered at the end).
+    pub caller: Option<ReqId>,
+    /// The pending queue Q (R2), in arrival order.
+    pub queue: Vec<ReqId>,
+    /// R5 reached: stable, coherent, resumable.
+    pub frozen: bool,
+    /// Pre-copy rounds finished (strategy `precopy`).
+    pub precopy_done: bool,
+}
+
+/// The destination side (spec §3.2 (c), (d)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum InStage {
+    /// R9 done: proc and vproc reserved with the same pid, pull not yet sent.
+    Accepted,
+    /// R11: pull sent to the source kernel.
+    Pulling,
+    /// Task received and installed by the kernel (threads still suspended).
+    TaskArrived,
+    /// R12 done: capabilities reattached.
+    Installed,
+    /// R13: the PM Master has been told; waiting for its acknowledgement.
+    Informing,
+}
+
+/// A PMA's entry for one pid: which list the proc structure is on (spec §2.4).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Local {
+    /// On the free list (or never allocated here).
+    Free,
+    /// On the active list; `out` is set while it is being frozen (R1..R5).
+    Active { proc: Proc, out: Option<Outgoing> },
+    /// On the migrating list (R6..R14), kept for recovery.
+    Migrating { image: ProcImage, proc: Proc, out: Outgoing },
+    /// Reserved at a destination (R9..R13).
+    Incoming { proc: Proc, src: NodeId, stage: InStage, caller: Option<ReqId> },
+}
+
+/// A vproc's operation table (spec §2.4): local PMA operations, client stubs to a remote PMA,
+/// or "enqueue" while the process migrates from this node (R1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Vproc {
+    Unknown,
+    Local,
+    Remote(NodeId),
+    Enqueue,
+}
+
+/// One node's Process Management Agent (spec §2.4).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Pma {
+    pub procs: Vec<Local>,
+    pub vprocs: Vec<Vproc>,
+}
+
+impl Pma {
+    /// Proc structures in use (active, migrating, reserved): R7's resource limit.
+    pub fn used(&self) -> usize {
+        self.procs.iter().filter(|l| !matches!(l, Local::Free)).count()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Node {
+    pub alive: bool,
+    pub pma: Pma,
+    pub kernel: Kernel,
+}
+
+/// What the PM Master knows of a pid (spec §2.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Life {
+    Alive,
+    /// Exited, not yet reaped by the parent's `wait()`.
+    Zombie,
+    /// Reaped, or died in a crash.
+    Dead,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PmEntry {
+    pub life: Life,
+    /// Current node (the node whose PMA holds the process).
+    pub node: NodeId,
+    pub parent: Option<Pid>,
+    pub pgrp: Pid,
+    pub session: Pid,
+}
+
+/// The PM Master (spec §2.5).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct PmMaster {
+    pub pids: Vec<PmEntry>,
+    /// `wait()` calls parked until a child exits: (request, parent, PMA to answer).
+    pub waiters: Vec<(ReqId, Pid, NodeId)>,
+    /// Crashed nodes whose processes the PM Master has already buried.
+    pub buried: Vec<NodeId>,
+}
+
+/// Emulator-side state of each process: calls outstanding (spec §2.6).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Emulator {
+    pub outstanding: u8,
+    /// A `wait()` or `exit()` was issued (each at most once).
+    pub waited: bool,
+    pub exited: bool,
+}
+
+/// Monitor variables: written by the transitions, read only by properties (spec §6). They
+/// record facts a state alone cannot show, e.g. the order in which requests were served.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Ghost {
+    /// Usage units each pid accrued anywhere (A1).
+    pub usage: Vec<u8>,
+    /// Completed migrations per pid (A1).
+    pub migrations: Vec<u8>,
+    /// Per pid: the task has been shipped by the source kernel in the current migration.
+    pub committed: Vec<bool>,
+    /// Pids whose source node crashed after the pull (C4), bit i = pid i.
+    pub c4_marked: u8,
+    /// A1 broken on restart at a destination.
+    pub a1_broken: bool,
+    /// P5: a request was served at a PMA where its target was not active.
+    pub p5_misrouted: bool,
+    /// P8: checked on the state right after R8 on refusal: (pid, source, destination).
+    pub p8_check: Option<(Pid, NodeId, NodeId)>,
+    /// P9: AbsentProcess sent while the PM Master located the process on the sender.
+    pub p9_broken: bool,
+    /// P11: a request served while an earlier one from the same sender to the same target
+    /// was still pending.
+    pub p11_broken: bool,
+    /// Reachability facts (spec §6.3), set once reached.
+    pub seen: Seen,
+    /// Relationships at start-up (P10 compares the PM Master against them).
+    pub relationships: Vec<(Option<Pid>, Pid, Pid)>,
+}
+
+/// Reachability facts, one bit each (spec §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Seen(pub u32);
+
+impl Seen {
+    pub const REFUSAL: u32 = 1 << 0;
+    pub const ABANDON: u32 = 1 << 1;
+    pub const C1: u32 = 1 << 2;
+    pub const C2: u32 = 1 << 3;
+    pub const C3: u32 = 1 << 4;
+    pub const C4_DIED: u32 = 1 << 5;
+    pub const C4_SURVIVED: u32 = 1 << 6;
+    pub const QUEUED_FORWARDED: u32 = 1 << 7;
+    pub const ABSENT_RELOOKUP: u32 = 1 << 8;
+    pub const COR_FAULT_AFTER_MIGRATION: u32 = 1 << 9;
+    pub const MIGRATED_TWICE: u32 = 1 << 10;
+    pub const TASK_ONLY_CALL_AT_SOURCE: u32 = 1 << 11;
+    pub const WAIT_DELAYED_FREEZE: u32 = 1 << 12;
+    pub const R4_PRIME_ABORT: u32 = 1 << 13;
+    pub const QUEUED_REINSTATED: u32 = 1 << 14;
+    pub const GROUP_MIGRATED: u32 = 1 << 15;
+    pub const GROUP_SPLIT: u32 = 1 << 16;
+    pub const DISALLOWED_REJECTED: u32 = 1 << 17;
+    pub const PORT_QUEUE_MOVED: u32 = 1 << 18;
+    pub const PRECOPY_DIRTY_RECOPIED: u32 = 1 << 19;
+    pub const FLUSH_FAULT_FROM_MASTER: u32 = 1 << 20;
+    pub const OVERTAKEN: u32 = 1 << 21;
+
+    pub fn has(self, bit: u32) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// The whole system (spec §2).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Sys {
+    pub nodes: Vec<Node>,
+    pub pmm: PmMaster,
+    /// Emulators, by pid.
+    pub emus: Vec<Emulator>,
+    /// Requests issued so far (processes' calls, then `pcntl` migrations).
+    pub reqs: Vec<Req>,
+    /// `pcntl` migrate requests issued.
+    pub pcntl_issued: u8,
+    /// `pcntl` requests outstanding.
+    pub pcntl_outstanding: u8,
+    /// Calls issued by processes.
+    pub calls_issued: u8,
+    pub crashes: u8,
+    /// Messages in transit, kept sorted by (src, dst) with each channel in send order.
+    pub net: Vec<Envelope>,
+    pub ghost: Ghost,
+}
+
+impl Sys {
+    /// The initial state: every process active on node 1 with its task there, pages homed
+    /// there, the emulator's PMA capabilities pointing at node 1 (spec §2.7).
+    pub fn initial(cfg: &Config) -> Sys {
+        let n = cfg.nodes_max as usize;
+        let p = cfg.processes_max as usize;
+        let mut nodes: Vec<Node> = (0..n)
+            .map(|_| Node {
+                alive: true,
+                pma: Pma { procs: vec![Local::Free; p], vprocs: vec![Vproc::Unknown; p] },
+                kernel: Kernel { tasks: vec![None; p], precopied: vec![0; p] },
+            })
+            .collect();
+        for pid in 0..p {
+            let home = cfg.home_of(pid as Pid);
+            let proc = Proc {
+                usage_total: 0,
+                usage_here: 0,
+                migrations: 0,
+                allowed: !cfg.disallowed.contains(&(pid as Pid)),
+                in_progress: None,
+                exiting: false,
+                awaiting_forward: false,
+                held: Vec::new(),
+                task_migrating: None,
+            };
+            nodes[home as usize].pma.procs[pid] = Local::Active { proc, out: None };
+            nodes[home as usize].kernel.tasks[pid] = Some(Task {
+                threads: Threads::Running,
+                pma_caps: [home; 2],
+                files: cfg.files_max,
+                port_queue: 0,
+                pages: vec![home; cfg.pages_max as usize],
+                offered: false,
+                faulting: None,
+                dirty: 0,
+                reading: false,
+            });
+            // The vproc framework on every node knows where each process starts, as a fork
+            // would have left it; the master node's client stubs point at node 1.
+            for (i, node) in nodes.iter_mut().enumerate() {
+                node.pma.vprocs[pid] = if i == home as usize { Vproc::Local } else { Vproc::Remote(home) };
+            }
+        }
+        let pids = (0..p)
+            .map(|pid| PmEntry {
+                life: Life::Alive,
+                node: cfg.home_of(pid as Pid),
+                parent: if pid == 0 { None } else { Some(0) },
+                pgrp: 0,
+                session: 0,
+            })
+            .collect::<Vec<_>>();
+        let relationships = pids.iter().map(|e| (e.parent, e.pgrp, e.session)).collect();
+        Sys {
+            nodes,
+            pmm: PmMaster { pids, waiters: Vec::new(), buried: Vec::new() },
+            emus: vec![Emulator { outstanding: 0, waited: false, exited: false }; p],
+            reqs: Vec::new(),
+            pcntl_issued: 0,
+            pcntl_outstanding: 0,
+            calls_issued: 0,
+            crashes: 0,
+            net: Vec::new(),
+            ghost: Ghost {
+                usage: vec![0; p],
+                migrations: vec![0; p],
+                committed: vec![false; p],
+                relationships,
+                ..Ghost::default()
+            },
+        }
+    }
+
+    pub fn alive(&self, n: NodeId) -> bool {
+        self.nodes[n as usize].alive
+    }
+
+    pub fn pma(&self, n: NodeId) -> &Pma {
+        &self.nodes[n as usize].pma
+    }
+
+    pub fn pma_mut(&mut self, n: NodeId) -> &mut Pma {
+        &mut self.nodes[n as usize].pma
+    }
+
+    pub fn kernel_mut(&mut self, n: NodeId) -> &mut Kernel {
+        &mut self.nodes[n as usize].kernel
+    }
+
+    /// The node whose kernel holds `pid`'s task, if any.
+    pub fn task_node(&self, pid: Pid) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|nd| nd.alive && nd.kernel.tasks[pid as usize].is_some())
+            .map(|i| i as NodeId)
+    }
+
+    pub fn task(&self, pid: Pid) -> Option<&Task> {
+        self.task_node(pid).and_then(|n| self.nodes[n as usize].kernel.tasks[pid as usize].as_ref())
+    }
+
+    /// The node where `pid` is on a PMA's active list.
+    pub fn active_node(&self, pid: Pid) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|nd| nd.alive && matches!(nd.pma.procs[pid as usize], Local::Active { .. }))
+            .map(|i| i as NodeId)
+    }
+
+    /// Sends a message: inserted after the last message of its (src, dst) channel so that the
+    /// network stays sorted by channel and FIFO within one. Messages to a crashed node vanish
+    /// (fail-stop, spec §5).
+    pub fn send(&mut self, src: Actor, dst: Actor, msg: Msg) {
+        if let Some(n) = dst.node() {
+            if !self.alive(n) {
+                return;
+            }
+        }
+        let key = (src, dst);
+        let pos = self.net.partition_point(|e| (e.src, e.dst) <= key);
+        self.net.insert(pos, Envelope { src, dst, msg });
+    }
+
+    /// Indices of the messages that may be delivered now: the head of each channel.
+    pub fn deliverable(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.net.len()).filter(move |&i| i == 0 || (self.net[i - 1].src, self.net[i - 1].dst) != (self.net[i].src, self.net[i].dst))
+    }
+
+    pub fn see(&mut self, bit: u32) {
+        self.ghost.seen.0 |= bit;
+    }
+}

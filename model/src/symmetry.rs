@@ -1,0 +1,121 @@
+//! Symmetry reduction over the test nodes (spec §8.3). The master node is special (PM Master,
+//! file server, `pcntl` caller); the test nodes are interchangeable, so a state and the same
+//! state with test nodes renamed behave alike. The representative sorts the test nodes by
+//! their local state and renames every node reference accordingly. stateright honours it with
+//! DFS only.
+
+use crate::state::*;
+use crate::types::*;
+
+fn r(map: &[NodeId], n: NodeId) -> NodeId {
+    map[n as usize]
+}
+
+fn rename_actor(map: &[NodeId], a: Actor) -> Actor {
+    match a {
+        Actor::Pma(n) => Actor::Pma(r(map, n)),
+        Actor::Kernel(n) => Actor::Kernel(r(map, n)),
+        other => other,
+    }
+}
+
+fn rename_task(map: &[NodeId], t: &mut Task) {
+    for c in t.pma_caps.iter_mut() {
+        *c = r(map, *c);
+    }
+    for p in t.pages.iter_mut() {
+        *p = r(map, *p);
+    }
+}
+
+fn rename_status(map: &[NodeId], s: &mut ReqStatus) {
+    match s {
+        ReqStatus::Queued { node } | ReqStatus::InProgress { node } => *node = r(map, *node),
+        _ => {}
+    }
+}
+
+fn rename_msg(map: &[NodeId], m: &mut Msg) {
+    match m {
+        Msg::Located { node: Some(n), .. } => *n = r(map, *n),
+        Msg::TaskMigrate { dst, .. } => *dst = r(map, *dst),
+        Msg::TaskOffer { src, .. } => *src = r(map, *src),
+        Msg::TaskMigrated { node, .. } | Msg::LocationUpdate { node, .. } => *node = r(map, *node),
+        Msg::TaskState { task, .. } => rename_task(map, task),
+        _ => {}
+    }
+}
+
+/// The state with node `i` renamed `map[i]` everywhere.
+pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
+    let mut out = st.clone();
+    for (old, node) in st.nodes.iter().enumerate() {
+        out.nodes[map[old] as usize] = node.clone();
+    }
+    for node in out.nodes.iter_mut() {
+        for t in node.kernel.tasks.iter_mut().flatten() {
+            rename_task(map, t);
+        }
+        for l in node.pma.procs.iter_mut() {
+            match l {
+                Local::Active { out: Some(o), .. } => o.dst = r(map, o.dst),
+                Local::Migrating { out, .. } => out.dst = r(map, out.dst),
+                Local::Incoming { src, .. } => *src = r(map, *src),
+                _ => {}
+            }
+        }
+        for v in node.pma.vprocs.iter_mut() {
+            if let Vproc::Remote(n) = v {
+                *n = r(map, *n);
+            }
+        }
+    }
+    for e in out.pmm.pids.iter_mut() {
+        e.node = r(map, e.node);
+    }
+    for w in out.pmm.waiters.iter_mut() {
+        w.2 = r(map, w.2);
+    }
+    for b in out.pmm.buried.iter_mut() {
+        *b = r(map, *b);
+    }
+    out.pmm.buried.sort_unstable();
+    for q in out.reqs.iter_mut() {
+        q.caller_node = r(map, q.caller_node);
+        rename_status(map, &mut q.status);
+        if let Call::Migrate { dst } = &mut q.call {
+            *dst = r(map, *dst);
+        }
+    }
+    for e in out.net.iter_mut() {
+        e.src = rename_actor(map, e.src);
+        e.dst = rename_actor(map, e.dst);
+        rename_msg(map, &mut e.msg);
+    }
+    // Keep the network sorted by channel; the stable sort keeps each channel's FIFO order.
+    out.net.sort_by_key(|e| (e.src, e.dst));
+    if let Some((p, s, d)) = &mut out.ghost.p8_check {
+        let _ = p;
+        *s = r(map, *s);
+        *d = r(map, *d);
+    }
+    out
+}
+
+/// The representative of a state's symmetry class: test nodes ordered by their local state.
+pub fn representative(st: &Sys) -> Sys {
+    let n = st.nodes.len();
+    if n <= 2 {
+        return st.clone();
+    }
+    let mut order: Vec<usize> = (1..n).collect();
+    order.sort_by(|&a, &b| st.nodes[a].cmp(&st.nodes[b]));
+    let mut map = vec![0 as NodeId; n];
+    for (new, &old) in order.iter().enumerate() {
+        map[old] = (new + 1) as NodeId;
+    }
+    if map.iter().enumerate().all(|(i, &m)| i as NodeId == m) {
+        return st.clone();
+    }
+    rename_nodes(st, &map)
+}

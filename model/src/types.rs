@@ -1,0 +1,206 @@
+//! Identifiers, calls and messages shared by every actor (spec §2, §4).
+//!
+//! Message names are the paper's: a `MigrateRequest` carries the local process state from the
+//! source PMA to the destination PMA, `Refused` and `Done` answer it, `AbsentProcess` is what a
+//! source PMA says after clean-up, and so on. The glossary in spec §9 maps each to its paper term.
+
+use serde::Serialize;
+
+/// A node of the cluster. Node 0 is the master node (PM Master, root file server); the others
+/// are symmetric test nodes (spec §2.1).
+pub type NodeId = u8;
+/// A UNIX process identifier. Pids are fixed at start-up (spec §2.5: no fork in the model).
+pub type Pid = u8;
+/// Index of a process-management request in [`crate::state::Sys::reqs`].
+pub type ReqId = u8;
+
+/// The master node: PM Master, file server and `pcntl` caller live here (spec §2.1).
+pub const MASTER: NodeId = 0;
+
+/// Who issued a request (spec §2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Sender {
+    /// A process's emulator, on behalf of one of its threads.
+    Proc(Pid),
+    /// The `pcntl` caller on the master node (an administrator or load-leveling policy).
+    Pcntl,
+}
+
+/// A process-management system call (spec §2.6). Every call except `Migrate` operates on the
+/// local process state of its target and is therefore enqueued while the target migrates (R2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Call {
+    /// `kill(target, sig)`: handled at once by the target's PMA.
+    Signal,
+    /// `getrusage()` on the caller itself (A1): reads the accumulated usage.
+    GetInfo,
+    /// `wait()` by a parent: stays in progress at the parent's PMA until a child exits (R4).
+    Wait,
+    /// `exit()`: the process is exiting until the PM Master acknowledges (R5 guard).
+    Exit,
+    /// `pcntl(MIGRATE, pid, dst)` (R1, T1).
+    Migrate { dst: NodeId },
+}
+
+/// Where a request stands; the caller's PMA owes the sender an answer until `Completed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ReqStatus {
+    /// In transit or being routed by the vproc framework.
+    Routing,
+    /// In the pending queue Q of the target at `node` (R2), or held at a destination (P11 fix).
+    Queued { node: NodeId },
+    /// A system call in progress at `node` (R4), e.g. a `wait()`.
+    InProgress { node: NodeId },
+    /// Answered to the sender.
+    Completed(Outcome),
+    /// Dropped by a crash of the node that held it (spec §5).
+    Lost,
+}
+
+/// What the sender was told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Outcome {
+    Ok,
+    /// ESRCH: the target process does not exist (exited or died in a crash).
+    NoSuchProcess,
+    /// `pcntl` migrate: the migration completed.
+    Migrated,
+    /// `pcntl` migrate: the destination refused (R7, R8).
+    Refused,
+    /// `pcntl` migrate: the source abandoned (R10) or the destination crashed first (C2).
+    Abandoned,
+    /// `pcntl` migrate: rejected at once by R1's guard or G2.
+    Rejected,
+    /// `pcntl` migrate: the process died during migration (C1, C3, C4).
+    Died,
+}
+
+/// One process-management request with its ghost bookkeeping (spec §6 uses the counters).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Req {
+    pub sender: Sender,
+    pub target: Pid,
+    pub call: Call,
+    /// The PMA acting as the caller's vproc client (where the emulator's capability points).
+    pub caller_node: NodeId,
+    pub status: ReqStatus,
+    /// Times a PMA served it (P6: at most once).
+    pub handled: u8,
+    /// Times it was forwarded from a pending queue (P6: once per queueing).
+    pub forwarded: u8,
+    /// AbsentProcess answers received since the caller's last look-up (L2).
+    pub absent: u8,
+    /// Times it entered a pending queue Q (R2, R4'). A request queued during one migration
+    /// may be queued again if the process moves on before the forward arrives.
+    pub queued: u8,
+}
+
+/// A process image as marshalled in R6: proc + user (1120 B), credentials (100 B),
+/// rusage (76 B) and the capabilities (spec §3.2).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ProcImage {
+    pub usage_total: u8,
+    pub migrations: u8,
+    pub allowed: bool,
+    pub in_progress: Option<ReqId>,
+    pub exiting: bool,
+    /// Whether the task's threads were suspended when the state was extracted (P4 records it).
+    pub threads_suspended: bool,
+}
+
+/// Addressable actors: one PMA and one kernel per node, the PM Master and file server on the
+/// master node, the `pcntl` caller, and task ports, which DIPC delivers wherever the task is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Actor {
+    Pma(NodeId),
+    Kernel(NodeId),
+    PmMaster,
+    FileServer,
+    /// A port in a task's name space: delivered to the kernel that holds the task (DIPC).
+    Port(Pid),
+    /// The `pcntl` caller on the master node.
+    Pcntl,
+}
+
+impl Actor {
+    /// The node the actor runs on, when it is fixed.
+    pub fn node(self) -> Option<NodeId> {
+        match self {
+            Actor::Pma(n) | Actor::Kernel(n) => Some(n),
+            Actor::PmMaster | Actor::FileServer | Actor::Pcntl => Some(MASTER),
+            Actor::Port(_) => None,
+        }
+    }
+}
+
+/// Protocol messages, named as in the paper (spec §4).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Msg {
+    /// Emulator -> its PMA: a process-management system call.
+    Syscall { req: ReqId },
+    /// Client stub -> server stub of the target's PMA.
+    Request { req: ReqId },
+    /// Server stub -> client stub.
+    Reply { req: ReqId, outcome: Outcome },
+    /// R15: the source PMA no longer holds the process.
+    AbsentProcess { req: ReqId },
+    /// R16: the caller asks the PM Master where the target is.
+    Relookup { req: ReqId },
+    /// R16: the PM Master's answer (`None`: the process is dead).
+    Located { req: ReqId, node: Option<NodeId> },
+    /// R6: source PMA -> destination PMA.
+    MigrateRequest { pid: Pid, image: ProcImage },
+    /// R7.
+    Refused { pid: Pid },
+    /// R13: destination PMA -> source PMA, with the new PMA capabilities.
+    Done { pid: Pid },
+    /// R14: the pending queue, forwarded once, in order.
+    Forward { pid: Pid, reqs: Vec<ReqId> },
+    /// R11: receiver pull, destination kernel -> source kernel.
+    PullTask { pid: Pid },
+    /// R11: the Mach task (threads, capabilities, ports and their queues, kernel ports).
+    TaskState { pid: Pid, task: crate::state::Task },
+    /// R10 handshake: the source withdrew the offer before the pull arrived.
+    PullFailed { pid: Pid },
+    /// T1: the PMA asks the kernel holding the task to migrate it to `dst`.
+    TaskMigrate { pid: Pid, dst: NodeId },
+    /// T1: the holding kernel offers the suspended task to the destination kernel.
+    TaskOffer { pid: Pid, src: NodeId },
+    /// T1: the destination kernel tells the PMA the task runs there now.
+    TaskMigrated { pid: Pid, node: NodeId },
+    /// R13: destination PMA -> PM Master.
+    LocationUpdate { pid: Pid, node: NodeId },
+    /// R13: PM Master -> destination PMA (`dead`: the PM Master already buried the pid, §5).
+    LocationAck { pid: Pid, dead: bool },
+    /// A parent's `wait()`: PMA -> PM Master, answered when a child has exited.
+    WaitChild { req: ReqId, parent: Pid },
+    /// PM Master -> PMA: a child of the waiting parent has exited (a zombie is there to reap).
+    ChildExited { req: ReqId, child: Pid },
+    /// PMA -> PM Master: the `wait()` completed; the zombie is reaped.
+    Reap { pid: Pid },
+    /// `exit()`: PMA -> PM Master.
+    ExitNotify { pid: Pid },
+    /// PM Master -> PMA: the exit is recorded; the proc may be freed.
+    ExitAck { pid: Pid },
+    /// Crash clean-up: a PMA tells the PM Master a process died (C3, C4).
+    ProcessDied { pid: Pid },
+    /// R17: copy-on-reference fault, faulting kernel -> the page's home kernel.
+    PageRequest { pid: Pid, page: u8 },
+    /// R17: the page, home kernel -> faulting kernel.
+    PageData { pid: Pid, page: u8 },
+    /// Pre-copy: one page copied to the destination while the process still runs.
+    PreCopyPage { pid: Pid, page: u8 },
+    /// A read on an open file: task -> file server.
+    FileRead { pid: Pid },
+    /// The file server's reply, queued in the task's port space (moves with the task).
+    FileReply { pid: Pid },
+}
+
+/// A message in transit. The network is FIFO per (src, dst) pair, as Mach IPC is between two
+/// ports (spec §4.1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Envelope {
+    pub src: Actor,
+    pub dst: Actor,
+    pub msg: Msg,
+}

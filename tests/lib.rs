@@ -1,0 +1,1 @@
+//! Integration tests for osfmig live in `tests/`, one file per spec section.
