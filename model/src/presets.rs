@@ -125,7 +125,8 @@ pub fn find_run(name: &str) -> Option<RunSpec> {
 
 pub const PRESETS: &[&str] = &["tiny", "ci", "full"];
 
-/// The runs of a preset, or an error naming the unknown preset.
+/// The runs of a preset, or an error naming the unknown preset. Every run of the catalog is
+/// also a preset of its own (the mutant catalog names them).
 pub fn preset(name: &str) -> Result<Vec<RunSpec>, String> {
     match name {
         "tiny" => Ok(vec![find_run("null-migration").expect("catalog")]),
@@ -140,6 +141,9 @@ pub fn preset(name: &str) -> Result<Vec<RunSpec>, String> {
                 r
             })
             .collect()),
-        other => Err(format!("unknown preset '{other}' (known: {})", PRESETS.join(", "))),
+        other => find_run(other).map(|r| vec![r]).ok_or_else(|| {
+            let runs: Vec<String> = catalog().into_iter().map(|r| r.name).collect();
+            format!("unknown preset '{other}' (presets: {}; single runs: {})", PRESETS.join(", "), runs.join(", "))
+        }),
     }
 }
