@@ -1,6 +1,7 @@
 //! Running a check: stateright's DFS with node symmetry, property verdicts, counterexample
-//! paths with rule IDs and replay tokens (spec §8.4). The command line formats what this
-//! returns.
+//! paths with rule IDs and replay tokens (spec §8.4), then the liveness check of
+//! [`crate::liveness`] (spec §6.2) on the same configuration. The command line formats what
+//! this returns.
 
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,13 @@ pub struct PropResult {
     pub expected_violation: bool,
     pub path: Option<Vec<Step>>,
     pub replay: Option<String>,
+    /// Liveness (spec §6.2): which obligation fails and how (stuck state or fair cycle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Liveness: index in `path` where the loop of a lasso starts (the path returns to the
+    /// state reached before that step). `None` for a path ending in a stuck state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
 }
 
 impl PropResult {
@@ -83,6 +91,9 @@ pub struct CheckOptions {
     pub progress: Option<fn(&str, usize, usize, Duration)>,
     /// How `replay` commands name the preset and run.
     pub replay_prefix: String,
+    /// Also check L1-L5 on the explicit state graph (spec §6.2). Benchmarks turn it off to
+    /// time the safety search alone.
+    pub liveness: bool,
 }
 
 impl Default for CheckOptions {
@@ -94,6 +105,7 @@ impl Default for CheckOptions {
             timeout: None,
             progress: None,
             replay_prefix: "osfmig replay".into(),
+            liveness: true,
         }
     }
 }
@@ -106,8 +118,15 @@ pub fn steps_of(model: &OsfModel, actions: &[Action]) -> Vec<Step> {
     for a in actions {
         enabled.clear();
         model.enabled(&st, &mut enabled);
-        let index = enabled.iter().position(|e| e == a).expect("path action is enabled");
-        out.push(Step { index, rule: rule_of(&st, a, &model.cfg).to_string(), action: describe(&st, a, &model.cfg) });
+        let index = enabled
+            .iter()
+            .position(|e| e == a)
+            .expect("path action is enabled");
+        out.push(Step {
+            index,
+            rule: rule_of(&st, a, &model.cfg).to_string(),
+            action: describe(&st, a, &model.cfg),
+        });
         st = model.step(&st, a).expect("step");
     }
     out
@@ -122,16 +141,28 @@ pub fn replay(model: &OsfModel, indices: &[usize]) -> Result<(Vec<Step>, Sys), S
         enabled.clear();
         model.enabled(&st, &mut enabled);
         let Some(a) = enabled.get(i) else {
-            return Err(format!("step {}: index {i} but only {} actions are enabled", k + 1, enabled.len()));
+            return Err(format!(
+                "step {}: index {i} but only {} actions are enabled",
+                k + 1,
+                enabled.len()
+            ));
         };
-        out.push(Step { index: i, rule: rule_of(&st, a, &model.cfg).to_string(), action: describe(&st, a, &model.cfg) });
+        out.push(Step {
+            index: i,
+            rule: rule_of(&st, a, &model.cfg).to_string(),
+            action: describe(&st, a, &model.cfg),
+        });
         st = model.step(&st, a).expect("step");
     }
     Ok((out, st))
 }
 
 pub fn replay_command(prefix: &str, run: &RunSpec, steps: &[Step]) -> String {
-    let path = steps.iter().map(|s| s.index.to_string()).collect::<Vec<_>>().join(",");
+    let path = steps
+        .iter()
+        .map(|s| s.index.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let mutant = run
         .config
         .mutant
@@ -161,7 +192,12 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
         if let Some(f) = opts.progress {
             if last.elapsed() >= Duration::from_secs(1) {
                 last = Instant::now();
-                f(&run.name, checker.unique_state_count(), checker.max_depth(), start.elapsed());
+                f(
+                    &run.name,
+                    checker.unique_state_count(),
+                    checker.max_depth(),
+                    start.elapsed(),
+                );
             }
         }
         if let Some(t) = opts.timeout {
@@ -171,13 +207,12 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
         }
     }
     let checker = checker.join();
-    let seconds = start.elapsed().as_secs_f64();
     let unique = checker.unique_state_count();
     let cut_by_limit = opts.state_limit.is_some_and(|n| unique >= n);
     let cut_by_time = opts.timeout.is_some_and(|t| start.elapsed() >= t);
-    let complete = !cut_by_limit && !cut_by_time && !model.boundary_was_hit();
+    let mut complete = !cut_by_limit && !cut_by_time && !model.boundary_was_hit();
     let discoveries = checker.discoveries();
-    let properties = registry(&run.config)
+    let mut properties = registry(&run.config)
         .into_iter()
         .map(|p| {
             let found = discoveries.get(p.name);
@@ -188,7 +223,9 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 (_, false) => Verdict::Holds,
             };
             let path = found.map(|path| steps_of(&model, &path.clone().into_actions()));
-            let replay = path.as_ref().map(|s| replay_command(&opts.replay_prefix, run, s));
+            let replay = path
+                .as_ref()
+                .map(|s| replay_command(&opts.replay_prefix, run, s));
             PropResult {
                 id: p.id.to_string(),
                 name: p.name.to_string(),
@@ -197,9 +234,22 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 expected_violation: run.expected_violations.contains(&p.id),
                 path,
                 replay,
+                detail: None,
+                loop_start: None,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    if opts.liveness && crate::liveness::applies(&run.config) {
+        // Liveness (spec §6.2) on the explicit state graph, without symmetry.
+        let limit = opts
+            .state_limit
+            .unwrap_or(crate::liveness::DEFAULT_STATE_LIMIT);
+        let (live, live_complete) =
+            crate::liveness::check_liveness_with(run, limit, &opts.replay_prefix);
+        properties.extend(live);
+        complete &= live_complete;
+    }
+    let seconds = start.elapsed().as_secs_f64();
     RunResult {
         name: run.name.clone(),
         config: run.config.clone(),

@@ -13,7 +13,7 @@ use crate::types::{NodeId, Pid};
 pub const NODES_LIMIT: u8 = 4;
 pub const PROCESSES_LIMIT: u8 = 3;
 pub const PAGES_LIMIT: u8 = 3;
-pub const REQUESTS_LIMIT: u8 = 12;
+pub const REQUESTS_LIMIT: u8 = 8;
 
 /// Process migration (§3) or task-only migration (T1, §2.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -160,8 +160,12 @@ impl Config {
         range("procs_per_node_max", self.procs_per_node_max, 1, 8)?;
         range("queue_len_max", self.queue_len_max, 1, 64)?;
         range("files_max", self.files_max, 0, 8)?;
-        if self.requests_max as usize + self.migrations_max as usize > 250 {
-            return Err("requests_max + migrations_max must stay below 250".into());
+        if self.requests_max as usize + self.migrations_max as usize > crate::state::REQS_CAP {
+            return Err(format!(
+                "requests_max + migrations_max = {} exceeds the model's {} request slots",
+                self.requests_max as usize + self.migrations_max as usize,
+                crate::state::REQS_CAP
+            ));
         }
         if self.procs_per_node_max < self.processes_max && !self.spread {
             return Err(format!(
@@ -171,11 +175,16 @@ impl Config {
         }
         for &p in &self.disallowed {
             if p >= self.processes_max {
-                return Err(format!("disallowed pid {p} is not below processes_max = {}", self.processes_max));
+                return Err(format!(
+                    "disallowed pid {p} is not below processes_max = {}",
+                    self.processes_max
+                ));
             }
         }
         if self.mode == Mode::Task && self.group {
-            return Err("group migration (G1) is a process-migration feature: use --mode process".into());
+            return Err(
+                "group migration (G1) is a process-migration feature: use --mode process".into(),
+            );
         }
         Ok(())
     }

@@ -32,7 +32,8 @@ pub fn crash(st: &mut Sys, n: NodeId) {
     for b in node.kernel.precopied.iter_mut() {
         *b = 0;
     }
-    st.net.retain(|e| e.src.node() != Some(n) && e.dst.node() != Some(n));
+    st.net
+        .retain(|e| e.src.node() != Some(n) && e.dst.node() != Some(n));
 }
 
 /// Whether any detection step is enabled at `node` for `pid` (see [`detect`]).
@@ -50,6 +51,12 @@ enum Detection {
     DestDiedBeforePull,
     /// C3: the destination died after the pull: free the migrating entry, report the death.
     DestDiedAfterPull,
+    /// T1, C2 analogue: the destination of a task-only migration died while the task is still
+    /// offered: the offer is withdrawn and the task resumes where it is.
+    TaskDestDiedBeforePull,
+    /// T1, C3 analogue: the task of a process attached here died with another node (it ran
+    /// there, or was in transit to it): the task port is dead, so the process dies.
+    TaskLost,
 }
 
 fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection> {
@@ -64,14 +71,47 @@ fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection
             return Some(Detection::LostDependency);
         }
     }
-    match &nd.pma.procs[pid as usize] {
-        Local::Incoming { src, stage: InStage::Accepted | InStage::Pulling, .. } if !st.alive(*src) => {
-            Some(Detection::SourceDiedBeforePull)
+    if cfg.mode == Mode::Task {
+        if let Local::Active { proc, .. } = &nd.pma.procs[pid as usize] {
+            let dst_dead = proc.task_migrating.is_some_and(
+                |r| matches!(st.reqs[r as usize].call, Call::Migrate { dst } if !st.alive(dst)),
+            );
+            let task_node = st.task_node(pid);
+            let offered = task_node.is_some_and(|k| {
+                st.nodes[k as usize].kernel.tasks[pid as usize]
+                    .as_ref()
+                    .is_some_and(|t| t.offered)
+            });
+            if dst_dead && offered {
+                return Some(Detection::TaskDestDiedBeforePull);
+            }
+            let in_transit = st
+                .net
+                .iter()
+                .any(|e| matches!(&e.msg, Msg::TaskState { pid: p, .. } if *p == pid));
+            if task_node.is_none() && !in_transit {
+                return Some(Detection::TaskLost);
+            }
         }
-        Local::Active { out: Some(o), .. } if !st.alive(o.dst) => Some(Detection::DestDiedBeforePull),
+    }
+    match &nd.pma.procs[pid as usize] {
+        Local::Incoming {
+            src,
+            stage: InStage::Accepted | InStage::Pulling,
+            ..
+        } if !st.alive(*src) => Some(Detection::SourceDiedBeforePull),
+        Local::Active { out: Some(o), .. } if !st.alive(o.dst) => {
+            Some(Detection::DestDiedBeforePull)
+        }
         Local::Migrating { out, .. } if !st.alive(out.dst) => {
-            let offered = nd.kernel.tasks[pid as usize].as_ref().is_some_and(|t| t.offered);
-            Some(if offered { Detection::DestDiedBeforePull } else { Detection::DestDiedAfterPull })
+            let offered = nd.kernel.tasks[pid as usize]
+                .as_ref()
+                .is_some_and(|t| t.offered);
+            Some(if offered {
+                Detection::DestDiedBeforePull
+            } else {
+                Detection::DestDiedAfterPull
+            })
         }
         _ => None,
     }
@@ -101,6 +141,25 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
             }
             crate::pma::reinstate(st, cfg, node, pid, Outcome::Abandoned);
         }
+        Some(Detection::TaskDestDiedBeforePull) => {
+            st.see(Seen::C2);
+            if let Some(k) = st.task_node(pid) {
+                if let Some(t) = st.kernel_mut(k).tasks[pid as usize].as_mut() {
+                    t.offered = false;
+                    t.threads = Threads::Running;
+                }
+            }
+            if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+            {
+                if let Some(r) = proc.task_migrating.take() {
+                    crate::pma::respond(st, node, r, Outcome::Abandoned);
+                }
+            }
+        }
+        Some(Detection::TaskLost) => {
+            st.see(Seen::C3);
+            process_dies_here(st, node, pid, false);
+        }
         Some(Detection::DestDiedAfterPull) => {
             st.see(Seen::C3);
             process_dies_here(st, node, pid, false);
@@ -112,10 +171,26 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 /// The process's state at this PMA is destroyed: by `exit()` (`exited`) or by a crash case.
 /// Every request the PMA owes for it is answered ESRCH; the PM Master is told of a death.
 pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
-    let slot = std::mem::replace(&mut st.nodes[node as usize].pma.procs[pid as usize], Local::Free);
+    let slot = std::mem::replace(
+        &mut st.nodes[node as usize].pma.procs[pid as usize],
+        Local::Free,
+    );
     st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
     st.nodes[node as usize].kernel.tasks[pid as usize] = None;
     let mut owed: Vec<(ReqId, Outcome)> = Vec::new();
+    if exited {
+        // The exit() call itself ends here; its process is gone, so nobody reads the answer.
+        owed.extend(
+            (0..st.reqs.len())
+                .filter(|&r| {
+                    let q = &st.reqs[r];
+                    q.call == Call::Exit
+                        && q.target == pid
+                        && q.status == ReqStatus::InProgress { node }
+                })
+                .map(|r| (r as ReqId, Outcome::Ok)),
+        );
+    }
     let take_proc = |p: &Proc, owed: &mut Vec<(ReqId, Outcome)>| {
         owed.extend(p.in_progress.map(|r| (r, Outcome::NoSuchProcess)));
         owed.extend(p.held.iter().map(|&r| (r, Outcome::NoSuchProcess)));
@@ -138,7 +213,10 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
         Local::Incoming { proc, .. } => take_proc(proc, &mut owed),
     }
     for (r, outcome) in owed {
-        if !matches!(st.reqs[r as usize].status, ReqStatus::Completed(_) | ReqStatus::Lost) {
+        if !matches!(
+            st.reqs[r as usize].status,
+            ReqStatus::Completed(_) | ReqStatus::Lost
+        ) {
             if exited && st.reqs[r as usize].call == Call::Exit {
                 // The exiting process is gone: its own exit() returns to nobody.
                 crate::pma::complete(st, r, Outcome::Ok);
@@ -150,6 +228,36 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
     if !exited {
         st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
     }
+}
+
+/// Whether the live PMA at `node` really holds request `r`: in a pending queue, held, in
+/// progress (a `wait()`, an `exit()`), or as the caller of a migration it runs.
+fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
+    if !st.alive(node) {
+        return false;
+    }
+    let req = &st.reqs[r as usize];
+    st.pma(node).procs.iter().enumerate().any(|(pid, l)| {
+        let in_proc = |p: &Proc| {
+            p.in_progress == Some(r)
+                || p.held.contains(&r)
+                || p.task_migrating == Some(r)
+                || (p.exiting && req.call == Call::Exit && req.target as usize == pid)
+        };
+        match l {
+            Local::Free => false,
+            Local::Active { proc, out } => {
+                in_proc(proc)
+                    || out
+                        .as_ref()
+                        .is_some_and(|o| o.queue.contains(&r) || o.caller == Some(r))
+            }
+            Local::Migrating { proc, out, .. } => {
+                in_proc(proc) || out.queue.contains(&r) || out.caller == Some(r)
+            }
+            Local::Incoming { proc, .. } => in_proc(proc),
+        }
+    })
 }
 
 /// Requests no live actor holds any more are lost: a crash destroyed the message or the queue
@@ -171,7 +279,7 @@ pub fn reap_unanchored(st: &mut Sys) {
 
 fn anchored(st: &Sys, r: ReqId) -> bool {
     match st.reqs[r as usize].status {
-        ReqStatus::Queued { node } | ReqStatus::InProgress { node } => st.alive(node),
+        ReqStatus::Queued { node } | ReqStatus::InProgress { node } => held_at(st, node, r),
         ReqStatus::Completed(_) | ReqStatus::Lost => true,
         ReqStatus::Routing => {
             st.pmm.waiters.iter().any(|w| w.0 == r)

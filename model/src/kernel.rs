@@ -9,18 +9,28 @@ use crate::types::*;
 /// R11 at the source kernel: ship the task if it is still offered (the commit point), else
 /// report the pull failed (the source PMA withdrew the offer first: R10 handshake).
 pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid) {
-    let offered = st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().is_some_and(|t| t.offered);
+    let offered = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .is_some_and(|t| t.offered);
     if !offered {
-        st.send(Actor::Kernel(node), Actor::Kernel(from), Msg::PullFailed { pid });
+        st.send(
+            Actor::Kernel(node),
+            Actor::Kernel(from),
+            Msg::PullFailed { pid },
+        );
         return;
     }
     let mut task = if cfg.mutant_is(Mutant::ResumeSourceAfterCommit) {
-        let t = st.kernel_mut(node).tasks[pid as usize].as_mut().expect("offered");
+        let t = st.kernel_mut(node).tasks[pid as usize]
+            .as_mut()
+            .expect("offered");
         t.offered = false;
         t.threads = Threads::Running;
         t.clone()
     } else {
-        st.kernel_mut(node).tasks[pid as usize].take().expect("offered")
+        st.kernel_mut(node).tasks[pid as usize]
+            .take()
+            .expect("offered")
     };
     task.offered = false;
     // A fault in progress is restarted on the destination.
@@ -46,7 +56,11 @@ pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid:
         st.see(Seen::PORT_QUEUE_MOVED);
     }
     st.ghost.committed[pid as usize] = true;
-    st.send(Actor::Kernel(node), Actor::Kernel(from), Msg::TaskState { pid, task });
+    st.send(
+        Actor::Kernel(node),
+        Actor::Kernel(from),
+        Msg::TaskState { pid, task },
+    );
 }
 
 /// R11 at the destination kernel: install the task (threads suspended). Under process
@@ -60,7 +74,11 @@ pub fn on_task_state(st: &mut Sys, node: NodeId, pid: Pid, mut task: Task) {
     } else {
         task.threads = Threads::Running;
         st.kernel_mut(node).tasks[pid as usize] = Some(task);
-        st.send(Actor::Kernel(node), Actor::Pma(pma_node), Msg::TaskMigrated { pid, node });
+        st.send(
+            Actor::Kernel(node),
+            Actor::Pma(pma_node),
+            Msg::TaskMigrated { pid, node },
+        );
     }
 }
 
@@ -75,17 +93,29 @@ pub fn on_task_migrate(st: &mut Sys, node: NodeId, pid: Pid, dst: NodeId) {
         t.threads = Threads::Suspended;
         t.offered = true;
     }
-    st.send(Actor::Kernel(node), Actor::Kernel(dst), Msg::TaskOffer { pid, src: node });
+    st.send(
+        Actor::Kernel(node),
+        Actor::Kernel(dst),
+        Msg::TaskOffer { pid, src: node },
+    );
 }
 
 /// T1 at the destination kernel: pull the offered task (receiver pull, R11).
 pub fn on_task_offer(st: &mut Sys, node: NodeId, pid: Pid, src: NodeId) {
-    st.send(Actor::Kernel(node), Actor::Kernel(src), Msg::PullTask { pid });
+    st.send(
+        Actor::Kernel(node),
+        Actor::Kernel(src),
+        Msg::PullTask { pid },
+    );
 }
 
 /// R17 at the page's home: XMM serves the page whatever became of the task here.
 pub fn on_page_request(st: &mut Sys, node: NodeId, from: NodeId, pid: Pid, page: u8) {
-    st.send(Actor::Kernel(node), Actor::Kernel(from), Msg::PageData { pid, page });
+    st.send(
+        Actor::Kernel(node),
+        Actor::Kernel(from),
+        Msg::PageData { pid, page },
+    );
 }
 
 /// R17 at the faulting kernel: the page is homed here now.
@@ -94,7 +124,11 @@ pub fn on_page_data(st: &mut Sys, node: NodeId, from: NodeId, pid: Pid, page: u8
         if t.faulting == Some(page) {
             t.faulting = None;
             t.pages[page as usize] = node;
-            let bit = if from == MASTER { Seen::FLUSH_FAULT_FROM_MASTER } else { Seen::COR_FAULT_AFTER_MIGRATION };
+            let bit = if from == MASTER {
+                Seen::FLUSH_FAULT_FROM_MASTER
+            } else {
+                Seen::COR_FAULT_AFTER_MIGRATION
+            };
             st.see(bit);
         }
     }

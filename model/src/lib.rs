@@ -13,6 +13,7 @@ pub mod config;
 pub mod crash;
 pub mod file_server;
 pub mod kernel;
+pub mod liveness;
 pub mod model;
 pub mod mutants;
 pub mod pm_master;

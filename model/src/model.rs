@@ -20,42 +20,100 @@ use crate::{crash, file_server, kernel, pm_master, pma, process, properties};
 pub enum Action {
     /// Deliver the head of a network channel. `exhausted` is the environment's choice for a
     /// MigrateRequest when refusals are on (R7 for lack of memory).
-    Deliver { idx: u8, exhausted: bool },
+    Deliver {
+        idx: u8,
+        exhausted: bool,
+    },
     /// A process's emulator issues a system call.
-    Issue { pid: Pid, call: Call, target: Pid },
-    FileRead { pid: Pid },
-    ConsumeReply { pid: Pid },
+    Issue {
+        pid: Pid,
+        call: Call,
+        target: Pid,
+    },
+    FileRead {
+        pid: Pid,
+    },
+    ConsumeReply {
+        pid: Pid,
+    },
     /// R17: a page homed elsewhere is touched.
-    Touch { pid: Pid, page: u8 },
+    Touch {
+        pid: Pid,
+        page: u8,
+    },
     /// Pre-copy: a pre-copied page is written again.
-    Dirty { pid: Pid, page: u8 },
+    Dirty {
+        pid: Pid,
+        page: u8,
+    },
     /// `pcntl(MIGRATE)`.
-    PcntlMigrate { pid: Pid, dst: NodeId },
+    PcntlMigrate {
+        pid: Pid,
+        dst: NodeId,
+    },
     /// Pre-copy round (strategy `precopy`).
-    PreCopy { node: NodeId, pid: Pid, page: u8 },
-    PreCopyDone { node: NodeId, pid: Pid },
+    PreCopy {
+        node: NodeId,
+        pid: Pid,
+        page: u8,
+    },
+    PreCopyDone {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R3.
-    Suspend { node: NodeId, pid: Pid },
+    Suspend {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R4'.
-    AbortRestartable { node: NodeId, pid: Pid },
+    AbortRestartable {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R5.
-    Freeze { node: NodeId, pid: Pid },
+    Freeze {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R6.
-    Detach { node: NodeId, pid: Pid },
+    Detach {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R10.
-    Abandon { node: NodeId, pid: Pid },
+    Abandon {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R11 (the pull request).
-    Pull { node: NodeId, pid: Pid },
+    Pull {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R12.
-    Install { node: NodeId, pid: Pid },
+    Install {
+        node: NodeId,
+        pid: Pid,
+    },
     /// R13 (first half).
-    InformPmm { node: NodeId, pid: Pid },
+    InformPmm {
+        node: NodeId,
+        pid: Pid,
+    },
     /// A test node crashes (C1-C4).
-    Crash { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
     /// A dead-name notification handled at `node` for `pid` (C1-C4).
-    Detect { node: NodeId, pid: Pid },
+    Detect {
+        node: NodeId,
+        pid: Pid,
+    },
     /// The PM Master buries the processes of a crashed node.
-    Bury { node: NodeId },
+    Bury {
+        node: NodeId,
+    },
 }
 
 /// The model of one configuration.
@@ -68,7 +126,10 @@ pub struct OsfModel {
 
 impl OsfModel {
     pub fn new(cfg: Config) -> Self {
-        OsfModel { cfg, boundary_hit: Arc::new(AtomicBool::new(false)) }
+        OsfModel {
+            cfg,
+            boundary_hit: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     pub fn boundary_was_hit(&self) -> bool {
@@ -119,9 +180,15 @@ impl OsfModel {
                     continue;
                 }
             }
-            out.push(Action::Deliver { idx: idx as u8, exhausted: false });
+            out.push(Action::Deliver {
+                idx: idx as u8,
+                exhausted: false,
+            });
             if cfg.refusals && matches!(e.msg, Msg::MigrateRequest { .. }) {
-                out.push(Action::Deliver { idx: idx as u8, exhausted: true });
+                out.push(Action::Deliver {
+                    idx: idx as u8,
+                    exhausted: true,
+                });
             }
         }
         let pids = 0..cfg.processes_max;
@@ -212,7 +279,10 @@ impl OsfModel {
 /// A message to a task port whose task is gone for good (not in transit) is dropped on
 /// delivery.
 fn port_message_droppable(st: &Sys, pid: Pid) -> bool {
-    let in_transit = st.net.iter().any(|e| matches!(&e.msg, Msg::TaskState { pid: p, .. } if *p == pid));
+    let in_transit = st
+        .net
+        .iter()
+        .any(|e| matches!(&e.msg, Msg::TaskState { pid: p, .. } if *p == pid));
     !in_transit
 }
 
@@ -227,7 +297,9 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::Reply { req, outcome } => pma::on_reply(st, req, outcome),
             Msg::AbsentProcess { req } => pma::on_absent(st, node, req),
             Msg::Located { req, node: loc } => pma::on_located(st, cfg, node, req, loc),
-            Msg::MigrateRequest { pid, image } => pma::on_migrate_request(st, cfg, node, from(), pid, image, exhausted),
+            Msg::MigrateRequest { pid, image } => {
+                pma::on_migrate_request(st, cfg, node, from(), pid, image, exhausted)
+            }
             Msg::Refused { pid } => pma::on_refused(st, cfg, node, pid),
             Msg::Done { pid } => pma::on_done(st, cfg, node, from(), pid),
             Msg::Forward { pid, reqs } => pma::on_forward(st, cfg, node, pid, reqs),
@@ -258,7 +330,9 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
         }
         Actor::PmMaster => match env.msg {
             Msg::Relookup { req } => pm_master::on_relookup(st, from(), req),
-            Msg::LocationUpdate { pid, node } => pm_master::on_location_update(st, cfg, from(), pid, node),
+            Msg::LocationUpdate { pid, node } => {
+                pm_master::on_location_update(st, cfg, from(), pid, node)
+            }
             Msg::WaitChild { req, parent } => pm_master::on_wait_child(st, from(), req, parent),
             Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, from(), pid),
             Msg::Reap { pid } => pm_master::on_reap(st, pid),
@@ -277,17 +351,23 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
 pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
     match action {
         Action::Deliver { idx, exhausted } => {
-            let Some(e) = st.net.get(*idx as usize) else { return "?" };
+            let Some(e) = st.net.get(*idx as usize) else {
+                return "?";
+            };
             match &e.msg {
                 Msg::Syscall { .. } => "VP1 Route",
                 Msg::Request { .. } => "VP2 Serve",
                 Msg::Reply { .. } => "VP3 Reply",
-                Msg::AbsentProcess { .. } | Msg::Relookup { .. } | Msg::Located { .. } => "R16 Relookup",
+                Msg::AbsentProcess { .. } | Msg::Relookup { .. } | Msg::Located { .. } => {
+                    "R16 Relookup"
+                }
                 Msg::MigrateRequest { .. } => {
                     if *exhausted {
                         "R7 Refuse"
                     } else {
-                        let Actor::Pma(d) = e.dst else { return "R9 Accept" };
+                        let Actor::Pma(d) = e.dst else {
+                            return "R9 Accept";
+                        };
                         if st.pma(d).used() >= cfg.procs_per_node_max as usize {
                             "R7 Refuse"
                         } else {
@@ -299,7 +379,9 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 Msg::Done { .. } | Msg::Forward { .. } => "R14 ForwardAndCleanUp",
                 Msg::PullTask { .. } | Msg::TaskState { .. } => "R11 TaskPull",
                 Msg::PullFailed { .. } => "R10 Abandon",
-                Msg::TaskMigrate { .. } | Msg::TaskOffer { .. } | Msg::TaskMigrated { .. } => "T1 TaskOnly",
+                Msg::TaskMigrate { .. } | Msg::TaskOffer { .. } | Msg::TaskMigrated { .. } => {
+                    "T1 TaskOnly"
+                }
                 Msg::LocationUpdate { .. } | Msg::LocationAck { .. } => "R13 InformPMMAndRestart",
                 Msg::WaitChild { .. } | Msg::Reap { .. } => "PM1 Wait",
                 Msg::ChildExited { .. } => "R4 SyscallDone",
@@ -339,7 +421,11 @@ pub fn describe(st: &Sys, action: &Action, cfg: &Config) -> String {
                 e.src,
                 e.dst,
                 e.msg,
-                if *exhausted { " (memory exhausted)" } else { "" }
+                if *exhausted {
+                    " (memory exhausted)"
+                } else {
+                    ""
+                }
             ),
             None => format!("{rule}: deliver #{idx}"),
         },

@@ -50,7 +50,7 @@ pub const CATALOG: &[MutantInfo] = &[
         mutant: Mutant::PmmUpdateAfterCleanup,
         name: "pmm_update_after_cleanup",
         catches: "P9",
-        run: "two-procs-signal",
+        run: "self-calls",
         summary: "Done sent before the PM Master acknowledges the location update",
     },
     MutantInfo {
@@ -144,5 +144,8 @@ pub fn by_name(name: &str) -> Option<&'static MutantInfo> {
 }
 
 pub fn info(m: Mutant) -> &'static MutantInfo {
-    CATALOG.iter().find(|i| i.mutant == m).expect("every mutant has a catalog entry")
+    CATALOG
+        .iter()
+        .find(|i| i.mutant == m)
+        .expect("every mutant has a catalog entry")
 }

@@ -11,7 +11,11 @@ pub fn on_relookup(st: &mut Sys, from: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
     let e = &st.pmm.pids[target as usize];
     let node = (e.life == Life::Alive).then_some(e.node);
-    st.send(Actor::PmMaster, Actor::Pma(from), Msg::Located { req, node });
+    st.send(
+        Actor::PmMaster,
+        Actor::Pma(from),
+        Msg::Located { req, node },
+    );
 }
 
 /// R13: the destination reports the new location. A pid buried after a crash stays dead.
@@ -24,18 +28,37 @@ pub fn on_location_update(st: &mut Sys, cfg: &Config, from: NodeId, pid: Pid, no
             e.parent = None;
         }
     }
-    st.send(Actor::PmMaster, Actor::Pma(from), Msg::LocationAck { pid, dead });
+    st.send(
+        Actor::PmMaster,
+        Actor::Pma(from),
+        Msg::LocationAck { pid, dead },
+    );
 }
 
 /// A parent's `wait()`: answered now if a child is a zombie (or none is left), else parked.
 pub fn on_wait_child(st: &mut Sys, from: NodeId, req: ReqId, parent: Pid) {
-    let children: Vec<Pid> =
-        (0..st.pmm.pids.len() as Pid).filter(|&c| st.pmm.pids[c as usize].parent == Some(parent)).collect();
-    if let Some(&z) = children.iter().find(|&&c| st.pmm.pids[c as usize].life == Life::Zombie) {
-        st.send(Actor::PmMaster, Actor::Pma(from), Msg::ChildExited { req, child: z });
-    } else if children.iter().all(|&c| st.pmm.pids[c as usize].life == Life::Dead) {
+    let children: Vec<Pid> = (0..st.pmm.pids.len() as Pid)
+        .filter(|&c| st.pmm.pids[c as usize].parent == Some(parent))
+        .collect();
+    if let Some(&z) = children
+        .iter()
+        .find(|&&c| st.pmm.pids[c as usize].life == Life::Zombie)
+    {
+        st.send(
+            Actor::PmMaster,
+            Actor::Pma(from),
+            Msg::ChildExited { req, child: z },
+        );
+    } else if children
+        .iter()
+        .all(|&c| st.pmm.pids[c as usize].life == Life::Dead)
+    {
         // ECHILD: nothing to wait for; the call completes at once.
-        st.send(Actor::PmMaster, Actor::Pma(from), Msg::ChildExited { req, child: parent });
+        st.send(
+            Actor::PmMaster,
+            Actor::Pma(from),
+            Msg::ChildExited { req, child: parent },
+        );
     } else {
         st.pmm.waiters.push((req, parent, from));
     }
@@ -50,10 +73,20 @@ pub fn on_exit_notify(st: &mut Sys, from: NodeId, pid: Pid) {
 
 fn wake_waiters(st: &mut Sys, child: Pid) {
     if let Some(parent) = st.pmm.pids[child as usize].parent {
-        let (wake, keep): (Vec<_>, Vec<_>) = st.pmm.waiters.iter().partition(|w| w.1 == parent);
-        st.pmm.waiters = keep;
+        let wake: Vec<_> = st
+            .pmm
+            .waiters
+            .iter()
+            .filter(|w| w.1 == parent)
+            .copied()
+            .collect();
+        st.pmm.waiters.retain(|w| w.1 != parent);
         for (req, _, node) in wake {
-            st.send(Actor::PmMaster, Actor::Pma(node), Msg::ChildExited { req, child });
+            st.send(
+                Actor::PmMaster,
+                Actor::Pma(node),
+                Msg::ChildExited { req, child },
+            );
         }
     }
 }

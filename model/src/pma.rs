@@ -17,7 +17,10 @@ use crate::types::*;
 /// Marks a request answered and frees the sender's slot.
 pub fn complete(st: &mut Sys, req: ReqId, outcome: Outcome) {
     let r = &mut st.reqs[req as usize];
-    debug_assert!(!matches!(r.status, ReqStatus::Completed(_) | ReqStatus::Lost));
+    debug_assert!(!matches!(
+        r.status,
+        ReqStatus::Completed(_) | ReqStatus::Lost
+    ));
     r.status = ReqStatus::Completed(outcome);
     match r.sender {
         Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
@@ -33,7 +36,11 @@ pub fn respond(st: &mut Sys, node: NodeId, req: ReqId, outcome: Outcome) {
         complete(st, req, outcome);
     } else {
         st.reqs[req as usize].status = ReqStatus::Routing;
-        st.send(Actor::Pma(node), Actor::Pma(caller), Msg::Reply { req, outcome });
+        st.send(
+            Actor::Pma(node),
+            Actor::Pma(caller),
+            Msg::Reply { req, outcome },
+        );
     }
 }
 
@@ -103,7 +110,11 @@ pub fn on_located(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, loc: Opt
     match loc {
         None => complete(st, req, Outcome::NoSuchProcess),
         Some(m) => {
-            st.pma_mut(node).vprocs[target as usize] = if m == node { Vproc::Local } else { Vproc::Remote(m) };
+            st.pma_mut(node).vprocs[target as usize] = if m == node {
+                Vproc::Local
+            } else {
+                Vproc::Remote(m)
+            };
             if m == node && matches!(st.pma(node).procs[target as usize], Local::Free) {
                 // The PM Master names this node but the proc is gone: ask again.
                 st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
@@ -206,12 +217,23 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         Call::Wait => {
             active_proc(st, node, target).in_progress = Some(req);
             st.reqs[req as usize].status = ReqStatus::InProgress { node };
-            st.send(Actor::Pma(node), Actor::PmMaster, Msg::WaitChild { req, parent: target });
+            st.send(
+                Actor::Pma(node),
+                Actor::PmMaster,
+                Msg::WaitChild {
+                    req,
+                    parent: target,
+                },
+            );
         }
         Call::Exit => {
             active_proc(st, node, target).exiting = true;
             st.reqs[req as usize].status = ReqStatus::InProgress { node };
-            st.send(Actor::Pma(node), Actor::PmMaster, Msg::ExitNotify { pid: target });
+            st.send(
+                Actor::Pma(node),
+                Actor::PmMaster,
+                Msg::ExitNotify { pid: target },
+            );
         }
         Call::Migrate { dst } => start_migration(st, cfg, node, req, target, dst),
     }
@@ -238,7 +260,11 @@ fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pi
     match cfg.mode {
         Mode::Task => {
             active_proc(st, node, pid).task_migrating = Some(req);
-            st.send(Actor::Pma(node), Actor::Port(pid), Msg::TaskMigrate { pid, dst });
+            st.send(
+                Actor::Pma(node),
+                Actor::Port(pid),
+                Msg::TaskMigrate { pid, dst },
+            );
         }
         Mode::Process => {
             begin_freeze(st, cfg, node, pid, dst, Some(req));
@@ -260,13 +286,20 @@ fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pi
 }
 
 /// R1: the vproc switches to "enqueue" and freezing starts.
-fn begin_freeze(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dst: NodeId, caller: Option<ReqId>) {
+fn begin_freeze(
+    st: &mut Sys,
+    cfg: &Config,
+    node: NodeId,
+    pid: Pid,
+    dst: NodeId,
+    caller: Option<ReqId>,
+) {
     let pma = st.pma_mut(node);
     if let Local::Active { out, .. } = &mut pma.procs[pid as usize] {
         *out = Some(Outgoing {
             dst,
             caller,
-            queue: Vec::new(),
+            queue: ReqList::new(),
             frozen: false,
             precopy_done: cfg.strategy != Strategy::Precopy,
         });
@@ -310,13 +343,17 @@ pub fn suspend(st: &mut Sys, node: NodeId, pid: Pid) {
 pub fn can_abort_restartable(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
     cfg.r4_prime
         && outgoing(st, node, pid).is_some_and(|(p, o)| {
-            !o.frozen && p.in_progress.is_some_and(|r| st.reqs[r as usize].call == Call::Wait)
+            !o.frozen
+                && p.in_progress
+                    .is_some_and(|r| st.reqs[r as usize].call == Call::Wait)
         })
 }
 
 /// R4': abort the `wait()` and queue it to be restarted where the process ends up.
 pub fn abort_restartable(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Active { proc, out: Some(o) } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+    if let Local::Active { proc, out: Some(o) } =
+        &mut st.nodes[node as usize].pma.procs[pid as usize]
+    {
         let r = proc.in_progress.take().expect("guarded");
         o.queue.insert(0, r);
         st.reqs[r as usize].status = ReqStatus::Queued { node };
@@ -363,7 +400,8 @@ pub fn executing_for(st: &Sys, node: NodeId, pid: Pid) -> bool {
 }
 
 pub fn freeze(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+    if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+    {
         o.frozen = true;
     }
 }
@@ -374,7 +412,9 @@ pub fn freeze(st: &mut Sys, node: NodeId, pid: Pid) {
 
 pub fn can_detach(st: &Sys, node: NodeId, pid: Pid) -> bool {
     outgoing(st, node, pid).is_some_and(|(_, o)| o.frozen)
-        && st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().is_some_and(|t| !t.offered)
+        && st.nodes[node as usize].kernel.tasks[pid as usize]
+            .as_ref()
+            .is_some_and(|t| !t.offered)
 }
 
 /// R6 DetachAndSend: active -> migrating, marshal proc + user, credentials, rusage and the
@@ -384,7 +424,9 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         .as_ref()
         .is_some_and(|t| t.threads == Threads::Suspended);
     let slot = &mut st.nodes[node as usize].pma.procs[pid as usize];
-    let Local::Active { proc, out: Some(o) } = slot.clone() else { return };
+    let Local::Active { proc, out: Some(o) } = slot.clone() else {
+        return;
+    };
     let image = ProcImage {
         usage_total: proc.usage_total,
         migrations: proc.migrations,
@@ -395,12 +437,16 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     };
     let dst = o.dst;
     if !cfg.mutant_is(Mutant::DetachKeepsActive) {
-        *slot = Local::Migrating { image: image.clone(), proc, out: o };
+        *slot = Local::Migrating { proc, out: o };
     }
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.offered = true;
     }
-    st.send(Actor::Pma(node), Actor::Pma(dst), Msg::MigrateRequest { pid, image });
+    st.send(
+        Actor::Pma(node),
+        Actor::Pma(dst),
+        Msg::MigrateRequest { pid, image },
+    );
 }
 
 /// R8 Reinstate: back on the active list, threads resumed, vproc local, each queued request
@@ -409,7 +455,10 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
     let slot = st.nodes[node as usize].pma.procs[pid as usize].clone();
     let (proc, out) = match slot {
         Local::Migrating { proc, out, .. } => (proc, out),
-        Local::Active { proc, out: Some(out) } => (proc, out),
+        Local::Active {
+            proc,
+            out: Some(out),
+        } => (proc, out),
         _ => return,
     };
     st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
@@ -425,7 +474,10 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
         if cfg.mutant_is(Mutant::DropQueueOnRefusal) && outcome == Outcome::Refused {
             continue;
         }
-        if matches!(st.nodes[node as usize].pma.procs[pid as usize], Local::Active { out: None, .. }) {
+        if matches!(
+            st.nodes[node as usize].pma.procs[pid as usize],
+            Local::Active { out: None, .. }
+        ) {
             serve(st, cfg, node, r);
         } else {
             // An earlier queued call (an exit) made the process leave: answer as absent.
@@ -454,9 +506,13 @@ pub fn can_abandon(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
     if !cfg.abandon {
         return false;
     }
-    let task_offered = st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().is_some_and(|t| t.offered);
+    let task_offered = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .is_some_and(|t| t.offered);
     match &st.pma(node).procs[pid as usize] {
-        Local::Active { out: Some(_), .. } => !cfg.mutant_is(Mutant::DetachKeepsActive) || !task_offered,
+        Local::Active { out: Some(_), .. } => {
+            !cfg.mutant_is(Mutant::DetachKeepsActive) || !task_offered
+        }
         Local::Migrating { .. } => task_offered || cfg.mutant_is(Mutant::AbandonAfterPull),
         _ => false,
     }
@@ -483,45 +539,78 @@ pub fn abandon(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 // ---------------------------------------------------------------------------------------------
 
 /// R7 Refuse or R9 Accept. `exhausted` is the environment's choice that memory ran out.
-pub fn on_migrate_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid, image: ProcImage, exhausted: bool) {
+pub fn on_migrate_request(
+    st: &mut Sys,
+    cfg: &Config,
+    node: NodeId,
+    from: NodeId,
+    pid: Pid,
+    image: ProcImage,
+    exhausted: bool,
+) {
     let pma = st.pma(node);
     let full = pma.used() >= cfg.procs_per_node_max as usize;
     let busy = !matches!(pma.procs[pid as usize], Local::Free);
     let proc = Proc {
-        usage_total: if cfg.mutant_is(Mutant::RusageReset) { 0 } else { image.usage_total },
+        usage_total: if cfg.mutant_is(Mutant::RusageReset) {
+            0
+        } else {
+            image.usage_total
+        },
         usage_here: 0,
         migrations: image.migrations,
         allowed: image.allowed,
         in_progress: image.in_progress,
         exiting: image.exiting,
         awaiting_forward: false,
-        held: Vec::new(),
+        held: ReqList::new(),
         task_migrating: None,
     };
     if full || busy || exhausted {
         // R7: free what was received and refuse.
         if cfg.mutant_is(Mutant::RefuseKeepsReservation) && !busy {
-            st.pma_mut(node).procs[pid as usize] = Local::Incoming { proc, src: from, stage: InStage::Accepted, caller: None };
+            st.pma_mut(node).procs[pid as usize] = Local::Incoming {
+                proc,
+                src: from,
+                stage: InStage::Accepted,
+                caller: None,
+            };
         }
         st.send(Actor::Pma(node), Actor::Pma(from), Msg::Refused { pid });
         return;
     }
     // R9: a proc and a vproc with the same pid.
     let pma = st.pma_mut(node);
-    pma.procs[pid as usize] = Local::Incoming { proc, src: from, stage: InStage::Accepted, caller: None };
+    pma.procs[pid as usize] = Local::Incoming {
+        proc,
+        src: from,
+        stage: InStage::Accepted,
+        caller: None,
+    };
     pma.vprocs[pid as usize] = Vproc::Local;
 }
 
 pub fn can_pull(st: &Sys, node: NodeId, pid: Pid) -> bool {
-    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Accepted, .. })
+    matches!(
+        st.pma(node).procs[pid as usize],
+        Local::Incoming {
+            stage: InStage::Accepted,
+            ..
+        }
+    )
 }
 
 /// R11 TaskPull (receiver pull): the destination kernel asks the source kernel for the task.
 pub fn pull(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+    if let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+    {
         *stage = InStage::Pulling;
         let src = *src;
-        st.send(Actor::Kernel(node), Actor::Kernel(src), Msg::PullTask { pid });
+        st.send(
+            Actor::Kernel(node),
+            Actor::Kernel(src),
+            Msg::PullTask { pid },
+        );
     }
 }
 
@@ -546,13 +635,20 @@ pub fn on_task_arrived(st: &mut Sys, node: NodeId, pid: Pid) -> bool {
 }
 
 pub fn can_install(st: &Sys, node: NodeId, pid: Pid) -> bool {
-    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::TaskArrived, .. })
+    matches!(
+        st.pma(node).procs[pid as usize],
+        Local::Incoming {
+            stage: InStage::TaskArrived,
+            ..
+        }
+    )
 }
 
 /// R12 InstallAndReattach: install as in process creation (no scheduling priority) and
 /// replace every emulator capability to the source PMA by one to this PMA.
 pub fn install_and_reattach(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
-    let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] else {
+    let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+    else {
         return;
     };
     *stage = InStage::Installed;
@@ -572,7 +668,13 @@ pub fn install_and_reattach(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) 
 // ---------------------------------------------------------------------------------------------
 
 pub fn can_inform(st: &Sys, node: NodeId, pid: Pid) -> bool {
-    matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Installed, .. })
+    matches!(
+        st.pma(node).procs[pid as usize],
+        Local::Incoming {
+            stage: InStage::Installed,
+            ..
+        }
+    )
 }
 
 /// R13, first half: tell the PM Master the new location and wait for its answer, so that the
@@ -581,7 +683,11 @@ pub fn inform_pmm(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     if let Local::Incoming { stage, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
         *stage = InStage::Informing;
     }
-    st.send(Actor::Pma(node), Actor::PmMaster, Msg::LocationUpdate { pid, node });
+    st.send(
+        Actor::Pma(node),
+        Actor::PmMaster,
+        Msg::LocationUpdate { pid, node },
+    );
     if cfg.mutant_is(Mutant::PmmUpdateAfterCleanup) {
         restart(st, cfg, node, pid);
     }
@@ -589,7 +695,13 @@ pub fn inform_pmm(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 
 /// R13, second half, on the PM Master's acknowledgement.
 pub fn on_location_ack(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dead: bool) {
-    if !matches!(st.pma(node).procs[pid as usize], Local::Incoming { stage: InStage::Informing, .. }) {
+    if !matches!(
+        st.pma(node).procs[pid as usize],
+        Local::Incoming {
+            stage: InStage::Informing,
+            ..
+        }
+    ) {
         return;
     }
     if dead {
@@ -602,7 +714,9 @@ pub fn on_location_ack(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dead:
 
 /// R13 InformPMMAndRestart: active list, threads resumed as they were, Done to the source.
 fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
-    let Local::Incoming { mut proc, src, .. } = st.nodes[node as usize].pma.procs[pid as usize].clone() else {
+    let Local::Incoming { mut proc, src, .. } =
+        st.nodes[node as usize].pma.procs[pid as usize].clone()
+    else {
         return;
     };
     proc.migrations = proc.migrations.saturating_add(1);
@@ -655,7 +769,14 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
             st.reqs[r as usize].handled += 1;
         }
     }
-    st.send(Actor::Pma(node), Actor::Pma(from), Msg::Forward { pid, reqs: out.queue.clone() });
+    st.send(
+        Actor::Pma(node),
+        Actor::Pma(from),
+        Msg::Forward {
+            pid,
+            reqs: out.queue.clone(),
+        },
+    );
     if !cfg.mutant_is(Mutant::DetachKeepsActive) {
         let pma = st.pma_mut(node);
         pma.procs[pid as usize] = Local::Free;
@@ -668,8 +789,8 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
 
 /// The destination receives the forwarded queue: each request is taken as if it had just
 /// arrived, in order, then the requests held under the P11 fix.
-pub fn on_forward(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, reqs: Vec<ReqId>) {
-    let mut held = Vec::new();
+pub fn on_forward(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, reqs: ReqList) {
+    let mut held = ReqList::new();
     if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
         if proc.awaiting_forward {
             proc.awaiting_forward = false;

@@ -16,7 +16,11 @@ pub struct RunSpec {
 }
 
 fn run(name: &str, config: Config) -> RunSpec {
-    RunSpec { name: name.to_string(), config, expected_violations: Vec::new() }
+    RunSpec {
+        name: name.to_string(),
+        config,
+        expected_violations: Vec::new(),
+    }
 }
 
 fn calls(f: impl FnOnce(&mut Calls)) -> Calls {
@@ -29,20 +33,49 @@ fn calls(f: impl FnOnce(&mut Calls)) -> Calls {
 pub fn catalog() -> Vec<RunSpec> {
     let base = Config::default();
     let mut v = vec![
-        run("null-migration", Config { calls: calls(|c| c.signal = true), ..base.clone() }),
+        run(
+            "null-migration",
+            Config {
+                calls: calls(|c| c.signal = true),
+                ..base.clone()
+            },
+        ),
         run(
             "two-procs-signal",
-            Config { processes_max: 2, requests_max: 2, calls: calls(|c| c.signal = true), ..base.clone() },
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                calls: calls(|c| c.signal = true),
+                ..base.clone()
+            },
         ),
         run(
             "self-calls",
-            Config { requests_max: 2, migrations_max: 2, calls: calls(|c| c.getinfo = true), ..base.clone() },
+            Config {
+                requests_max: 2,
+                migrations_max: 2,
+                calls: calls(|c| c.getinfo = true),
+                ..base.clone()
+            },
         ),
         run(
             "refusal-queue",
-            Config { refusals: true, abandon: true, requests_max: 2, calls: calls(|c| c.getinfo = true), ..base.clone() },
+            Config {
+                refusals: true,
+                abandon: true,
+                requests_max: 2,
+                calls: calls(|c| c.getinfo = true),
+                ..base.clone()
+            },
         ),
-        run("abandon", Config { abandon: true, calls: calls(|c| c.signal = true), ..base.clone() }),
+        run(
+            "abandon",
+            Config {
+                abandon: true,
+                calls: calls(|c| c.signal = true),
+                ..base.clone()
+            },
+        ),
         run(
             "wait-freeze",
             Config {
@@ -71,52 +104,156 @@ pub fn catalog() -> Vec<RunSpec> {
         ),
         run(
             "crash-cor",
-            Config { crashes_max: 1, requests_max: 1, calls: calls(|c| { c.touch = true; c.getinfo = true }), ..base.clone() },
+            Config {
+                crashes_max: 1,
+                requests_max: 1,
+                calls: calls(|c| {
+                    c.touch = true;
+                    c.getinfo = true
+                }),
+                ..base.clone()
+            },
         ),
         run(
             "crash-eager",
-            Config { crashes_max: 1, requests_max: 1, strategy: Strategy::Eager, calls: calls(|c| { c.touch = true; c.getinfo = true }), ..base.clone() },
+            Config {
+                crashes_max: 1,
+                requests_max: 1,
+                strategy: Strategy::Eager,
+                calls: calls(|c| {
+                    c.touch = true;
+                    c.getinfo = true
+                }),
+                ..base.clone()
+            },
         ),
         run(
             "task-only",
-            Config { mode: Mode::Task, requests_max: 2, migrations_max: 2, calls: calls(|c| { c.getinfo = true; c.touch = true }), ..base.clone() },
+            Config {
+                mode: Mode::Task,
+                requests_max: 2,
+                migrations_max: 2,
+                calls: calls(|c| {
+                    c.getinfo = true;
+                    c.touch = true
+                }),
+                ..base.clone()
+            },
         ),
         run(
             "task-crash",
-            Config { mode: Mode::Task, crashes_max: 1, calls: calls(|c| { c.getinfo = true; c.touch = true }), ..base.clone() },
+            Config {
+                mode: Mode::Task,
+                crashes_max: 1,
+                calls: calls(|c| {
+                    c.getinfo = true;
+                    c.touch = true
+                }),
+                ..base.clone()
+            },
         ),
         run(
             "group",
-            Config { processes_max: 2, group: true, refusals: true, requests_max: 0, procs_per_node_max: 2, calls: Calls::NONE, ..base.clone() },
+            Config {
+                processes_max: 2,
+                group: true,
+                refusals: true,
+                requests_max: 0,
+                procs_per_node_max: 2,
+                calls: Calls::NONE,
+                ..base.clone()
+            },
+        ),
+        run(
+            "group-norefusal",
+            Config {
+                processes_max: 2,
+                group: true,
+                refusals: false,
+                requests_max: 0,
+                procs_per_node_max: 2,
+                calls: Calls::NONE,
+                ..base.clone()
+            },
         ),
         run(
             "p11-fixed",
-            Config { processes_max: 2, requests_max: 2, outstanding_max: 2, p11_fix: true, spread: true, calls: calls(|c| c.signal = true), ..base.clone() },
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                outstanding_max: 2,
+                p11_fix: true,
+                spread: true,
+                calls: calls(|c| c.signal = true),
+                ..base.clone()
+            },
         ),
         run(
             "precopy",
-            Config { strategy: Strategy::Precopy, pages_max: 2, requests_max: 0, calls: calls(|c| c.touch = true), ..base.clone() },
+            Config {
+                strategy: Strategy::Precopy,
+                pages_max: 2,
+                requests_max: 0,
+                calls: calls(|c| c.touch = true),
+                ..base.clone()
+            },
         ),
         run(
             "flush",
-            Config { strategy: Strategy::Flush, crashes_max: 1, requests_max: 0, calls: calls(|c| c.touch = true), ..base.clone() },
+            Config {
+                strategy: Strategy::Flush,
+                crashes_max: 1,
+                requests_max: 0,
+                calls: calls(|c| c.touch = true),
+                ..base.clone()
+            },
         ),
         run(
             "disallowed",
-            Config { processes_max: 2, disallowed: vec![1], requests_max: 0, calls: Calls::NONE, ..base.clone() },
+            Config {
+                processes_max: 2,
+                disallowed: vec![1],
+                requests_max: 0,
+                calls: Calls::NONE,
+                ..base.clone()
+            },
         ),
         run(
             "file-io",
-            Config { requests_max: 1, calls: calls(|c| c.file_read = true), ..base.clone() },
+            Config {
+                requests_max: 1,
+                calls: calls(|c| c.file_read = true),
+                ..base.clone()
+            },
         ),
     ];
+    // R4: a wait() whose child never exits keeps the freeze waiting forever (L1), so the
+    // pcntl(MIGRATE) call that started the migration is never answered either (L3).
+    expect(&mut v, "wait-freeze", &["L1", "L3"]);
+    // G1: the paper defines no group atomicity; a refusal of one member splits the group (L5).
+    expect(&mut v, "group", &["L5"]);
     let mut p11 = run(
         "p11-unfixed",
-        Config { processes_max: 2, requests_max: 2, outstanding_max: 2, spread: true, calls: calls(|c| c.signal = true), ..base.clone() },
+        Config {
+            processes_max: 2,
+            requests_max: 2,
+            outstanding_max: 2,
+            spread: true,
+            calls: calls(|c| c.signal = true),
+            ..base.clone()
+        },
     );
     p11.expected_violations.push("P11");
     v.push(p11);
     v
+}
+
+fn expect(runs: &mut [RunSpec], name: &str, ids: &[&'static str]) {
+    let r = runs
+        .iter_mut()
+        .find(|r| r.name == name)
+        .expect("catalog run");
+    r.expected_violations.extend_from_slice(ids);
 }
 
 pub fn find_run(name: &str) -> Option<RunSpec> {
@@ -136,14 +273,19 @@ pub fn preset(name: &str) -> Result<Vec<RunSpec>, String> {
             .map(|mut r| {
                 // Larger: one more node and one more request everywhere.
                 r.config.nodes_max = (r.config.nodes_max + 1).min(crate::config::NODES_LIMIT);
-                r.config.requests_max = (r.config.requests_max + 1).min(crate::config::REQUESTS_LIMIT);
+                r.config.requests_max =
+                    (r.config.requests_max + 1).min(crate::config::REQUESTS_LIMIT);
                 r.name = format!("{}+", r.name);
                 r
             })
             .collect()),
         other => find_run(other).map(|r| vec![r]).ok_or_else(|| {
             let runs: Vec<String> = catalog().into_iter().map(|r| r.name).collect();
-            format!("unknown preset '{other}' (presets: {}; single runs: {})", PRESETS.join(", "), runs.join(", "))
+            format!(
+                "unknown preset '{other}' (presets: {}; single runs: {})",
+                PRESETS.join(", "),
+                runs.join(", ")
+            )
         }),
     }
 }

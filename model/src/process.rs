@@ -48,7 +48,10 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut Vec<(Call, Pid)>) {
 /// The emulator sends a system call to the PMA its capability names.
 pub fn issue(st: &mut Sys, pid: Pid, call: Call, target: Pid) {
     let node = running_on(st, pid).expect("guarded");
-    let caller_node = st.nodes[node as usize].kernel.tasks[pid as usize].as_ref().expect("running").pma_caps[0];
+    let caller_node = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .expect("running")
+        .pma_caps[0];
     let req = new_req(st, Sender::Proc(pid), target, call, caller_node);
     st.calls_issued += 1;
     let e = &mut st.emus[pid as usize];
@@ -58,7 +61,11 @@ pub fn issue(st: &mut Sys, pid: Pid, call: Call, target: Pid) {
         Call::Exit => e.exited = true,
         _ => {}
     }
-    st.send(Actor::Port(pid), Actor::Pma(caller_node), Msg::Syscall { req });
+    st.send(
+        Actor::Port(pid),
+        Actor::Pma(caller_node),
+        Msg::Syscall { req },
+    );
 }
 
 fn new_req(st: &mut Sys, sender: Sender, target: Pid, call: Call, caller_node: NodeId) -> ReqId {
@@ -97,18 +104,32 @@ pub fn can_file_read(st: &Sys, cfg: &Config, pid: Pid) -> bool {
     cfg.calls.file_read
         && st.calls_issued < cfg.requests_max
         && !st.emus[pid as usize].exited
-        && running_on(st, pid).is_some_and(|n| !st.nodes[n as usize].kernel.tasks[pid as usize].as_ref().unwrap().reading)
+        && running_on(st, pid).is_some_and(|n| {
+            !st.nodes[n as usize].kernel.tasks[pid as usize]
+                .as_ref()
+                .unwrap()
+                .reading
+        })
 }
 
 pub fn file_read(st: &mut Sys, pid: Pid) {
     let n = running_on(st, pid).expect("guarded");
     st.calls_issued += 1;
-    st.kernel_mut(n).tasks[pid as usize].as_mut().unwrap().reading = true;
+    st.kernel_mut(n).tasks[pid as usize]
+        .as_mut()
+        .unwrap()
+        .reading = true;
     st.send(Actor::Port(pid), Actor::FileServer, Msg::FileRead { pid });
 }
 
 pub fn can_consume_reply(st: &Sys, pid: Pid) -> bool {
-    running_on(st, pid).is_some_and(|n| st.nodes[n as usize].kernel.tasks[pid as usize].as_ref().unwrap().port_queue > 0)
+    running_on(st, pid).is_some_and(|n| {
+        st.nodes[n as usize].kernel.tasks[pid as usize]
+            .as_ref()
+            .unwrap()
+            .port_queue
+            > 0
+    })
 }
 
 pub fn consume_reply(st: &mut Sys, pid: Pid) {
@@ -122,7 +143,10 @@ pub fn consume_reply(st: &mut Sys, pid: Pid) {
 pub fn can_touch(st: &Sys, cfg: &Config, pid: Pid, page: u8) -> bool {
     cfg.calls.touch
         && running_on(st, pid).is_some_and(|n| {
-            let h = st.nodes[n as usize].kernel.tasks[pid as usize].as_ref().unwrap().pages[page as usize];
+            let h = st.nodes[n as usize].kernel.tasks[pid as usize]
+                .as_ref()
+                .unwrap()
+                .pages[page as usize];
             h != n && st.alive(h)
         })
 }
@@ -132,7 +156,11 @@ pub fn touch(st: &mut Sys, pid: Pid, page: u8) {
     let t = st.kernel_mut(n).tasks[pid as usize].as_mut().unwrap();
     t.faulting = Some(page);
     let h = t.pages[page as usize];
-    st.send(Actor::Kernel(n), Actor::Kernel(h), Msg::PageRequest { pid, page });
+    st.send(
+        Actor::Kernel(n),
+        Actor::Kernel(h),
+        Msg::PageRequest { pid, page },
+    );
 }
 
 /// Pre-copy: a running process writes a page that was already pre-copied.
@@ -140,10 +168,17 @@ pub fn can_dirty(st: &Sys, cfg: &Config, pid: Pid, page: u8) -> bool {
     if cfg.strategy != Strategy::Precopy {
         return false;
     }
-    let Some(n) = running_on(st, pid) else { return false };
-    let Local::Active { out: Some(o), .. } = &st.pma(n).procs[pid as usize] else { return false };
-    let t = st.nodes[n as usize].kernel.tasks[pid as usize].as_ref().unwrap();
-    st.nodes[o.dst as usize].kernel.precopied[pid as usize] & (1 << page) != 0 && t.dirty & (1 << page) == 0
+    let Some(n) = running_on(st, pid) else {
+        return false;
+    };
+    let Local::Active { out: Some(o), .. } = &st.pma(n).procs[pid as usize] else {
+        return false;
+    };
+    let t = st.nodes[n as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .unwrap();
+    st.nodes[o.dst as usize].kernel.precopied[pid as usize] & (1 << page) != 0
+        && t.dirty & (1 << page) == 0
 }
 
 pub fn dirty(st: &mut Sys, pid: Pid, page: u8) {
@@ -153,33 +188,47 @@ pub fn dirty(st: &mut Sys, pid: Pid, page: u8) {
 
 /// Pre-copy round at the source kernel: copy one page not yet at the destination.
 pub fn can_precopy(st: &Sys, node: NodeId, pid: Pid, page: u8) -> bool {
-    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else { return false };
+    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else {
+        return false;
+    };
     if o.precopy_done || !st.alive(o.dst) {
         return false;
     }
-    let in_flight = st.net.iter().any(|e| e.msg == Msg::PreCopyPage { pid, page });
+    let in_flight = st
+        .net
+        .iter()
+        .any(|e| e.msg == Msg::PreCopyPage { pid, page });
     st.nodes[o.dst as usize].kernel.precopied[pid as usize] & (1 << page) == 0 && !in_flight
 }
 
 pub fn precopy(st: &mut Sys, node: NodeId, pid: Pid, page: u8) {
-    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else { return };
+    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else {
+        return;
+    };
     let dst = o.dst;
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.dirty &= !(1 << page);
     }
-    st.send(Actor::Kernel(node), Actor::Kernel(dst), Msg::PreCopyPage { pid, page });
+    st.send(
+        Actor::Kernel(node),
+        Actor::Kernel(dst),
+        Msg::PreCopyPage { pid, page },
+    );
 }
 
 /// Pre-copy ends when every page has reached the destination at least once; dirty pages are
 /// copied again at the pull.
 pub fn can_end_precopy(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
-    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else { return false };
+    let Local::Active { out: Some(o), .. } = &st.pma(node).procs[pid as usize] else {
+        return false;
+    };
     let all = (1u16 << cfg.pages_max) - 1;
     !o.precopy_done && st.nodes[o.dst as usize].kernel.precopied[pid as usize] as u16 == all
 }
 
 pub fn end_precopy(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
+    if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+    {
         o.precopy_done = true;
     }
 }

@@ -7,7 +7,11 @@ use crate::state::*;
 use crate::types::*;
 
 fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
-    st.nodes.iter().enumerate().filter(|(_, n)| n.alive).map(|(i, n)| (i as NodeId, n))
+    st.nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.alive)
+        .map(|(i, n)| (i as NodeId, n))
 }
 
 fn pids(st: &Sys) -> std::ops::Range<Pid> {
@@ -31,7 +35,11 @@ pub fn p1_pid_uniqueness(_: &OsfModel, st: &Sys) -> bool {
 pub fn p2_single_runnable_copy(_: &OsfModel, st: &Sys) -> bool {
     pids(st).all(|p| {
         live_nodes(st)
-            .filter(|(_, n)| n.kernel.tasks[p as usize].as_ref().is_some_and(|t| t.threads == Threads::Running))
+            .filter(|(_, n)| {
+                n.kernel.tasks[p as usize]
+                    .as_ref()
+                    .is_some_and(|t| t.threads == Threads::Running)
+            })
             .count()
             <= 1
     })
@@ -45,7 +53,10 @@ pub fn p3_commit_discipline(m: &OsfModel, st: &Sys) -> bool {
         return true;
     }
     pids(st).all(|p| {
-        live_nodes(st).all(|(_, n)| !matches!(n.pma.procs[p as usize], Local::Active { .. }) || n.kernel.tasks[p as usize].is_some())
+        live_nodes(st).all(|(_, n)| {
+            !matches!(n.pma.procs[p as usize], Local::Active { .. })
+                || n.kernel.tasks[p as usize].is_some()
+        })
     })
 }
 
@@ -53,11 +64,21 @@ pub fn p3_commit_discipline(m: &OsfModel, st: &Sys) -> bool {
 /// call is in progress, and P is not exiting." Checked on every extracted image.
 pub fn p4_freeze_consistency(_: &OsfModel, st: &Sys) -> bool {
     let ok = |i: &ProcImage| i.threads_suspended && i.in_progress.is_none() && !i.exiting;
+    // The source keeps the copy it extracted on its migrating list: it must still read as a
+    // frozen process, with the task (while still there) suspended.
     live_nodes(st).all(|(_, n)| {
-        n.pma.procs.iter().all(|l| match l {
-            Local::Migrating { image, .. } => ok(image),
-            _ => true,
-        })
+        n.pma
+            .procs
+            .iter()
+            .zip(n.kernel.tasks.iter())
+            .all(|(l, t)| match l {
+                Local::Migrating { proc, .. } => {
+                    proc.in_progress.is_none()
+                        && !proc.exiting
+                        && t.as_ref().is_none_or(|t| t.threads == Threads::Suspended)
+                }
+                _ => true,
+            })
     }) && st.net.iter().all(|e| match &e.msg {
         Msg::MigrateRequest { image, .. } => ok(image),
         _ => true,
@@ -74,7 +95,9 @@ pub fn p5_no_lost_requests(_: &OsfModel, st: &Sys) -> bool {
 /// once locally on refusal or abandon." Served at most once; forwarded at most once per time
 /// it was queued (a process that moves on before the forward arrives queues it again).
 pub fn p6_exactly_once(_: &OsfModel, st: &Sys) -> bool {
-    st.reqs.iter().all(|r| r.handled <= 1 && r.forwarded <= r.queued)
+    st.reqs
+        .iter()
+        .all(|r| r.handled <= 1 && r.forwarded <= r.queued)
 }
 
 /// spec §6.1 P7 no residual PMA dependency: "After R14, S's PMA holds no proc, capability or
@@ -84,12 +107,17 @@ pub fn p7_no_residual_dependency(m: &OsfModel, st: &Sys) -> bool {
         return true;
     }
     pids(st).all(|p| {
-        let migrating_somewhere = live_nodes(st).any(|(_, n)| matches!(n.pma.procs[p as usize], Local::Migrating { .. }));
-        let Some(d) = st.active_node(p) else { return true };
+        let migrating_somewhere =
+            live_nodes(st).any(|(_, n)| matches!(n.pma.procs[p as usize], Local::Migrating { .. }));
+        let Some(d) = st.active_node(p) else {
+            return true;
+        };
         if migrating_somewhere {
             return true;
         }
-        let caps_ok = st.nodes[d as usize].kernel.tasks[p as usize].as_ref().is_none_or(|t| t.pma_caps.iter().all(|&c| c == d));
+        let caps_ok = st.nodes[d as usize].kernel.tasks[p as usize]
+            .as_ref()
+            .is_none_or(|t| t.pma_caps.iter().all(|&c| c == d));
         let others_ok = live_nodes(st).filter(|&(i, _)| i != d).all(|(_, n)| {
             let slot_ok = match &n.pma.procs[p as usize] {
                 Local::Free => true,
@@ -105,11 +133,17 @@ pub fn p7_no_residual_dependency(m: &OsfModel, st: &Sys) -> bool {
 /// spec §6.1 P8 refusal reinstates: "After Refused, P is active on S with threads running, the
 /// caller is told, and D holds nothing for P." Checked on the state R8 produces.
 pub fn p8_refusal_reinstates(_: &OsfModel, st: &Sys) -> bool {
-    let Some((p, s, d)) = st.ghost.p8_check else { return true };
+    let Some((p, s, d)) = st.ghost.p8_check else {
+        return true;
+    };
     let active = matches!(st.pma(s).procs[p as usize], Local::Active { out: None, .. });
-    let running = st.nodes[s as usize].kernel.tasks[p as usize].as_ref().is_some_and(|t| t.threads == Threads::Running);
+    let running = st.nodes[s as usize].kernel.tasks[p as usize]
+        .as_ref()
+        .is_some_and(|t| t.threads == Threads::Running);
     let told = !st.reqs.iter().any(|r| {
-        r.target == p && matches!(r.call, Call::Migrate { .. }) && r.status == ReqStatus::InProgress { node: s }
+        r.target == p
+            && matches!(r.call, Call::Migrate { .. })
+            && r.status == ReqStatus::InProgress { node: s }
     });
     let d_clean = !st.alive(d) || matches!(st.pma(d).procs[p as usize], Local::Free);
     active && running && told && d_clean
@@ -127,7 +161,11 @@ pub fn p10_relationships_unchanged(m: &OsfModel, st: &Sys) -> bool {
     pids(st).all(|p| {
         let e = &st.pmm.pids[p as usize];
         (e.parent, e.pgrp, e.session) == st.ghost.relationships[p as usize]
-            && live_nodes(st).all(|(_, n)| n.kernel.tasks[p as usize].as_ref().is_none_or(|t| t.files == m.cfg.files_max))
+            && live_nodes(st).all(|(_, n)| {
+                n.kernel.tasks[p as usize]
+                    .as_ref()
+                    .is_none_or(|t| t.files == m.cfg.files_max)
+            })
     })
 }
 
@@ -185,7 +223,11 @@ seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
 /// C4 under a strategy without residual memory dependency: the process runs on after its
 /// source crashed.
 pub fn reach_c4_survived(_: &OsfModel, st: &Sys) -> bool {
-    pids(st).any(|p| st.ghost.c4_marked & (1 << p) != 0 && st.active_node(p).is_some() && st.ghost.migrations[p as usize] > 0)
+    pids(st).any(|p| {
+        st.ghost.c4_marked & (1 << p) != 0
+            && st.active_node(p).is_some()
+            && st.ghost.migrations[p as usize] > 0
+    })
 }
 
 /// G1: every member of the group ended on one node other than where it started.
@@ -196,7 +238,12 @@ pub fn reach_group_migrated(_: &OsfModel, st: &Sys) -> bool {
 
 /// G1 without atomicity: the group is split over two nodes with no migration in progress.
 pub fn reach_group_split(_: &OsfModel, st: &Sys) -> bool {
-    let quiet = live_nodes(st).all(|(_, n)| n.pma.procs.iter().all(|l| matches!(l, Local::Free | Local::Active { out: None, .. })));
+    let quiet = live_nodes(st).all(|(_, n)| {
+        n.pma
+            .procs
+            .iter()
+            .all(|l| matches!(l, Local::Free | Local::Active { out: None, .. }))
+    });
     let nodes: Vec<_> = pids(st).map(|p| st.active_node(p)).collect();
     quiet && nodes.iter().all(|n| n.is_some()) && nodes.windows(2).any(|w| w[0] != w[1])
 }
@@ -224,12 +271,30 @@ pub struct PropDef {
     pub check: fn(&OsfModel, &Sys) -> bool,
 }
 
-const fn always(id: &'static str, name: &'static str, check: fn(&OsfModel, &Sys) -> bool) -> PropDef {
-    PropDef { id, name, expectation: Expectation::Always, check }
+const fn always(
+    id: &'static str,
+    name: &'static str,
+    check: fn(&OsfModel, &Sys) -> bool,
+) -> PropDef {
+    PropDef {
+        id,
+        name,
+        expectation: Expectation::Always,
+        check,
+    }
 }
 
-const fn sometimes(id: &'static str, name: &'static str, check: fn(&OsfModel, &Sys) -> bool) -> PropDef {
-    PropDef { id, name, expectation: Expectation::Sometimes, check }
+const fn sometimes(
+    id: &'static str,
+    name: &'static str,
+    check: fn(&OsfModel, &Sys) -> bool,
+) -> PropDef {
+    PropDef {
+        id,
+        name,
+        expectation: Expectation::Sometimes,
+        check,
+    }
 }
 
 /// The safety and reachability properties that apply to `cfg` (spec §6).
@@ -248,11 +313,23 @@ pub fn registry(cfg: &Config) -> Vec<PropDef> {
     }
     v.push(always("P6", "P6 exactly once", p6_exactly_once));
     if process {
-        v.push(always("P7", "P7 no residual PMA dependency", p7_no_residual_dependency));
+        v.push(always(
+            "P7",
+            "P7 no residual PMA dependency",
+            p7_no_residual_dependency,
+        ));
         v.push(always("P8", "P8 refusal reinstates", p8_refusal_reinstates));
-        v.push(always("P9", "P9 AbsentProcess implies relocation", p9_absent_implies_relocation));
+        v.push(always(
+            "P9",
+            "P9 AbsentProcess implies relocation",
+            p9_absent_implies_relocation,
+        ));
     }
-    v.push(always("P10", "P10 relationships unchanged", p10_relationships_unchanged));
+    v.push(always(
+        "P10",
+        "P10 relationships unchanged",
+        p10_relationships_unchanged,
+    ));
     v.push(always("P11", "P11 per-sender order", p11_per_sender_order));
     v.push(always("A1", "A1 accounting", a1_accounting));
 
@@ -264,30 +341,159 @@ pub fn registry(cfg: &Config) -> Vec<PropDef> {
             v.push(p);
         }
     };
-    s(cfg.refusals, sometimes("S-refusal", "a refusal", reach_refusal));
-    s(cfg.abandon, sometimes("S-abandon", "an abandon", reach_abandon));
-    s(crash && process, sometimes("S-C1", "C1 source crash before the pull", reach_c1));
-    s(crash && process, sometimes("S-C2", "C2 destination crash before the pull", reach_c2));
-    s(crash && process, sometimes("S-C3", "C3 destination crash after the pull", reach_c3));
-    s(crash && process && matches!(cfg.strategy, Strategy::Cor), sometimes("S-C4-died", "C4 source crash after the pull kills P (COR)", reach_c4_died));
+    s(
+        cfg.refusals,
+        sometimes("S-refusal", "a refusal", reach_refusal),
+    );
+    s(
+        cfg.abandon,
+        sometimes("S-abandon", "an abandon", reach_abandon),
+    );
+    s(
+        crash && process,
+        sometimes("S-C1", "C1 source crash before the pull", reach_c1),
+    );
+    s(
+        crash && process,
+        sometimes("S-C2", "C2 destination crash before the pull", reach_c2),
+    );
+    s(
+        crash && process,
+        sometimes("S-C3", "C3 destination crash after the pull", reach_c3),
+    );
+    s(
+        crash && process && matches!(cfg.strategy, Strategy::Cor),
+        sometimes(
+            "S-C4-died",
+            "C4 source crash after the pull kills P (COR)",
+            reach_c4_died,
+        ),
+    );
     s(
         crash && process && !matches!(cfg.strategy, Strategy::Cor),
-        sometimes("S-C4-survived", "C4 source crash after the pull, P survives", reach_c4_survived),
+        sometimes(
+            "S-C4-survived",
+            "C4 source crash after the pull, P survives",
+            reach_c4_survived,
+        ),
     );
-    s(process && reqs && cfg.migrations_max > 0, sometimes("S-queued-forwarded", "a request queued then forwarded", reach_queued_forwarded));
-    s(process && (cfg.migrations_max >= 2 || (reqs && cfg.processes_max > 1 && cfg.calls.signal && cfg.nodes_max > 3)), sometimes("S-absent-relookup", "an AbsentProcess then relookup", reach_absent_relookup));
-    s(cfg.calls.touch && cfg.strategy == Strategy::Cor, sometimes("S-cor-fault", "a COR fault after migration", reach_cor_fault));
-    s(cfg.calls.touch && cfg.strategy == Strategy::Flush, sometimes("S-flush-fault", "a fault served by the backing store", reach_flush_fault));
-    s(cfg.migrations_max >= 2, sometimes("S-migrated-twice", "a process migrated twice", reach_migrated_twice));
-    s(!process && reqs, sometimes("S-task-only-call", "task-only migration serving a call from S", reach_task_only_call));
-    s(process && cfg.calls.wait && !cfg.r4_prime, sometimes("S-wait-delays-freeze", "a wait() delaying the freeze", reach_wait_delayed_freeze));
-    s(process && cfg.calls.wait && cfg.r4_prime, sometimes("S-r4-prime", "R4' aborts a wait() for restart", reach_r4_prime_abort));
-    s(process && reqs && (cfg.refusals || cfg.abandon), sometimes("S-queued-reinstated", "a queued request served after reinstatement", reach_queued_reinstated));
-    s(cfg.group, sometimes("S-group-migrated", "a whole group migrated", reach_group_migrated));
-    s(cfg.group && cfg.refusals, sometimes("S-group-split", "a group split by a refusal", reach_group_split));
-    s(!cfg.disallowed.is_empty(), sometimes("S-disallowed", "a migration disallowed by pcntl (G2)", reach_disallowed));
-    s(cfg.calls.file_read, sometimes("S-port-queue", "a file reply moved in the port queue", reach_port_queue_moved));
-    s(cfg.strategy == Strategy::Precopy && process, sometimes("S-precopy-dirty", "a dirty page re-copied (pre-copy)", reach_precopy_dirty));
-    s(cfg.outstanding_max >= 2 && process && !cfg.p11_fix, sometimes("S-overtaken", "a request overtaken (P11)", reach_overtaken));
+    s(
+        process && reqs && cfg.migrations_max > 0,
+        sometimes(
+            "S-queued-forwarded",
+            "a request queued then forwarded",
+            reach_queued_forwarded,
+        ),
+    );
+    s(
+        process
+            && (cfg.migrations_max >= 2
+                || (reqs && cfg.processes_max > 1 && cfg.calls.signal && cfg.nodes_max > 3)),
+        sometimes(
+            "S-absent-relookup",
+            "an AbsentProcess then relookup",
+            reach_absent_relookup,
+        ),
+    );
+    s(
+        cfg.calls.touch && cfg.strategy == Strategy::Cor,
+        sometimes(
+            "S-cor-fault",
+            "a COR fault after migration",
+            reach_cor_fault,
+        ),
+    );
+    s(
+        cfg.calls.touch && cfg.strategy == Strategy::Flush,
+        sometimes(
+            "S-flush-fault",
+            "a fault served by the backing store",
+            reach_flush_fault,
+        ),
+    );
+    s(
+        cfg.migrations_max >= 2,
+        sometimes(
+            "S-migrated-twice",
+            "a process migrated twice",
+            reach_migrated_twice,
+        ),
+    );
+    s(
+        !process && reqs,
+        sometimes(
+            "S-task-only-call",
+            "task-only migration serving a call from S",
+            reach_task_only_call,
+        ),
+    );
+    s(
+        process && cfg.calls.wait && !cfg.r4_prime,
+        sometimes(
+            "S-wait-delays-freeze",
+            "a wait() delaying the freeze",
+            reach_wait_delayed_freeze,
+        ),
+    );
+    s(
+        process && cfg.calls.wait && cfg.r4_prime,
+        sometimes(
+            "S-r4-prime",
+            "R4' aborts a wait() for restart",
+            reach_r4_prime_abort,
+        ),
+    );
+    s(
+        process && reqs && (cfg.refusals || cfg.abandon),
+        sometimes(
+            "S-queued-reinstated",
+            "a queued request served after reinstatement",
+            reach_queued_reinstated,
+        ),
+    );
+    s(
+        cfg.group,
+        sometimes(
+            "S-group-migrated",
+            "a whole group migrated",
+            reach_group_migrated,
+        ),
+    );
+    s(
+        cfg.group && cfg.refusals,
+        sometimes(
+            "S-group-split",
+            "a group split by a refusal",
+            reach_group_split,
+        ),
+    );
+    s(
+        !cfg.disallowed.is_empty(),
+        sometimes(
+            "S-disallowed",
+            "a migration disallowed by pcntl (G2)",
+            reach_disallowed,
+        ),
+    );
+    s(
+        cfg.calls.file_read,
+        sometimes(
+            "S-port-queue",
+            "a file reply moved in the port queue",
+            reach_port_queue_moved,
+        ),
+    );
+    s(
+        cfg.strategy == Strategy::Precopy && process,
+        sometimes(
+            "S-precopy-dirty",
+            "a dirty page re-copied (pre-copy)",
+            reach_precopy_dirty,
+        ),
+    );
+    s(
+        cfg.outstanding_max >= 2 && process && !cfg.p11_fix,
+        sometimes("S-overtaken", "a request overtaken (P11)", reach_overtaken),
+    );
     v
 }

@@ -1,9 +1,29 @@
 //! The global state, grouped by actor role (spec §2), and the network (spec §4.1).
 
+use arrayvec::ArrayVec;
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, NODES_LIMIT, PAGES_LIMIT, PROCESSES_LIMIT};
 use crate::types::*;
+
+// Fixed-capacity vectors keep a state in one allocation-free block (only the network is on
+// the heap), which is what makes cloning and hashing states cheap (spec §8.4).
+pub const PIDS_CAP: usize = PROCESSES_LIMIT as usize;
+pub const NODES_CAP: usize = NODES_LIMIT as usize;
+pub const PAGES_CAP: usize = PAGES_LIMIT as usize;
+/// Requests in one run: `requests_max + migrations_max` (validated).
+pub const REQS_CAP: usize = crate::config::REQUESTS_LIMIT as usize + 4;
+pub type PidVec<T> = ArrayVec<T, PIDS_CAP>;
+pub type NodeVec<T> = ArrayVec<T, NODES_CAP>;
+pub type PageVec<T> = ArrayVec<T, PAGES_CAP>;
+/// A pending queue, a held list or a forwarded batch: only processes' calls go there (a second
+/// `pcntl` migration is rejected, never queued), so `requests_max` bounds it.
+pub type ReqList = ArrayVec<ReqId, { crate::config::REQUESTS_LIMIT as usize }>;
+
+/// `n` copies of `x`.
+pub fn rep<T: Clone, const N: usize>(x: T, n: usize) -> ArrayVec<T, N> {
+    std::iter::repeat_n(x, n).collect()
+}
 
 /// Execution state of a task's threads (spec §2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -25,7 +45,7 @@ pub struct Task {
     /// File-server replies queued in the task's port space, not yet consumed (R2).
     pub port_queue: u8,
     /// Home node of each page under XMM.
-    pub pages: Vec<NodeId>,
+    pub pages: PageVec<NodeId>,
     /// The task is offered for a pull (set at R6 or by T1): the kernel's half of the R10
     /// handshake. A pull succeeds only while it is set.
     pub offered: bool,
@@ -41,9 +61,9 @@ pub struct Task {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Kernel {
     /// Tasks held by this kernel, indexed by pid.
-    pub tasks: Vec<Option<Task>>,
+    pub tasks: PidVec<Option<Task>>,
     /// Pre-copy buffer at a destination: pages received while the process still ran.
-    pub precopied: Vec<u8>,
+    pub precopied: PidVec<u8>,
 }
 
 /// The local process state kept by a PMA: proc and user structures (spec §2.3).
@@ -65,7 +85,7 @@ pub struct Proc {
     pub awaiting_forward: bool,
     /// Requests held at this PMA while the proc is installed but not restarted, or under the
     /// P11 fix until the forwarded queue arrives.
-    pub held: Vec<ReqId>,
+    pub held: ReqList,
     /// Task-only migration (T1) in progress for this process.
     pub task_migrating: Option<ReqId>,
 }
@@ -77,7 +97,7 @@ pub struct Outgoing {
     /// The `pcntl` request that started it (answered at the end).
     pub caller: Option<ReqId>,
     /// The pending queue Q (R2), in arrival order.
-    pub queue: Vec<ReqId>,
+    pub queue: ReqList,
     /// R5 reached: stable, coherent, resumable.
     pub frozen: bool,
     /// Pre-copy rounds finished (strategy `precopy`).
@@ -107,9 +127,14 @@ pub enum Local {
     /// On the active list; `out` is set while it is being frozen (R1..R5).
     Active { proc: Proc, out: Option<Outgoing> },
     /// On the migrating list (R6..R14), kept for recovery.
-    Migrating { image: ProcImage, proc: Proc, out: Outgoing },
+    Migrating { proc: Proc, out: Outgoing },
     /// Reserved at a destination (R9..R13).
-    Incoming { proc: Proc, src: NodeId, stage: InStage, caller: Option<ReqId> },
+    Incoming {
+        proc: Proc,
+        src: NodeId,
+        stage: InStage,
+        caller: Option<ReqId>,
+    },
 }
 
 /// A vproc's operation table (spec §2.4): local PMA operations, client stubs to a remote PMA,
@@ -125,14 +150,17 @@ pub enum Vproc {
 /// One node's Process Management Agent (spec §2.4).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Pma {
-    pub procs: Vec<Local>,
-    pub vprocs: Vec<Vproc>,
+    pub procs: PidVec<Local>,
+    pub vprocs: PidVec<Vproc>,
 }
 
 impl Pma {
     /// Proc structures in use (active, migrating, reserved): R7's resource limit.
     pub fn used(&self) -> usize {
-        self.procs.iter().filter(|l| !matches!(l, Local::Free)).count()
+        self.procs
+            .iter()
+            .filter(|l| !matches!(l, Local::Free))
+            .count()
     }
 }
 
@@ -166,11 +194,11 @@ pub struct PmEntry {
 /// The PM Master (spec §2.5).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct PmMaster {
-    pub pids: Vec<PmEntry>,
+    pub pids: PidVec<PmEntry>,
     /// `wait()` calls parked until a child exits: (request, parent, PMA to answer).
-    pub waiters: Vec<(ReqId, Pid, NodeId)>,
+    pub waiters: ArrayVec<(ReqId, Pid, NodeId), REQS_CAP>,
     /// Crashed nodes whose processes the PM Master has already buried.
-    pub buried: Vec<NodeId>,
+    pub buried: NodeVec<NodeId>,
 }
 
 /// Emulator-side state of each process: calls outstanding (spec §2.6).
@@ -187,11 +215,11 @@ pub struct Emulator {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Ghost {
     /// Usage units each pid accrued anywhere (A1).
-    pub usage: Vec<u8>,
+    pub usage: PidVec<u8>,
     /// Completed migrations per pid (A1).
-    pub migrations: Vec<u8>,
+    pub migrations: PidVec<u8>,
     /// Per pid: the task has been shipped by the source kernel in the current migration.
-    pub committed: Vec<bool>,
+    pub committed: PidVec<bool>,
     /// Pids whose source node crashed after the pull (C4), bit i = pid i.
     pub c4_marked: u8,
     /// A1 broken on restart at a destination.
@@ -208,7 +236,7 @@ pub struct Ghost {
     /// Reachability facts (spec §6.3), set once reached.
     pub seen: Seen,
     /// Relationships at start-up (P10 compares the PM Master against them).
-    pub relationships: Vec<(Option<Pid>, Pid, Pid)>,
+    pub relationships: PidVec<(Option<Pid>, Pid, Pid)>,
 }
 
 /// Reachability facts, one bit each (spec §6.3).
@@ -247,12 +275,12 @@ impl Seen {
 /// The whole system (spec §2).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Sys {
-    pub nodes: Vec<Node>,
+    pub nodes: NodeVec<Node>,
     pub pmm: PmMaster,
     /// Emulators, by pid.
-    pub emus: Vec<Emulator>,
+    pub emus: PidVec<Emulator>,
     /// Requests issued so far (processes' calls, then `pcntl` migrations).
-    pub reqs: Vec<Req>,
+    pub reqs: ArrayVec<Req, REQS_CAP>,
     /// `pcntl` migrate requests issued.
     pub pcntl_issued: u8,
     /// `pcntl` requests outstanding.
@@ -271,11 +299,17 @@ impl Sys {
     pub fn initial(cfg: &Config) -> Sys {
         let n = cfg.nodes_max as usize;
         let p = cfg.processes_max as usize;
-        let mut nodes: Vec<Node> = (0..n)
+        let mut nodes: NodeVec<Node> = (0..n)
             .map(|_| Node {
                 alive: true,
-                pma: Pma { procs: vec![Local::Free; p], vprocs: vec![Vproc::Unknown; p] },
-                kernel: Kernel { tasks: vec![None; p], precopied: vec![0; p] },
+                pma: Pma {
+                    procs: rep(Local::Free, p),
+                    vprocs: rep(Vproc::Unknown, p),
+                },
+                kernel: Kernel {
+                    tasks: rep(None, p),
+                    precopied: rep(0, p),
+                },
             })
             .collect();
         for pid in 0..p {
@@ -288,7 +322,7 @@ impl Sys {
                 in_progress: None,
                 exiting: false,
                 awaiting_forward: false,
-                held: Vec::new(),
+                held: ReqList::new(),
                 task_migrating: None,
             };
             nodes[home as usize].pma.procs[pid] = Local::Active { proc, out: None };
@@ -297,7 +331,7 @@ impl Sys {
                 pma_caps: [home; 2],
                 files: cfg.files_max,
                 port_queue: 0,
-                pages: vec![home; cfg.pages_max as usize],
+                pages: rep(home, cfg.pages_max as usize),
                 offered: false,
                 faulting: None,
                 dirty: 0,
@@ -306,7 +340,11 @@ impl Sys {
             // The vproc framework on every node knows where each process starts, as a fork
             // would have left it; the master node's client stubs point at node 1.
             for (i, node) in nodes.iter_mut().enumerate() {
-                node.pma.vprocs[pid] = if i == home as usize { Vproc::Local } else { Vproc::Remote(home) };
+                node.pma.vprocs[pid] = if i == home as usize {
+                    Vproc::Local
+                } else {
+                    Vproc::Remote(home)
+                };
             }
         }
         let pids = (0..p)
@@ -317,22 +355,33 @@ impl Sys {
                 pgrp: 0,
                 session: 0,
             })
-            .collect::<Vec<_>>();
+            .collect::<PidVec<_>>();
         let relationships = pids.iter().map(|e| (e.parent, e.pgrp, e.session)).collect();
         Sys {
             nodes,
-            pmm: PmMaster { pids, waiters: Vec::new(), buried: Vec::new() },
-            emus: vec![Emulator { outstanding: 0, waited: false, exited: false }; p],
-            reqs: Vec::new(),
+            pmm: PmMaster {
+                pids,
+                waiters: ArrayVec::new(),
+                buried: ArrayVec::new(),
+            },
+            emus: rep(
+                Emulator {
+                    outstanding: 0,
+                    waited: false,
+                    exited: false,
+                },
+                p,
+            ),
+            reqs: ArrayVec::new(),
             pcntl_issued: 0,
             pcntl_outstanding: 0,
             calls_issued: 0,
             crashes: 0,
             net: Vec::new(),
             ghost: Ghost {
-                usage: vec![0; p],
-                migrations: vec![0; p],
-                committed: vec![false; p],
+                usage: rep(0, p),
+                migrations: rep(0, p),
+                committed: rep(false, p),
                 relationships,
                 ..Ghost::default()
             },
@@ -364,7 +413,8 @@ impl Sys {
     }
 
     pub fn task(&self, pid: Pid) -> Option<&Task> {
-        self.task_node(pid).and_then(|n| self.nodes[n as usize].kernel.tasks[pid as usize].as_ref())
+        self.task_node(pid)
+            .and_then(|n| self.nodes[n as usize].kernel.tasks[pid as usize].as_ref())
     }
 
     /// The node where `pid` is on a PMA's active list.
@@ -391,7 +441,10 @@ impl Sys {
 
     /// Indices of the messages that may be delivered now: the head of each channel.
     pub fn deliverable(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.net.len()).filter(move |&i| i == 0 || (self.net[i - 1].src, self.net[i - 1].dst) != (self.net[i].src, self.net[i].dst))
+        (0..self.net.len()).filter(move |&i| {
+            i == 0
+                || (self.net[i - 1].src, self.net[i - 1].dst) != (self.net[i].src, self.net[i].dst)
+        })
     }
 
     pub fn see(&mut self, bit: u32) {

@@ -155,7 +155,10 @@ pub enum Msg {
     /// R13: destination PMA -> source PMA, with the new PMA capabilities.
     Done { pid: Pid },
     /// R14: the pending queue, forwarded once, in order.
-    Forward { pid: Pid, reqs: Vec<ReqId> },
+    Forward {
+        pid: Pid,
+        reqs: crate::state::ReqList,
+    },
     /// R11: receiver pull, destination kernel -> source kernel.
     PullTask { pid: Pid },
     /// R11: the Mach task (threads, capabilities, ports and their queues, kernel ports).
