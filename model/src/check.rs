@@ -71,6 +71,9 @@ pub struct RunResult {
     pub seconds: f64,
     pub complete: bool,
     pub properties: Vec<PropResult>,
+    /// Transitions per rule ID in the explicit graph (empty when liveness was not checked).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rules: std::collections::BTreeMap<String, usize>,
 }
 
 impl RunResult {
@@ -239,14 +242,17 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
             }
         })
         .collect::<Vec<_>>();
-    if opts.liveness && crate::liveness::applies(&run.config) {
+    // Rule coverage comes from the explicit graph the liveness check builds.
+    let mut rules = std::collections::BTreeMap::new();
+    if opts.liveness && run.liveness && crate::liveness::applies(&run.config) {
         // Liveness (spec §6.2) on the explicit state graph, without symmetry.
         let limit = opts
             .state_limit
             .unwrap_or(crate::liveness::DEFAULT_STATE_LIMIT);
-        let (live, live_complete) =
+        let (live, live_complete, hits) =
             crate::liveness::check_liveness_with(run, limit, &opts.replay_prefix);
         properties.extend(live);
+        rules = hits.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         complete &= live_complete;
     }
     let seconds = start.elapsed().as_secs_f64();
@@ -259,5 +265,6 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
         seconds,
         complete,
         properties,
+        rules,
     }
 }

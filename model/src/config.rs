@@ -103,6 +103,10 @@ pub struct Config {
     pub abandon: bool,
     /// Start process i on test node 1 + i mod (nodes_max - 1) instead of all on node 1.
     pub spread: bool,
+    /// R10 handshake: every migration attempt has a number that its pull and its refusal
+    /// carry (the assumption chosen). Off, a pull or a Refused left over from an abandoned
+    /// attempt is taken for the current one (finding, spec §10).
+    pub attempt_tags: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -130,6 +134,7 @@ impl Default for Config {
             refusals: false,
             abandon: false,
             spread: false,
+            attempt_tags: true,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

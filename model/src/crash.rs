@@ -131,8 +131,7 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         }
         Some(Detection::SourceDiedBeforePull) => {
             st.see(Seen::C1);
-            st.pma_mut(node).procs[pid as usize] = Local::Free;
-            st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
+            crate::pma::release_reservation(st, cfg, node, pid, Vproc::Unknown);
         }
         Some(Detection::DestDiedBeforePull) => {
             st.see(Seen::C2);

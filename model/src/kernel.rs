@@ -8,15 +8,15 @@ use crate::types::*;
 
 /// R11 at the source kernel: ship the task if it is still offered (the commit point), else
 /// report the pull failed (the source PMA withdrew the offer first: R10 handshake).
-pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid) {
+pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid, attempt: u8) {
     let offered = st.nodes[node as usize].kernel.tasks[pid as usize]
         .as_ref()
-        .is_some_and(|t| t.offered);
+        .is_some_and(|t| t.offered && (t.attempt == attempt || !cfg.attempt_tags));
     if !offered {
         st.send(
             Actor::Kernel(node),
             Actor::Kernel(from),
-            Msg::PullFailed { pid },
+            Msg::PullFailed { pid, attempt },
         );
         return;
     }
@@ -82,30 +82,37 @@ pub fn on_task_state(st: &mut Sys, node: NodeId, pid: Pid, mut task: Task) {
     }
 }
 
-pub fn on_pull_failed(st: &mut Sys, node: NodeId, pid: Pid) {
+pub fn on_pull_failed(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, attempt: u8) {
     st.kernel_mut(node).precopied[pid as usize] = 0;
-    crate::pma::on_pull_failed(st, node, pid);
+    crate::pma::on_pull_failed(st, cfg, node, pid, attempt);
 }
 
 /// T1 at the kernel holding the task: suspend it and offer it to the destination kernel.
 pub fn on_task_migrate(st: &mut Sys, node: NodeId, pid: Pid, dst: NodeId) {
+    let mut attempt = 0;
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.threads = Threads::Suspended;
         t.offered = true;
+        t.attempt = t.attempt.wrapping_add(1);
+        attempt = t.attempt;
     }
     st.send(
         Actor::Kernel(node),
         Actor::Kernel(dst),
-        Msg::TaskOffer { pid, src: node },
+        Msg::TaskOffer {
+            pid,
+            src: node,
+            attempt,
+        },
     );
 }
 
 /// T1 at the destination kernel: pull the offered task (receiver pull, R11).
-pub fn on_task_offer(st: &mut Sys, node: NodeId, pid: Pid, src: NodeId) {
+pub fn on_task_offer(st: &mut Sys, node: NodeId, pid: Pid, src: NodeId, attempt: u8) {
     st.send(
         Actor::Kernel(node),
         Actor::Kernel(src),
-        Msg::PullTask { pid },
+        Msg::PullTask { pid, attempt },
     );
 }
 

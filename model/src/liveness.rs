@@ -648,6 +648,8 @@ pub struct Explored {
     /// First state (in breadth-first order) breaking L2's bound on AbsentProcess answers.
     pub l2_bound_broken: Option<u32>,
     pub complete: bool,
+    /// Transitions explored per rule ID (spec §3): the run's rule coverage.
+    pub rule_hits: std::collections::BTreeMap<&'static str, usize>,
 }
 
 fn fingerprint(st: &Sys) -> u64 {
@@ -673,6 +675,7 @@ pub fn explore(model: &OsfModel, state_limit: usize) -> Explored {
     queue.push_back(init);
     let mut enabled = Vec::new();
     let mut next_id = 1u32;
+    let mut rule_hits = std::collections::BTreeMap::new();
     while let Some(st) = queue.pop_front() {
         let me = graph.states() as u32;
         let (mut trig, mut goal) = (0u64, 0u64);
@@ -688,6 +691,9 @@ pub fn explore(model: &OsfModel, state_limit: usize) -> Explored {
         model.enabled(&st, &mut enabled);
         let mut edges = Vec::with_capacity(enabled.len());
         for a in enabled.drain(..) {
+            *rule_hits
+                .entry(crate::model::rule_of(&st, &a, cfg))
+                .or_insert(0) += 1;
             let key = match fairness_key(&st, &a) {
                 Some(k) => {
                     let n = keys.len() as u32;
@@ -724,21 +730,26 @@ pub fn explore(model: &OsfModel, state_limit: usize) -> Explored {
         parent,
         l2_bound_broken,
         complete,
+        rule_hits,
     }
 }
 
 /// Checks L1-L5 on `run`'s configuration: one result per property (spec §6.2), and whether
 /// the exploration was complete.
 pub fn check_liveness(run: &RunSpec, state_limit: usize) -> (Vec<PropResult>, bool) {
-    check_liveness_with(run, state_limit, "osfmig replay")
+    let (results, complete, _) = check_liveness_with(run, state_limit, "osfmig replay");
+    (results, complete)
 }
+
+/// Rule IDs with the number of transitions of each in the explored graph.
+pub type RuleHits = std::collections::BTreeMap<&'static str, usize>;
 
 /// [`check_liveness`] with the prefix of the replay commands.
 pub fn check_liveness_with(
     run: &RunSpec,
     state_limit: usize,
     replay_prefix: &str,
-) -> (Vec<PropResult>, bool) {
+) -> (Vec<PropResult>, bool, RuleHits) {
     let model = OsfModel::new(run.config.clone());
     let ex = explore(&model, state_limit);
     let g = &ex.graph;
@@ -818,7 +829,11 @@ pub fn check_liveness_with(
             loop_start,
         });
     }
-    (results, ex.complete && !model.boundary_was_hit())
+    (
+        results,
+        ex.complete && !model.boundary_was_hit(),
+        ex.rule_hits,
+    )
 }
 
 #[cfg(test)]

@@ -297,10 +297,12 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::Reply { req, outcome } => pma::on_reply(st, req, outcome),
             Msg::AbsentProcess { req } => pma::on_absent(st, node, req),
             Msg::Located { req, node: loc } => pma::on_located(st, cfg, node, req, loc),
-            Msg::MigrateRequest { pid, image } => {
-                pma::on_migrate_request(st, cfg, node, from(), pid, image, exhausted)
-            }
-            Msg::Refused { pid } => pma::on_refused(st, cfg, node, pid),
+            Msg::MigrateRequest {
+                pid,
+                image,
+                attempt,
+            } => pma::on_migrate_request(st, cfg, node, from(), pid, image, attempt, exhausted),
+            Msg::Refused { pid, attempt } => pma::on_refused(st, cfg, node, pid, attempt),
             Msg::Done { pid } => pma::on_done(st, cfg, node, from(), pid),
             Msg::Forward { pid, reqs } => pma::on_forward(st, cfg, node, pid, reqs),
             Msg::LocationAck { pid, dead } => pma::on_location_ack(st, cfg, node, pid, dead),
@@ -310,10 +312,14 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             m => unreachable!("PMA does not take {m:?}"),
         },
         Actor::Kernel(node) => match env.msg {
-            Msg::PullTask { pid } => kernel::on_pull_task(st, cfg, node, from(), pid),
+            Msg::PullTask { pid, attempt } => {
+                kernel::on_pull_task(st, cfg, node, from(), pid, attempt)
+            }
             Msg::TaskState { pid, task } => kernel::on_task_state(st, node, pid, task),
-            Msg::PullFailed { pid } => kernel::on_pull_failed(st, node, pid),
-            Msg::TaskOffer { pid, src } => kernel::on_task_offer(st, node, pid, src),
+            Msg::PullFailed { pid, attempt } => kernel::on_pull_failed(st, cfg, node, pid, attempt),
+            Msg::TaskOffer { pid, src, attempt } => {
+                kernel::on_task_offer(st, node, pid, src, attempt)
+            }
             Msg::PageRequest { pid, page } => kernel::on_page_request(st, node, from(), pid, page),
             Msg::PageData { pid, page } => kernel::on_page_data(st, node, from(), pid, page),
             Msg::PreCopyPage { pid, page } => kernel::on_precopy_page(st, node, pid, page),

@@ -86,7 +86,13 @@ pub fn on_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, req: R
 fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
     let e = &st.pmm.pids[target as usize];
-    if e.life == Life::Alive && e.node == node {
+    // A death this PMA has reported (C3, C4) but the PM Master has not yet read is no
+    // broken promise: the PM Master will answer "dead" once it has.
+    let death_reported = st
+        .net
+        .iter()
+        .any(|e| e.src == Actor::Pma(node) && e.msg == Msg::ProcessDied { pid: target });
+    if e.life == Life::Alive && e.node == node && !death_reported {
         // P9: the PM Master would send the caller straight back here.
         st.ghost.p9_broken = true;
     }
@@ -141,7 +147,9 @@ pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
     match &mut st.nodes[node as usize].pma.procs[target as usize] {
         Local::Free => unreachable!("accept_here needs a proc"),
         Local::Active { proc, out: None } => {
-            if proc.awaiting_forward && !is_migrate {
+            // Under the P11 fix nothing is served before the forwarded queue, not even a
+            // new migration: it would carry the held requests away out of order.
+            if proc.awaiting_forward {
                 proc.held.push(req);
                 st.reqs[req as usize].status = ReqStatus::Queued { node };
             } else {
@@ -302,6 +310,7 @@ fn begin_freeze(
             queue: ReqList::new(),
             frozen: false,
             precopy_done: cfg.strategy != Strategy::Precopy,
+            attempt: 0,
         });
     }
     pma.vprocs[pid as usize] = Vproc::Enqueue;
@@ -436,16 +445,32 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         threads_suspended,
     };
     let dst = o.dst;
-    if !cfg.mutant_is(Mutant::DetachKeepsActive) {
-        *slot = Local::Migrating { proc, out: o };
-    }
+    let attempt = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .map_or(0, |t| t.attempt.wrapping_add(1));
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.offered = true;
+        t.attempt = attempt;
+    }
+    let slot = &mut st.nodes[node as usize].pma.procs[pid as usize];
+    if cfg.mutant_is(Mutant::DetachKeepsActive) {
+        if let Local::Active { out: Some(o), .. } = slot {
+            o.attempt = attempt;
+        }
+    } else {
+        *slot = Local::Migrating {
+            proc,
+            out: Outgoing { attempt, ..o },
+        };
     }
     st.send(
         Actor::Pma(node),
         Actor::Pma(dst),
-        Msg::MigrateRequest { pid, image },
+        Msg::MigrateRequest {
+            pid,
+            image,
+            attempt,
+        },
     );
 }
 
@@ -490,14 +515,19 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
 }
 
 /// R8 on Refused.
-pub fn on_refused(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+pub fn on_refused(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, attempt: u8) {
     let dst = match &st.pma(node).procs[pid as usize] {
-        Local::Migrating { out, .. } | Local::Active { out: Some(out), .. } => out.dst,
+        Local::Migrating { out, .. } | Local::Active { out: Some(out), .. }
+            if out.attempt == attempt || !cfg.attempt_tags =>
+        {
+            out.dst
+        }
+        // A refusal of an earlier, abandoned attempt: stale.
         _ => return,
     };
     st.see(Seen::REFUSAL);
     reinstate(st, cfg, node, pid, Outcome::Refused);
-    st.ghost.p8_check = Some((pid, node, dst));
+    st.ghost.p8_check = Some((pid, node, dst, attempt));
 }
 
 /// R10 Abandon is enabled: before R6 (nothing sent), or after it while the kernel still holds
@@ -546,6 +576,7 @@ pub fn on_migrate_request(
     from: NodeId,
     pid: Pid,
     image: ProcImage,
+    attempt: u8,
     exhausted: bool,
 ) {
     let pma = st.pma(node);
@@ -573,10 +604,14 @@ pub fn on_migrate_request(
                 proc,
                 src: from,
                 stage: InStage::Accepted,
-                caller: None,
+                attempt,
             };
         }
-        st.send(Actor::Pma(node), Actor::Pma(from), Msg::Refused { pid });
+        st.send(
+            Actor::Pma(node),
+            Actor::Pma(from),
+            Msg::Refused { pid, attempt },
+        );
         return;
     }
     // R9: a proc and a vproc with the same pid.
@@ -585,7 +620,7 @@ pub fn on_migrate_request(
         proc,
         src: from,
         stage: InStage::Accepted,
-        caller: None,
+        attempt,
     };
     pma.vprocs[pid as usize] = Vproc::Local;
 }
@@ -602,24 +637,51 @@ pub fn can_pull(st: &Sys, node: NodeId, pid: Pid) -> bool {
 
 /// R11 TaskPull (receiver pull): the destination kernel asks the source kernel for the task.
 pub fn pull(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Incoming { stage, src, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
+    if let Local::Incoming {
+        stage,
+        src,
+        attempt,
+        ..
+    } = &mut st.nodes[node as usize].pma.procs[pid as usize]
     {
         *stage = InStage::Pulling;
-        let src = *src;
+        let (src, attempt) = (*src, *attempt);
         st.send(
             Actor::Kernel(node),
             Actor::Kernel(src),
-            Msg::PullTask { pid },
+            Msg::PullTask { pid, attempt },
         );
     }
 }
 
 /// The kernel reports the pull failed (the source withdrew the offer): free the reservation.
-pub fn on_pull_failed(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Incoming { src, .. } = st.pma(node).procs[pid as usize] {
-        let pma = st.pma_mut(node);
-        pma.procs[pid as usize] = Local::Free;
-        pma.vprocs[pid as usize] = Vproc::Remote(src);
+pub fn on_pull_failed(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, failed: u8) {
+    if let Local::Incoming { src, attempt, .. } = st.pma(node).procs[pid as usize] {
+        if cfg.attempt_tags && attempt != failed {
+            // A reservation for a newer attempt: this failure is not its own.
+            return;
+        }
+        release_reservation(st, cfg, node, pid, Vproc::Remote(src));
+    }
+}
+
+/// The destination gives up a reservation (the pull failed, or the source died: C1). Requests
+/// held for the process there are routed again, through `vproc`, from this PMA.
+pub fn release_reservation(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, vproc: Vproc) {
+    let slot = std::mem::replace(
+        &mut st.nodes[node as usize].pma.procs[pid as usize],
+        Local::Free,
+    );
+    st.pma_mut(node).vprocs[pid as usize] = vproc;
+    if let Local::Incoming { proc, .. } = slot {
+        for r in proc.held {
+            let caller = st.reqs[r as usize].caller_node;
+            if caller == node {
+                route(st, cfg, node, r);
+            } else {
+                absent_process(st, node, caller, r);
+            }
+        }
     }
 }
 

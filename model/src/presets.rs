@@ -13,6 +13,8 @@ pub struct RunSpec {
     pub config: Config,
     /// Property IDs whose violation here is a documented finding, not a failure.
     pub expected_violations: Vec<&'static str>,
+    /// Check L1-L5 on the explicit graph (no symmetry); off for runs too large for it.
+    pub liveness: bool,
 }
 
 fn run(name: &str, config: Config) -> RunSpec {
@@ -20,6 +22,7 @@ fn run(name: &str, config: Config) -> RunSpec {
         name: name.to_string(),
         config,
         expected_violations: Vec::new(),
+        liveness: true,
     }
 }
 
@@ -232,6 +235,93 @@ pub fn catalog() -> Vec<RunSpec> {
     expect(&mut v, "wait-freeze", &["L1", "L3"]);
     // G1: the paper defines no group atomicity; a refusal of one member splits the group (L5).
     expect(&mut v, "group", &["L5"]);
+    // Larger runs: the same protocol with more going on at once. Safety only; their
+    // explicit graphs (no symmetry) would be too large for the liveness check.
+    let big = |mut r: RunSpec| {
+        r.liveness = false;
+        r
+    };
+    v.push(big(run(
+        "two-procs-rich",
+        Config {
+            processes_max: 2,
+            requests_max: 3,
+            migrations_max: 2,
+            refusals: true,
+            abandon: true,
+            calls: calls(|c| {
+                c.signal = true;
+                c.getinfo = true
+            }),
+            ..base.clone()
+        },
+    )));
+    v.push(big(run(
+        "three-procs-wait",
+        Config {
+            processes_max: 3,
+            procs_per_node_max: 3,
+            requests_max: 3,
+            migrations_max: 1,
+            r4_prime: true,
+            calls: calls(|c| {
+                c.signal = true;
+                c.wait = true;
+                c.exit = true
+            }),
+            ..base.clone()
+        },
+    )));
+    v.push(big(run(
+        "crash-rich",
+        Config {
+            processes_max: 2,
+            crashes_max: 1,
+            requests_max: 2,
+            migrations_max: 2,
+            calls: calls(|c| {
+                c.signal = true;
+                c.touch = true
+            }),
+            ..base.clone()
+        },
+    )));
+    // Finding (spec §10): with a third test node the P11 fix is not enough. A request still
+    // in transit to a node the target has left is bounced (AbsentProcess) and re-sent after
+    // a later request of the same sender found the target directly.
+    let mut four = big(run(
+        "four-nodes",
+        Config {
+            nodes_max: 4,
+            processes_max: 2,
+            spread: true,
+            requests_max: 2,
+            migrations_max: 2,
+            p11_fix: true,
+            outstanding_max: 2,
+            calls: calls(|c| c.signal = true),
+            ..base.clone()
+        },
+    ));
+    four.expected_violations.push("P11");
+    v.push(four);
+    // Finding (spec §10): without attempt numbers, a pull or a Refused left over from an
+    // abandoned attempt is taken for the next one (an ABA race in the R10 handshake).
+    let mut aba = run(
+        "abandon-aba",
+        Config {
+            migrations_max: 2,
+            requests_max: 0,
+            abandon: true,
+            refusals: true,
+            attempt_tags: false,
+            calls: Calls::NONE,
+            ..base.clone()
+        },
+    );
+    aba.expected_violations
+        .extend(["P1", "P3", "P7", "P8", "A1"]);
+    v.push(aba);
     let mut p11 = run(
         "p11-unfixed",
         Config {

@@ -131,9 +131,11 @@ pub fn p7_no_residual_dependency(m: &OsfModel, st: &Sys) -> bool {
 }
 
 /// spec §6.1 P8 refusal reinstates: "After Refused, P is active on S with threads running, the
-/// caller is told, and D holds nothing for P." Checked on the state R8 produces.
-pub fn p8_refusal_reinstates(_: &OsfModel, st: &Sys) -> bool {
-    let Some((p, s, d)) = st.ghost.p8_check else {
+/// caller is told, and D holds nothing for P." Checked on the state R8 produces. "Nothing"
+/// is read per attempt: a reservation D still holds for an earlier, abandoned attempt is
+/// released by that attempt's failed pull, and is no part of this refusal (spec §10).
+pub fn p8_refusal_reinstates(m: &OsfModel, st: &Sys) -> bool {
+    let Some((p, s, d, attempt)) = st.ghost.p8_check else {
         return true;
     };
     let active = matches!(st.pma(s).procs[p as usize], Local::Active { out: None, .. });
@@ -145,7 +147,12 @@ pub fn p8_refusal_reinstates(_: &OsfModel, st: &Sys) -> bool {
             && matches!(r.call, Call::Migrate { .. })
             && r.status == ReqStatus::InProgress { node: s }
     });
-    let d_clean = !st.alive(d) || matches!(st.pma(d).procs[p as usize], Local::Free);
+    let d_clean = !st.alive(d)
+        || match st.pma(d).procs[p as usize] {
+            Local::Free => true,
+            Local::Incoming { attempt: a, .. } => m.cfg.attempt_tags && a != attempt,
+            _ => false,
+        };
     active && running && told && d_clean
 }
 

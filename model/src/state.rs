@@ -49,6 +49,9 @@ pub struct Task {
     /// The task is offered for a pull (set at R6 or by T1): the kernel's half of the R10
     /// handshake. A pull succeeds only while it is set.
     pub offered: bool,
+    /// Attempt number of the current offer: a pull names the attempt it was accepted for,
+    /// so a pull left over from an abandoned attempt cannot take a later offer (R10).
+    pub attempt: u8,
     /// A copy-on-reference fault in progress (R17) on this page.
     pub faulting: Option<u8>,
     /// Pre-copy: pages dirtied since they were pre-copied (bit i = page i).
@@ -102,6 +105,8 @@ pub struct Outgoing {
     pub frozen: bool,
     /// Pre-copy rounds finished (strategy `precopy`).
     pub precopy_done: bool,
+    /// The attempt number given at R6 (0 before): replies for other attempts are stale.
+    pub attempt: u8,
 }
 
 /// The destination side (spec §3.2 (c), (d)).
@@ -133,7 +138,8 @@ pub enum Local {
         proc: Proc,
         src: NodeId,
         stage: InStage,
-        caller: Option<ReqId>,
+        /// The offer attempt this reservation was accepted for (R10 handshake).
+        attempt: u8,
     },
 }
 
@@ -227,7 +233,7 @@ pub struct Ghost {
     /// P5: a request was served at a PMA where its target was not active.
     pub p5_misrouted: bool,
     /// P8: checked on the state right after R8 on refusal: (pid, source, destination).
-    pub p8_check: Option<(Pid, NodeId, NodeId)>,
+    pub p8_check: Option<(Pid, NodeId, NodeId, u8)>,
     /// P9: AbsentProcess sent while the PM Master located the process on the sender.
     pub p9_broken: bool,
     /// P11: a request served while an earlier one from the same sender to the same target
@@ -333,6 +339,7 @@ impl Sys {
                 port_queue: 0,
                 pages: rep(home, cfg.pages_max as usize),
                 offered: false,
+                attempt: 0,
                 faulting: None,
                 dirty: 0,
                 reading: false,

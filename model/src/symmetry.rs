@@ -94,8 +94,7 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
     }
     // Keep the network sorted by channel; the stable sort keeps each channel's FIFO order.
     out.net.sort_by_key(|e| (e.src, e.dst));
-    if let Some((p, s, d)) = &mut out.ghost.p8_check {
-        let _ = p;
+    if let Some((_, s, d, _)) = &mut out.ghost.p8_check {
         *s = r(map, *s);
         *d = r(map, *d);
     }

@@ -148,10 +148,14 @@ pub enum Msg {
     Relookup { req: ReqId },
     /// R16: the PM Master's answer (`None`: the process is dead).
     Located { req: ReqId, node: Option<NodeId> },
-    /// R6: source PMA -> destination PMA.
-    MigrateRequest { pid: Pid, image: ProcImage },
+    /// R6: source PMA -> destination PMA; `attempt` names the task's offer.
+    MigrateRequest {
+        pid: Pid,
+        image: ProcImage,
+        attempt: u8,
+    },
     /// R7.
-    Refused { pid: Pid },
+    Refused { pid: Pid, attempt: u8 },
     /// R13: destination PMA -> source PMA, with the new PMA capabilities.
     Done { pid: Pid },
     /// R14: the pending queue, forwarded once, in order.
@@ -160,15 +164,15 @@ pub enum Msg {
         reqs: crate::state::ReqList,
     },
     /// R11: receiver pull, destination kernel -> source kernel.
-    PullTask { pid: Pid },
+    PullTask { pid: Pid, attempt: u8 },
     /// R11: the Mach task (threads, capabilities, ports and their queues, kernel ports).
     TaskState { pid: Pid, task: crate::state::Task },
     /// R10 handshake: the source withdrew the offer before the pull arrived.
-    PullFailed { pid: Pid },
+    PullFailed { pid: Pid, attempt: u8 },
     /// T1: the PMA asks the kernel holding the task to migrate it to `dst`.
     TaskMigrate { pid: Pid, dst: NodeId },
     /// T1: the holding kernel offers the suspended task to the destination kernel.
-    TaskOffer { pid: Pid, src: NodeId },
+    TaskOffer { pid: Pid, src: NodeId, attempt: u8 },
     /// T1: the destination kernel tells the PMA the task runs there now.
     TaskMigrated { pid: Pid, node: NodeId },
     /// R13: destination PMA -> PM Master.
