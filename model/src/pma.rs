@@ -569,6 +569,8 @@ pub fn abandon(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 // ---------------------------------------------------------------------------------------------
 
 /// R7 Refuse or R9 Accept. `exhausted` is the environment's choice that memory ran out.
+// The handler takes the message's three fields, its sender and the environment's choice.
+#[allow(clippy::too_many_arguments)]
 pub fn on_migrate_request(
     st: &mut Sys,
     cfg: &Config,
