@@ -1,36 +1,39 @@
 //! `osfmig`: the command line of the osfmig model checker (spec §8.4).
+//!
+//! `check` runs a preset and reports verdicts, `replay` replays a printed path, `bench`
+//! measures throughput and memory, `explore` serves stateright's Explorer. Exit status: 0 when
+//! every property is as the spec expects, 1 on an unexpected verdict or an incomplete run, 2
+//! on bad usage.
+
+mod bench;
+mod check;
+mod cli;
+mod explore;
+mod replay;
+mod report;
+mod runs;
 
 use std::process::ExitCode;
 
-use osfmig_model::check::{check_run, CheckOptions};
-use osfmig_model::presets::preset;
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("check") {
-        eprintln!("usage: osfmig check [--preset NAME]");
-        return ExitCode::from(2);
-    }
-    let name = args.iter().position(|a| a == "--preset").and_then(|i| args.get(i + 1)).map_or("ci", |s| s.as_str());
-    let runs = match preset(name) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("osfmig: {e}");
-            return ExitCode::from(2);
-        }
+    // clap prints its own message and exits with status 2 on an unknown flag or bad value.
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Explore(a) => explore::run(a),
     };
-    let mut ok = true;
-    for run in &runs {
-        let res = check_run(run, &CheckOptions::default());
-        println!("{:24} {:>10} states  complete={}", res.name, res.unique_states, res.complete);
-        for p in &res.properties {
-            println!("  {:5} {:50} {:?}", p.id, p.name, p.verdict);
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report::clear_progress();
+            eprintln!("osfmig: error: {}", e.message());
+            ExitCode::from(e.exit_code())
         }
-        ok &= res.ok();
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     }
 }

@@ -3,6 +3,8 @@
 //! [`crate::liveness`] (spec §6.2) on the same configuration. The command line formats what
 //! this returns.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -87,7 +89,8 @@ impl RunResult {
 pub struct CheckOptions {
     pub threads: usize,
     pub symmetry: bool,
-    /// Stop after this many unique states (the run is then incomplete).
+    /// Stop after this many generated states (stateright counts repeats too); the run is
+    /// then incomplete.
     pub state_limit: Option<usize>,
     pub timeout: Option<Duration>,
     /// Called about once a second with (unique states, max depth, elapsed).
@@ -185,8 +188,22 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
     if let Some(n) = opts.state_limit {
         builder = builder.target_state_count(n);
     }
+    // The deadline covers the safety search and the liveness graph: a watchdog sets the
+    // model's stop flag, which cuts every successor off.
+    let finished = Arc::new(AtomicBool::new(false));
+    let timed_out = Arc::new(AtomicBool::new(false));
     if let Some(t) = opts.timeout {
-        builder = builder.timeout(t);
+        let (stop, finished, timed_out) = (model.stop.clone(), finished.clone(), timed_out.clone());
+        std::thread::spawn(move || {
+            while start.elapsed() < t {
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            timed_out.store(true, Ordering::Relaxed);
+            stop.store(true, Ordering::Relaxed);
+        });
     }
     let checker = builder.spawn_dfs();
     let mut last = Instant::now();
@@ -203,16 +220,12 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 );
             }
         }
-        if let Some(t) = opts.timeout {
-            if start.elapsed() > t + Duration::from_secs(1) {
-                break;
-            }
-        }
     }
     let checker = checker.join();
     let unique = checker.unique_state_count();
-    let cut_by_limit = opts.state_limit.is_some_and(|n| unique >= n);
-    let cut_by_time = opts.timeout.is_some_and(|t| start.elapsed() >= t);
+    // stateright's target counts generated states (with repeats), not unique ones.
+    let cut_by_limit = opts.state_limit.is_some_and(|n| checker.state_count() >= n);
+    let cut_by_time = timed_out.load(Ordering::Relaxed);
     let mut complete = !cut_by_limit && !cut_by_time && !model.boundary_was_hit();
     let discoveries = checker.discoveries();
     let mut properties = registry(&run.config)
@@ -250,11 +263,13 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
             .state_limit
             .unwrap_or(crate::liveness::DEFAULT_STATE_LIMIT);
         let (live, live_complete, hits) =
-            crate::liveness::check_liveness_with(run, limit, &opts.replay_prefix);
+            crate::liveness::check_liveness_of(&model, run, limit, &opts.replay_prefix);
         properties.extend(live);
         rules = hits.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         complete &= live_complete;
     }
+    finished.store(true, Ordering::Relaxed);
+    complete &= !timed_out.load(Ordering::Relaxed);
     let seconds = start.elapsed().as_secs_f64();
     RunResult {
         name: run.name.clone(),

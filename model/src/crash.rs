@@ -18,6 +18,12 @@ pub fn crash(st: &mut Sys, n: NodeId) {
             st.ghost.c4_marked |= 1 << pid;
         }
     }
+    // Calls a task on this node had sent die with it too: task ports have no fixed node.
+    let lost_tasks: Vec<Pid> = (0..st.emus.len() as Pid)
+        .filter(|&p| st.nodes[n as usize].kernel.tasks[p as usize].is_some())
+        .collect();
+    st.net
+        .retain(|e| !matches!(e.src, Actor::Port(p) if lost_tasks.contains(&p)));
     let node = &mut st.nodes[n as usize];
     node.alive = false;
     for l in node.pma.procs.iter_mut() {
@@ -51,6 +57,9 @@ enum Detection {
     DestDiedBeforePull,
     /// C3: the destination died after the pull: free the migrating entry, report the death.
     DestDiedAfterPull,
+    /// P11 fix: the source died before forwarding its queue: stop waiting for it (the queue
+    /// is lost with the source) and serve the held requests.
+    ForwardLost,
     /// T1, C2 analogue: the destination of a task-only migration died while the task is still
     /// offered: the offer is withdrawn and the task resumes where it is.
     TaskDestDiedBeforePull,
@@ -69,6 +78,11 @@ fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection
         let pma_lost = cfg.mode == Mode::Task && !st.alive(t.pma_caps[0]);
         if page_lost || pma_lost {
             return Some(Detection::LostDependency);
+        }
+    }
+    if let Local::Active { proc, .. } = &nd.pma.procs[pid as usize] {
+        if proc.awaiting_forward.is_some_and(|s| !st.alive(s)) {
+            return Some(Detection::ForwardLost);
         }
     }
     if cfg.mode == Mode::Task {
@@ -154,6 +168,9 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
                     crate::pma::respond(st, node, r, Outcome::Abandoned);
                 }
             }
+        }
+        Some(Detection::ForwardLost) => {
+            crate::pma::on_forward(st, cfg, node, pid, ReqList::new());
         }
         Some(Detection::TaskLost) => {
             st.see(Seen::C3);

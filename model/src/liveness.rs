@@ -750,7 +750,22 @@ pub fn check_liveness_with(
     state_limit: usize,
     replay_prefix: &str,
 ) -> (Vec<PropResult>, bool, RuleHits) {
-    let model = OsfModel::new(run.config.clone());
+    check_liveness_of(
+        &OsfModel::new(run.config.clone()),
+        run,
+        state_limit,
+        replay_prefix,
+    )
+}
+
+/// [`check_liveness_with`] on a given model (whose stop flag a caller's deadline may set).
+pub fn check_liveness_of(
+    model: &OsfModel,
+    run: &RunSpec,
+    state_limit: usize,
+    replay_prefix: &str,
+) -> (Vec<PropResult>, bool, RuleHits) {
+    let model = model.clone();
     let ex = explore(&model, state_limit);
     let g = &ex.graph;
     let actions_of = |edges: &[u32]| {

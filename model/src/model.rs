@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use stateright::{Model, Property};
 
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::state::*;
 use crate::types::*;
 use crate::{crash, file_server, kernel, pm_master, pma, process, properties};
@@ -122,6 +122,9 @@ pub struct OsfModel {
     pub cfg: Config,
     /// Set when a state beyond `queue_len_max` was cut off: the run is then incomplete.
     pub boundary_hit: Arc<AtomicBool>,
+    /// Set to end a search early (a timeout): every successor is then outside the boundary,
+    /// so the search drains at once. stateright's own timeout never fires with one thread.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl OsfModel {
@@ -129,6 +132,7 @@ impl OsfModel {
         OsfModel {
             cfg,
             boundary_hit: Arc::new(AtomicBool::new(false)),
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -361,8 +365,11 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 return "?";
             };
             match &e.msg {
-                Msg::Syscall { .. } => "VP1 Route",
-                Msg::Request { .. } => "VP2 Serve",
+                Msg::Syscall { req } | Msg::Request { req } => {
+                    let Actor::Pma(n) = e.dst else { return "?" };
+                    let syscall = matches!(e.msg, Msg::Syscall { .. });
+                    arrival_rule(st, cfg, n, *req, syscall)
+                }
                 Msg::Reply { .. } => "VP3 Reply",
                 Msg::AbsentProcess { .. } | Msg::Relookup { .. } | Msg::Located { .. } => {
                     "R16 Relookup"
@@ -374,7 +381,11 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                         let Actor::Pma(d) = e.dst else {
                             return "R9 Accept";
                         };
-                        if st.pma(d).used() >= cfg.procs_per_node_max as usize {
+                        let Msg::MigrateRequest { pid, .. } = &e.msg else {
+                            return "?";
+                        };
+                        let busy = !matches!(st.pma(d).procs[*pid as usize], Local::Free);
+                        if busy || st.pma(d).used() >= cfg.procs_per_node_max as usize {
                             "R7 Refuse"
                         } else {
                             "R9 Accept"
@@ -416,6 +427,77 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
         Action::Bury { .. } => "C* PMMBury",
     }
 }
+
+/// The rule a request fires when it reaches the PMA at `n` (spec §3.1): routed on, served
+/// (by the call's own rule), enqueued (R2), held, or answered AbsentProcess (R15).
+fn arrival_rule(st: &Sys, cfg: &Config, n: NodeId, req: ReqId, syscall: bool) -> &'static str {
+    let r = &st.reqs[req as usize];
+    let migrate = matches!(r.call, Call::Migrate { .. });
+    match &st.pma(n).procs[r.target as usize] {
+        Local::Free if syscall => "VP1 Route",
+        Local::Free => "R15 AbsentProcess",
+        Local::Active { proc, out: None } => {
+            if proc.awaiting_forward.is_some() {
+                return "P11 HoldUntilForward";
+            }
+            match r.call {
+                Call::Migrate { .. } if !proc.allowed => "G2 AllowDisallow",
+                Call::Migrate { .. } if cfg.mode == Mode::Task => "T1 TaskOnly",
+                Call::Migrate { .. } if cfg.group && cfg.processes_max > 1 => "G1 GroupMigration",
+                Call::Migrate { .. } => "R1 StartMigration",
+                Call::Wait => "PM1 Wait",
+                Call::Exit => "PM2 Exit",
+                Call::GetInfo => "A1 Accounting",
+                Call::Signal => "VP2 Serve",
+            }
+        }
+        Local::Active { out: Some(_), .. } | Local::Migrating { .. } if migrate => {
+            "R1 StartMigration"
+        }
+        Local::Active { out: Some(_), .. } | Local::Migrating { .. } => "R2 Enqueue",
+        Local::Incoming { .. } => "R13 HoldUntilRestart",
+    }
+}
+
+/// Every rule ID `rule_of` can name; the `ci` preset must fire each (spec §3).
+pub const RULES: &[&str] = &[
+    "EM1 Syscall",
+    "VP1 Route",
+    "VP2 Serve",
+    "VP3 Reply",
+    "R1 StartMigration",
+    "R2 Enqueue",
+    "R3 Suspend",
+    "R4 SyscallDone",
+    "R4' AbortRestartable",
+    "R5 Frozen",
+    "R6 DetachAndSend",
+    "R7 Refuse",
+    "R8 Reinstate",
+    "R9 Accept",
+    "R10 Abandon",
+    "R11 TaskPull",
+    "R12 InstallAndReattach",
+    "R13 InformPMMAndRestart",
+    "R13 HoldUntilRestart",
+    "R14 ForwardAndCleanUp",
+    "R15 AbsentProcess",
+    "R16 Relookup",
+    "R17 CORFault",
+    "G1 GroupMigration",
+    "G2 AllowDisallow",
+    "A1 Accounting",
+    "T1 TaskOnly",
+    "P11 HoldUntilForward",
+    "PM1 Wait",
+    "PM2 Exit",
+    "AS1 PreCopy",
+    "FS1 FileIO",
+    "C* NodeCrash",
+    "C* DetectCrash",
+    "C* PMMBury",
+    "C3 ProcessDied",
+];
 
 /// One line describing an action in the state it is taken from.
 pub fn describe(st: &Sys, action: &Action, cfg: &Config) -> String {
@@ -475,6 +557,9 @@ impl Model for OsfModel {
     }
 
     fn within_boundary(&self, st: &Sys) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
         let ok = st.net.len() <= self.cfg.queue_len_max as usize;
         if !ok {
             self.boundary_hit.store(true, Ordering::Relaxed);

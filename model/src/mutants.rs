@@ -1,5 +1,5 @@
 //! Seeded protocol bugs (spec §7). Each one names the property that must catch it and the
-//! preset run in which it is caught; `tests/spec_7_mutants.rs` checks every entry.
+//! preset run in which it is caught; `tests/tests/spec_7_mutants.rs` checks every entry.
 
 use serde::Serialize;
 

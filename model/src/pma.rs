@@ -149,7 +149,7 @@ pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         Local::Active { proc, out: None } => {
             // Under the P11 fix nothing is served before the forwarded queue, not even a
             // new migration: it would carry the held requests away out of order.
-            if proc.awaiting_forward {
+            if proc.awaiting_forward.is_some() {
                 proc.held.push(req);
                 st.reqs[req as usize].status = ReqStatus::Queued { node };
             } else {
@@ -249,10 +249,13 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
 
 /// R1 StartMigration (process mode) or T1 TaskOnly (task mode).
 fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pid, dst: NodeId) {
+    // Where the task runs now: this node under process migration; under T1 it may have
+    // moved on while the process stays attached here.
+    let here = st.task_node(pid).unwrap_or(node);
     let proc = active_proc(st, node, pid);
     let refuse = if !proc.allowed {
         Some(true)
-    } else if proc.exiting || proc.task_migrating.is_some() || dst == node || dst == MASTER {
+    } else if proc.exiting || proc.task_migrating.is_some() || dst == here || dst == MASTER {
         Some(false)
     } else {
         None
@@ -283,7 +286,7 @@ fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pi
                         continue;
                     }
                     if let Local::Active { proc, out: None } = &st.pma(node).procs[q as usize] {
-                        if proc.allowed && !proc.exiting && !proc.awaiting_forward {
+                        if proc.allowed && !proc.exiting && proc.awaiting_forward.is_none() {
                             begin_freeze(st, cfg, node, q, dst, None);
                         }
                     }
@@ -595,12 +598,13 @@ pub fn on_migrate_request(
         allowed: image.allowed,
         in_progress: image.in_progress,
         exiting: image.exiting,
-        awaiting_forward: false,
+        awaiting_forward: None,
         held: ReqList::new(),
         task_migrating: None,
     };
     if full || busy || exhausted {
-        // R7: free what was received and refuse.
+        // R7: free what was received (pre-copied pages too) and refuse.
+        st.kernel_mut(node).precopied[pid as usize] = 0;
         if cfg.mutant_is(Mutant::RefuseKeepsReservation) && !busy {
             st.pma_mut(node).procs[pid as usize] = Local::Incoming {
                 proc,
@@ -791,8 +795,8 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     }
     st.ghost.committed[pid as usize] = false;
     let held = std::mem::take(&mut proc.held);
-    proc.awaiting_forward = cfg.p11_fix && !cfg.mutant_is(Mutant::P11FixSkipped);
-    let waiting = proc.awaiting_forward;
+    let waiting = cfg.p11_fix && !cfg.mutant_is(Mutant::P11FixSkipped);
+    proc.awaiting_forward = waiting.then_some(src);
     st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.threads = Threads::Running;
@@ -856,8 +860,8 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
 pub fn on_forward(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, reqs: ReqList) {
     let mut held = ReqList::new();
     if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
-        if proc.awaiting_forward {
-            proc.awaiting_forward = false;
+        if proc.awaiting_forward.is_some() {
+            proc.awaiting_forward = None;
             held = std::mem::take(&mut proc.held);
         }
     }

@@ -305,6 +305,20 @@ pub fn catalog() -> Vec<RunSpec> {
     ));
     four.expected_violations.push("P11");
     v.push(four);
+    // Finding (spec §10): G1 with R4's literal scope deadlocks when two co-resident members
+    // each have a call waiting in the other's pending queue: neither can ever freeze.
+    let mut group_calls = run(
+        "group-calls",
+        Config {
+            processes_max: 2,
+            group: true,
+            requests_max: 2,
+            calls: calls(|c| c.signal = true),
+            ..base.clone()
+        },
+    );
+    group_calls.expected_violations.extend(["L1", "L3", "L5"]);
+    v.push(group_calls);
     // Finding (spec §10): without attempt numbers, a pull or a Refused left over from an
     // abandoned attempt is taken for the next one (an ABA race in the R10 handshake).
     let mut aba = run(

@@ -85,7 +85,7 @@ pub struct Proc {
     /// `exit()` handled, PM Master not yet acknowledged.
     pub exiting: bool,
     /// P11 fix: direct requests held at the destination until the forwarded queue arrives.
-    pub awaiting_forward: bool,
+    pub awaiting_forward: Option<NodeId>,
     /// Requests held at this PMA while the proc is installed but not restarted, or under the
     /// P11 fix until the forwarded queue arrives.
     pub held: ReqList,
@@ -228,8 +228,6 @@ pub struct Ghost {
     pub committed: PidVec<bool>,
     /// Pids whose source node crashed after the pull (C4), bit i = pid i.
     pub c4_marked: u8,
-    /// A1 broken on restart at a destination.
-    pub a1_broken: bool,
     /// P5: a request was served at a PMA where its target was not active.
     pub p5_misrouted: bool,
     /// P8: checked on the state right after R8 on refusal: (pid, source, destination).
@@ -327,7 +325,7 @@ impl Sys {
                 allowed: !cfg.disallowed.contains(&(pid as Pid)),
                 in_progress: None,
                 exiting: false,
-                awaiting_forward: false,
+                awaiting_forward: None,
                 held: ReqList::new(),
                 task_migrating: None,
             };

@@ -1,0 +1,147 @@
+//! `osfmig check` (spec §8.4): checks every run of a preset and reports each property's
+//! verdict, every counterexample with the command that replays it, and an exit status CI can
+//! act on.
+
+use std::time::Duration;
+
+use osfmig_model::check::{check_run, CheckOptions, RunResult};
+use osfmig_model::mutants::CATALOG;
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, ConfigArgs, Error};
+use crate::report::{self, emit};
+use crate::runs::select;
+
+/// Runs `check`; the returned value is the exit status (0 as expected, 1 otherwise).
+pub fn run(args: &CheckArgs) -> Result<u8, Error> {
+    if args.list_mutants {
+        list_mutants(args.json);
+        return Ok(0);
+    }
+    // try_from also rejects a finite value too large for a Duration, which would panic.
+    let timeout = match args.timeout {
+        Some(t) => match Duration::try_from_secs_f64(t) {
+            Ok(d) if !d.is_zero() => Some(d),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--timeout {t:?}: expected a positive number of seconds"
+                )))
+            }
+        },
+        None => None,
+    };
+    if args.state_limit == Some(0) {
+        return Err(Error::Usage(
+            "--state-limit 0: expected at least one state".into(),
+        ));
+    }
+    let sel = select(args.preset.as_deref(), args.run.as_deref(), &args.config)?;
+    let opts = CheckOptions {
+        threads: args.threads as usize,
+        state_limit: args.state_limit,
+        timeout,
+        progress: Some(report::progress),
+        liveness: !args.no_liveness,
+        replay_prefix: replay_prefix(&sel.preset, &args.config),
+        ..CheckOptions::default()
+    };
+    report::init_progress();
+    if !args.json {
+        emit(&format!(
+            "osfmig check: preset {}, {} run(s), {} thread(s)\n",
+            sel.preset,
+            sel.runs.len(),
+            args.threads
+        ));
+    }
+    let mut results: Vec<RunResult> = Vec::with_capacity(sel.runs.len());
+    for spec in &sel.runs {
+        let res = check_run(spec, &opts);
+        report::clear_progress();
+        let line = format!(
+            "{}\n    {}\n",
+            report::run_line(&res),
+            report::config_line(&res.config)
+        );
+        // With --json stdout carries the one object only, so the per-run lines go to stderr.
+        if args.json {
+            eprint!("{line}");
+        } else {
+            emit(&line);
+        }
+        results.push(res);
+    }
+    let ok = results.iter().all(RunResult::ok);
+    if args.json {
+        let value = report::JsonReport {
+            preset: &sel.preset,
+            ok,
+            runs: &results,
+        };
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).map_err(|e| Error::Runtime(e.to_string()))?
+        ));
+    } else {
+        emit(&format!("\n{}", report::summary(&results)));
+        emit(&report::counterexamples(&results));
+        emit(&format!("\n{}\n", report::verdict_line(&results)));
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// The start of every printed replay command: the preset and every flag given, so that the
+/// command rebuilds the very configuration checked. `check::replay_command` appends
+/// ` --run NAME [--mutant M] --path ...`, which is why `--mutant` is left out here.
+pub fn replay_prefix(preset: &str, flags: &ConfigArgs) -> String {
+    let mut words = vec![
+        "osfmig".to_string(),
+        "replay".to_string(),
+        "--preset".to_string(),
+        preset.to_string(),
+    ];
+    words.extend(flags.to_flags());
+    words.join(" ")
+}
+
+/// One entry of `check --list-mutants --json`: `preset` is the catalog run that catches the
+/// mutant, a valid `--preset` value.
+#[derive(Serialize)]
+struct MutantEntry {
+    name: &'static str,
+    catches: &'static str,
+    preset: &'static str,
+}
+
+/// `check --list-mutants`: the catalog, with the preset (a catalog run) that catches each one.
+fn list_mutants(as_json: bool) {
+    if as_json {
+        let list: Vec<_> = CATALOG
+            .iter()
+            .map(|m| MutantEntry {
+                name: m.name,
+                catches: m.catches,
+                preset: m.run,
+            })
+            .collect();
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        ));
+        return;
+    }
+    let w = CATALOG.iter().map(|m| m.name.len()).max().unwrap_or(4);
+    let p = CATALOG.iter().map(|m| m.run.len()).max().unwrap_or(6);
+    let mut out = format!(
+        "{:<w$}  {:<7}  {:<p$}  summary\n",
+        "mutant", "catches", "preset"
+    );
+    for m in CATALOG {
+        out.push_str(&format!(
+            "{:<w$}  {:<7}  {:<p$}  {}\n",
+            m.name, m.catches, m.run, m.summary
+        ));
+    }
+    out.push_str("\nrun one with: osfmig check --preset <preset> --mutant <mutant>\n");
+    emit(&out);
+}

@@ -1,0 +1,423 @@
+//! Command-line arguments (spec §8.4). Every bound and switch of `Config` has a flag, so a
+//! configuration printed in a report can be typed back in; `ConfigArgs::to_flags` renders the
+//! flags given in a canonical form that the printed replay commands carry.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use osfmig_model::config::{Config, Mode, Strategy};
+use osfmig_model::mutants;
+
+/// Why a command could not do its work. A mistake in the command line is `Usage` (exit
+/// status 2, never a panic); anything else that stops a command is `Runtime` (exit status 1).
+#[derive(Debug)]
+pub enum Error {
+    Usage(String),
+    Runtime(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Runtime(_) => 1,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Usage(m) | Error::Runtime(m) => m,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "osfmig",
+    version,
+    about = "Model checker for the OSF/1 AD process-migration protocol",
+    long_about = "Model checker for the OSF/1 AD process-migration protocol (spec/).\n\
+                  Exit status: 0 when every property is as the spec expects, 1 on an unexpected \
+                  verdict or an incomplete run, 2 on bad usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every run of a preset and report each property's verdict.
+    Check(CheckArgs),
+    /// Replay a path of action indices (as printed by `check`) step by step.
+    Replay(ReplayArgs),
+    /// Measure unique states per second and peak bytes per unique state.
+    Bench(BenchArgs),
+    /// Serve stateright's Explorer for one run on 127.0.0.1.
+    Explore(ExploreArgs),
+}
+
+/// Address-space transfer strategy, as typed on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    Cor,
+    Eager,
+    Precopy,
+    Flush,
+}
+
+impl StrategyArg {
+    fn model(self) -> Strategy {
+        match self {
+            StrategyArg::Cor => Strategy::Cor,
+            StrategyArg::Eager => Strategy::Eager,
+            StrategyArg::Precopy => Strategy::Precopy,
+            StrategyArg::Flush => Strategy::Flush,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            StrategyArg::Cor => "cor",
+            StrategyArg::Eager => "eager",
+            StrategyArg::Precopy => "precopy",
+            StrategyArg::Flush => "flush",
+        }
+    }
+}
+
+/// Process or task-only migration, as typed on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Process,
+    Task,
+}
+
+impl ModeArg {
+    fn model(self) -> Mode {
+        match self {
+            ModeArg::Process => Mode::Process,
+            ModeArg::Task => Mode::Task,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ModeArg::Process => "process",
+            ModeArg::Task => "task",
+        }
+    }
+}
+
+/// Overrides applied to every run of the selected preset. A flag that is absent leaves the
+/// preset's value alone, so the presets stay the single source of the defaults.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// Nodes including the master node (node 0).
+    #[arg(long = "nodes-max", alias = "nodes_max", value_name = "N")]
+    pub nodes_max: Option<u8>,
+    /// UNIX processes.
+    #[arg(long = "processes-max", alias = "processes_max", value_name = "N")]
+    pub processes_max: Option<u8>,
+    /// Process-management calls the processes may issue in a run.
+    #[arg(long = "requests-max", alias = "requests_max", value_name = "N")]
+    pub requests_max: Option<u8>,
+    /// pcntl migrate requests in a run.
+    #[arg(long = "migrations-max", alias = "migrations_max", value_name = "N")]
+    pub migrations_max: Option<u8>,
+    /// Node crashes in a run.
+    #[arg(long = "crashes-max", alias = "crashes_max", value_name = "N")]
+    pub crashes_max: Option<u8>,
+    /// Calls one sender may have outstanding.
+    #[arg(long = "outstanding-max", alias = "outstanding_max", value_name = "N")]
+    pub outstanding_max: Option<u8>,
+    /// Pages in each process's address space.
+    #[arg(long = "pages-max", alias = "pages_max", value_name = "N")]
+    pub pages_max: Option<u8>,
+    /// Proc structures a PMA can allocate.
+    #[arg(
+        long = "procs-per-node-max",
+        alias = "procs_per_node_max",
+        value_name = "N"
+    )]
+    pub procs_per_node_max: Option<u8>,
+    /// Messages in transit before a state is outside the boundary.
+    #[arg(long = "queue-len-max", alias = "queue_len_max", value_name = "N")]
+    pub queue_len_max: Option<u8>,
+    /// Open files per process.
+    #[arg(long = "files-max", alias = "files_max", value_name = "N")]
+    pub files_max: Option<u8>,
+    /// Process migration or task-only migration (T1).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Address-space transfer strategy.
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
+    /// R4': abort and restart wait() at the destination (`--r4-prime=false` turns it off).
+    #[arg(long = "r4-prime", alias = "r4_prime", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub r4_prime: Option<bool>,
+    /// G1: all processes form one migration group.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub group: Option<bool>,
+    /// The P11 fix: hold direct requests until the forwarded queue arrives.
+    #[arg(long = "p11-fix", alias = "p11_fix", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub p11_fix: Option<bool>,
+    /// R7: the destination may refuse for lack of memory.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub refusals: Option<bool>,
+    /// R10: the source may abandon before the pull.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub abandon: Option<bool>,
+    /// Start the processes spread over the test nodes.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub spread: Option<bool>,
+    /// R10 handshake: number each migration attempt (`--attempt-tags=false` for the finding).
+    #[arg(long = "attempt-tags", alias = "attempt_tags", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub attempt_tags: Option<bool>,
+    /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
+    #[arg(long, value_name = "PIDS")]
+    pub disallowed: Option<String>,
+    /// Seed one protocol bug from the mutant catalog (see `check --list-mutants`).
+    #[arg(long, value_name = "NAME")]
+    pub mutant: Option<String>,
+}
+
+impl ConfigArgs {
+    /// Applies the flags to one run's configuration and validates the result.
+    pub fn apply(&self, cfg: &mut Config) -> Result<(), Error> {
+        let bounds = [
+            (&mut cfg.nodes_max, self.nodes_max),
+            (&mut cfg.processes_max, self.processes_max),
+            (&mut cfg.requests_max, self.requests_max),
+            (&mut cfg.migrations_max, self.migrations_max),
+            (&mut cfg.crashes_max, self.crashes_max),
+            (&mut cfg.outstanding_max, self.outstanding_max),
+            (&mut cfg.pages_max, self.pages_max),
+            (&mut cfg.procs_per_node_max, self.procs_per_node_max),
+            (&mut cfg.queue_len_max, self.queue_len_max),
+            (&mut cfg.files_max, self.files_max),
+        ];
+        for (field, flag) in bounds {
+            if let Some(v) = flag {
+                *field = v;
+            }
+        }
+        if let Some(m) = self.mode {
+            cfg.mode = m.model();
+        }
+        if let Some(s) = self.strategy {
+            cfg.strategy = s.model();
+        }
+        let switches = [
+            (&mut cfg.r4_prime, self.r4_prime),
+            (&mut cfg.group, self.group),
+            (&mut cfg.p11_fix, self.p11_fix),
+            (&mut cfg.refusals, self.refusals),
+            (&mut cfg.abandon, self.abandon),
+            (&mut cfg.spread, self.spread),
+            (&mut cfg.attempt_tags, self.attempt_tags),
+        ];
+        for (field, flag) in switches {
+            if let Some(v) = flag {
+                *field = v;
+            }
+        }
+        if let Some(list) = &self.disallowed {
+            cfg.disallowed = parse_pids(list)?;
+        }
+        if let Some(name) = &self.mutant {
+            cfg.mutant = Some(mutant_by_name(name)?.mutant);
+        }
+        cfg.validate().map_err(Error::Usage)
+    }
+
+    /// The flags given, in canonical spelling, without `--mutant` (the model's replay command
+    /// adds the mutant of the run itself).
+    pub fn to_flags(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let bounds = [
+            ("--nodes-max", self.nodes_max),
+            ("--processes-max", self.processes_max),
+            ("--requests-max", self.requests_max),
+            ("--migrations-max", self.migrations_max),
+            ("--crashes-max", self.crashes_max),
+            ("--outstanding-max", self.outstanding_max),
+            ("--pages-max", self.pages_max),
+            ("--procs-per-node-max", self.procs_per_node_max),
+            ("--queue-len-max", self.queue_len_max),
+            ("--files-max", self.files_max),
+        ];
+        for (flag, v) in bounds {
+            if let Some(v) = v {
+                out.push(flag.to_string());
+                out.push(v.to_string());
+            }
+        }
+        if let Some(m) = self.mode {
+            out.push("--mode".into());
+            out.push(m.name().into());
+        }
+        if let Some(s) = self.strategy {
+            out.push("--strategy".into());
+            out.push(s.name().into());
+        }
+        let switches = [
+            ("--r4-prime", self.r4_prime),
+            ("--group", self.group),
+            ("--p11-fix", self.p11_fix),
+            ("--refusals", self.refusals),
+            ("--abandon", self.abandon),
+            ("--spread", self.spread),
+            ("--attempt-tags", self.attempt_tags),
+        ];
+        for (flag, v) in switches {
+            match v {
+                Some(true) => out.push(flag.to_string()),
+                Some(false) => out.push(format!("{flag}=false")),
+                None => {}
+            }
+        }
+        if let Some(list) = &self.disallowed {
+            // Canonical form: the parsed pids, or `none`, so the token never needs quoting.
+            let pids = parse_pids(list).unwrap_or_default();
+            out.push("--disallowed".into());
+            out.push(if pids.is_empty() {
+                "none".into()
+            } else {
+                pids.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+        }
+        out
+    }
+
+    /// The same flags including `--mutant`, for a child process that must see everything.
+    pub fn to_flags_with_mutant(&self) -> Vec<String> {
+        let mut out = self.to_flags();
+        if let Some(m) = &self.mutant {
+            out.push("--mutant".into());
+            out.push(m.clone());
+        }
+        out
+    }
+}
+
+/// Parses `--disallowed`: a comma-separated list of pids, or `none` / empty for none.
+fn parse_pids(list: &str) -> Result<Vec<u8>, Error> {
+    let list = list.trim();
+    if list.is_empty() || list == "none" {
+        return Ok(Vec::new());
+    }
+    list.split(',')
+        .map(|t| {
+            t.trim().parse::<u8>().map_err(|_| {
+                Error::Usage(format!(
+                    "--disallowed: '{t}' is not a pid (expected e.g. 0,1 or none)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Looks a mutant up in the catalog; the error lists the names that exist.
+pub fn mutant_by_name(name: &str) -> Result<&'static mutants::MutantInfo, Error> {
+    mutants::by_name(name).ok_or_else(|| {
+        let names: Vec<&str> = mutants::CATALOG.iter().map(|m| m.name).collect();
+        Error::Usage(format!(
+            "unknown mutant '{name}' (mutants: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Preset to check (tiny, ci, full, or any single catalog run).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Check only this run of the preset.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Checker threads.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
+    /// Stop each run after this many seconds (the run is then incomplete).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub timeout: Option<f64>,
+    /// Stop each run after this many unique states (the run is then incomplete).
+    #[arg(long = "state-limit", alias = "state_limit", value_name = "N")]
+    pub state_limit: Option<usize>,
+    /// Skip the liveness check (L1-L5), whose graph is built without symmetry and so grows
+    /// much faster than the safety search when the bounds are raised.
+    #[arg(long = "no-liveness", alias = "no_liveness")]
+    pub no_liveness: bool,
+    /// Print one JSON object on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// List the mutant catalog (name, property that catches it, preset) and exit.
+    #[arg(long = "list-mutants", alias = "list_mutants")]
+    pub list_mutants: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Preset the run belongs to (optional: run names are unique across presets).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// The run whose configuration the path belongs to.
+    #[arg(long, value_name = "NAME")]
+    pub run: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Comma-separated action indices, as printed by `check` (empty for the initial state).
+    #[arg(long, value_name = "I,J,K", allow_hyphen_values = true)]
+    pub path: String,
+    /// Also print the final state.
+    #[arg(long)]
+    pub state: bool,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Preset whose runs are measured.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Measure only this run.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Stop each run after this many unique states.
+    #[arg(long = "state-limit", alias = "state_limit", value_name = "N")]
+    pub state_limit: Option<usize>,
+    /// Time the whole check (safety DFS, then the liveness graph) instead of the DFS alone.
+    #[arg(long = "with-liveness", alias = "with_liveness")]
+    pub with_liveness: bool,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Internal: measure one run in this process and print one JSON line (the parent starts
+    /// one child per run so that each peak-memory reading is its own).
+    #[arg(long, value_name = "RUN", hide = true)]
+    pub one: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExploreArgs {
+    /// Preset the run belongs to (optional).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// The run to explore.
+    #[arg(long, value_name = "NAME")]
+    pub run: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// TCP port on 127.0.0.1.
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+}

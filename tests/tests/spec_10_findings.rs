@@ -1,0 +1,138 @@
+//! Findings about the paper's protocol (spec §10): each is reproduced with its counterexample,
+//! and the repaired variant is checked to hold.
+
+use osfmig_model::state::Seen;
+use osfmig_tests::{check, run, shortest_path, verdict};
+
+// Reference: spec §10 (P11). Without the fix a request queued at S and forwarded at R14 is
+// overtaken by a later request of the same sender served directly at D.
+#[test]
+fn p11_overtaking_without_the_fix() {
+    let res = check(&run("p11-unfixed"));
+    assert_eq!(verdict(&res, "P11"), "violated");
+    let p = res.properties.iter().find(|p| p.id == "P11").unwrap();
+    let rules: Vec<&str> = p
+        .path
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
+    assert!(rules.contains(&"R2 Enqueue"), "{rules:?}");
+    assert!(rules.contains(&"R14 ForwardAndCleanUp"), "{rules:?}");
+    assert!(res.ok(), "the violation is the documented finding");
+}
+
+// Reference: spec §10 (P11). D holding direct requests until the forwarded queue arrives
+// repairs the three-node case.
+#[test]
+fn p11_fix_holds_on_three_nodes() {
+    let res = check(&run("p11-fixed"));
+    assert_eq!(verdict(&res, "P11"), "holds");
+    assert!(res.ok());
+}
+
+// Reference: spec §10 (P11). With a third test node the fix is not enough: a request still in
+// transit to a node the target has left is bounced and overtaken.
+#[test]
+fn p11_fix_is_not_enough_on_four_nodes() {
+    let res = check(&run("four-nodes"));
+    assert_eq!(verdict(&res, "P11"), "violated");
+    let p = res.properties.iter().find(|p| p.id == "P11").unwrap();
+    assert!(p
+        .path
+        .as_ref()
+        .unwrap()
+        .iter()
+        .any(|s| s.rule == "R15 AbsentProcess"));
+}
+
+// Reference: spec §10 (R10). Without attempt numbers a pull left over from an abandoned
+// attempt takes the next attempt's offer; with them the same configuration is safe.
+#[test]
+fn abandon_needs_attempt_numbers() {
+    let spec = run("abandon-aba");
+    let res = check(&spec);
+    assert_eq!(verdict(&res, "P1"), "violated");
+    assert_eq!(verdict(&res, "P3"), "violated");
+    let mut tagged = spec.clone();
+    tagged.config.attempt_tags = true;
+    tagged.expected_violations.clear();
+    let res = check(&tagged);
+    assert!(res.ok(), "with attempt numbers every property holds");
+}
+
+// Reference: spec §10 (R4, L1). A wait() whose child never exits blocks the freeze forever;
+// R4' (abort and restart at D) repairs it.
+#[test]
+fn wait_blocks_the_freeze_and_r4_prime_repairs_it() {
+    let res = check(&run("wait-freeze"));
+    assert_eq!(verdict(&res, "L1"), "violated");
+    let l1 = res.properties.iter().find(|p| p.id == "L1").unwrap();
+    let rules: Vec<&str> = l1
+        .path
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
+    assert!(
+        rules.contains(&"PM1 Wait") && rules.contains(&"R3 Suspend"),
+        "{rules:?}"
+    );
+    let res = check(&run("r4-prime"));
+    assert_eq!(verdict(&res, "L1"), "holds");
+    assert_eq!(verdict(&res, "S-r4-prime"), "discovered");
+}
+
+// Reference: spec §10 (G1, L5). Group migration has no atomicity: a refusal splits the group.
+#[test]
+fn group_without_atomicity_splits() {
+    let res = check(&run("group"));
+    assert_eq!(verdict(&res, "L5"), "violated");
+    assert_eq!(verdict(&res, "S-group-split"), "discovered");
+    let res = check(&run("group-norefusal"));
+    assert_eq!(verdict(&res, "L5"), "holds");
+}
+
+// Reference: spec §10 (P6). A request queued during one migration is queued again when the
+// process moves on before the forwarded queue arrives: forwarded twice, served once.
+#[test]
+fn a_request_can_be_forwarded_once_per_queueing() {
+    let found = shortest_path(
+        &run("self-calls"),
+        |st| st.reqs.iter().any(|r| r.forwarded == 2 && r.queued == 2),
+        2_000_000,
+    );
+    let (_, st) = found.expect("a twice-forwarded request is reachable");
+    assert!(st.reqs.iter().all(|r| r.handled <= 1));
+}
+
+// Reference: spec §5 (C4). Under copy-on-reference a source crash after the pull kills the
+// process; under eager copy it survives.
+#[test]
+fn c4_depends_on_the_address_space_strategy() {
+    let cor = check(&run("crash-cor"));
+    assert_eq!(verdict(&cor, "S-C4-died"), "discovered");
+    let eager = check(&run("crash-eager"));
+    assert_eq!(verdict(&eager, "S-C4-survived"), "discovered");
+    let survived = shortest_path(
+        &run("crash-cor"),
+        |st| {
+            st.ghost.c4_marked != 0
+                && st.active_node(0).is_some()
+                && st.ghost.migrations[0] > 0
+                && st.nodes.iter().filter(|n| n.alive).all(|n| {
+                    n.kernel.tasks[0]
+                        .as_ref()
+                        .is_none_or(|t| t.pages.iter().all(|&h| st.alive(h)))
+                })
+        },
+        2_000_000,
+    );
+    assert!(
+        survived.is_none(),
+        "under cor a C4 process never runs on with a live address space"
+    );
+    assert!(Seen(Seen::C4_DIED).has(Seen::C4_DIED));
+}

@@ -1,0 +1,160 @@
+//! Properties (spec §6): every run of `ci` ends as the spec expects, no reachability item is
+//! left undiscovered, and no `always` property is vacuous.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use osfmig_model::check::RunResult;
+
+use osfmig_model::check::Verdict;
+use osfmig_model::mutants::CATALOG;
+use osfmig_model::presets::preset;
+use osfmig_model::properties::{registry, Expectation};
+use osfmig_tests::check;
+
+/// The ci preset is checked once per test binary; both tests read the same results.
+fn ci_results() -> &'static [(osfmig_model::presets::RunSpec, RunResult)] {
+    static RESULTS: OnceLock<Vec<(osfmig_model::presets::RunSpec, RunResult)>> = OnceLock::new();
+    RESULTS.get_or_init(|| {
+        preset("ci")
+            .unwrap()
+            .into_iter()
+            .map(|spec| {
+                let res = check(&spec);
+                (spec, res)
+            })
+            .collect()
+    })
+}
+
+// Reference: spec §6.1, §6.2, §6.3. Each run of the ci preset is complete and every verdict
+// is the expected one (findings are expected violations).
+#[test]
+fn every_ci_run_meets_its_expectations() {
+    for (spec, res) in ci_results() {
+        assert!(res.complete, "{} incomplete", res.name);
+        for p in &res.properties {
+            assert!(
+                p.ok(),
+                "{}: {} is {:?} (replay: {:?})",
+                res.name,
+                p.name,
+                p.verdict,
+                p.replay
+            );
+        }
+        // A documented finding must really show up, or it is stale.
+        for id in &spec.expected_violations {
+            let p = res
+                .properties
+                .iter()
+                .find(|p| p.id == *id)
+                .expect("registered");
+            assert_eq!(
+                p.verdict,
+                Verdict::Violated,
+                "{}: finding {id} not reproduced",
+                res.name
+            );
+        }
+    }
+}
+
+// Reference: spec §8.2. Pinned unique state counts (DFS with test-node symmetry) of every ci
+// run: a change here is a change of the model's semantics and must be explained in the commit.
+#[test]
+fn ci_unique_state_counts_are_pinned() {
+    let pinned: &[(&str, usize)] = &[
+        ("null-migration", 131),
+        ("two-procs-signal", 3185),
+        ("self-calls", 3043),
+        ("refusal-queue", 661),
+        ("abandon", 213),
+        ("wait-freeze", 4085),
+        ("r4-prime", 5553),
+        ("crash-cor", 1333),
+        ("crash-eager", 778),
+        ("task-only", 2039),
+        ("task-crash", 911),
+        ("group", 713),
+        ("group-norefusal", 483),
+        ("p11-fixed", 5851),
+        ("precopy", 68),
+        ("flush", 181),
+        ("disallowed", 31),
+        ("file-io", 129),
+        ("two-procs-rich", 10273063),
+        ("three-procs-wait", 2566957),
+        ("crash-rich", 1071257),
+        ("four-nodes", 312559),
+        ("group-calls", 22789),
+        ("abandon-aba", 453),
+        ("p11-unfixed", 5863),
+    ];
+    let got: Vec<(&str, usize)> = ci_results()
+        .iter()
+        .map(|(s, r)| (s.name.as_str(), r.unique_states))
+        .collect();
+    assert_eq!(got, pinned);
+}
+
+// Reference: spec §6.3. Every reachability item registered in a ci run is discovered there.
+#[test]
+fn every_sometimes_item_is_reached() {
+    let mut items = BTreeSet::new();
+    for (_, res) in ci_results() {
+        for p in res
+            .properties
+            .iter()
+            .filter(|p| p.expectation == Expectation::Sometimes)
+        {
+            assert_eq!(
+                p.verdict,
+                Verdict::Discovered,
+                "{}: {} undiscovered",
+                res.name,
+                p.name
+            );
+            items.insert(p.id.clone());
+        }
+    }
+    for must in [
+        "S-refusal",
+        "S-abandon",
+        "S-C1",
+        "S-C2",
+        "S-C3",
+        "S-C4-died",
+        "S-C4-survived",
+        "S-queued-forwarded",
+        "S-absent-relookup",
+        "S-cor-fault",
+        "S-migrated-twice",
+        "S-task-only-call",
+    ] {
+        assert!(
+            items.contains(must),
+            "reachability item {must} is in no ci run"
+        );
+    }
+}
+
+// Reference: spec §6.1, §7. Every `always` property can fail: a mutant, or a documented
+// finding, violates it.
+#[test]
+fn every_always_property_has_teeth() {
+    let mut always = BTreeSet::new();
+    let mut caught = BTreeSet::new();
+    for spec in preset("ci").unwrap() {
+        for p in registry(&spec.config) {
+            if p.expectation == Expectation::Always {
+                always.insert(p.id);
+            }
+        }
+    }
+    for m in CATALOG {
+        caught.insert(m.catches);
+    }
+    let toothless: Vec<_> = always.difference(&caught).collect();
+    assert!(toothless.is_empty(), "no mutant catches {toothless:?}");
+}
