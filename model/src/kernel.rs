@@ -26,7 +26,7 @@ pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid:
             .expect("offered");
         t.offered = false;
         t.threads = Threads::Running;
-        t.clone()
+        *t
     } else {
         st.kernel_mut(node).tasks[pid as usize]
             .take()

@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod crash;
 pub mod file_server;
+pub mod fixed_vec;
 pub mod kernel;
 pub mod liveness;
 pub mod model;

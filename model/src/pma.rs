@@ -436,7 +436,7 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         .as_ref()
         .is_some_and(|t| t.threads == Threads::Suspended);
     let slot = &mut st.nodes[node as usize].pma.procs[pid as usize];
-    let Local::Active { proc, out: Some(o) } = slot.clone() else {
+    let Local::Active { proc, out: Some(o) } = *slot else {
         return;
     };
     let image = ProcImage {
@@ -480,7 +480,7 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 /// R8 Reinstate: back on the active list, threads resumed, vproc local, each queued request
 /// served once here, the outcome returned to the `pcntl` caller.
 pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Outcome) {
-    let slot = st.nodes[node as usize].pma.procs[pid as usize].clone();
+    let slot = st.nodes[node as usize].pma.procs[pid as usize];
     let (proc, out) = match slot {
         Local::Migrating { proc, out, .. } => (proc, out),
         Local::Active {
@@ -783,7 +783,7 @@ pub fn on_location_ack(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dead:
 /// R13 InformPMMAndRestart: active list, threads resumed as they were, Done to the source.
 fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     let Local::Incoming { mut proc, src, .. } =
-        st.nodes[node as usize].pma.procs[pid as usize].clone()
+        st.nodes[node as usize].pma.procs[pid as usize]
     else {
         return;
     };
@@ -820,7 +820,7 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 /// R14 ForwardAndCleanUp on Done: the queue goes to the destination once, then every trace of
 /// the process at this PMA is destroyed (no home node).
 pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid) {
-    let slot = st.nodes[node as usize].pma.procs[pid as usize].clone();
+    let slot = st.nodes[node as usize].pma.procs[pid as usize];
     let out = match slot {
         Local::Migrating { out, .. } => out,
         Local::Active { out: Some(out), .. } if cfg.mutant_is(Mutant::DetachKeepsActive) => out,
@@ -842,7 +842,7 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
         Actor::Pma(from),
         Msg::Forward {
             pid,
-            reqs: out.queue.clone(),
+            reqs: out.queue,
         },
     );
     if !cfg.mutant_is(Mutant::DetachKeepsActive) {

@@ -1,6 +1,8 @@
 //! The global state, grouped by actor role (spec §2), and the network (spec §4.1).
 
 use arrayvec::ArrayVec;
+
+use crate::fixed_vec::FixedVec;
 use serde::Serialize;
 
 use crate::config::{Config, NODES_LIMIT, PAGES_LIMIT, PROCESSES_LIMIT};
@@ -14,14 +16,16 @@ pub const PAGES_CAP: usize = PAGES_LIMIT as usize;
 /// Requests in one run: `requests_max + migrations_max` (validated).
 pub const REQS_CAP: usize = crate::config::REQUESTS_LIMIT as usize + 4;
 pub type PidVec<T> = ArrayVec<T, PIDS_CAP>;
+/// Per-pid tables inside a node: `Copy`, so a node clones as one memory copy.
+pub type PidArr<T> = FixedVec<T, PIDS_CAP>;
 pub type NodeVec<T> = ArrayVec<T, NODES_CAP>;
-pub type PageVec<T> = ArrayVec<T, PAGES_CAP>;
+pub type PageVec<T> = FixedVec<T, PAGES_CAP>;
 /// A pending queue, a held list or a forwarded batch: only processes' calls go there (a second
 /// `pcntl` migration is rejected, never queued), so `requests_max` bounds it.
-pub type ReqList = ArrayVec<ReqId, { crate::config::REQUESTS_LIMIT as usize }>;
+pub type ReqList = FixedVec<ReqId, { crate::config::REQUESTS_LIMIT as usize }>;
 
 /// `n` copies of `x`.
-pub fn rep<T: Clone, const N: usize>(x: T, n: usize) -> ArrayVec<T, N> {
+pub fn rep<T: Clone, C: FromIterator<T>>(x: T, n: usize) -> C {
     std::iter::repeat_n(x, n).collect()
 }
 
@@ -34,7 +38,7 @@ pub enum Threads {
 
 /// A Mach task as its kernel holds it (spec §2.2): threads, the emulator's capabilities,
 /// its port space and the home node of each page (XMM).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Task {
     pub threads: Threads,
     /// Capabilities the emulator holds to its PMA (the paper's 9 include two kinds; two suffice
@@ -61,16 +65,16 @@ pub struct Task {
 }
 
 /// One node's Mach kernel with its XMM part (spec §2.2).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Kernel {
     /// Tasks held by this kernel, indexed by pid.
-    pub tasks: PidVec<Option<Task>>,
+    pub tasks: PidArr<Option<Task>>,
     /// Pre-copy buffer at a destination: pages received while the process still ran.
-    pub precopied: PidVec<u8>,
+    pub precopied: PidArr<u8>,
 }
 
 /// The local process state kept by a PMA: proc and user structures (spec §2.3).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Proc {
     /// rusage accumulated over all previous nodes (A1).
     pub usage_total: u8,
@@ -94,7 +98,7 @@ pub struct Proc {
 }
 
 /// The source side of a migration (spec §3.2 (a), (b), (e)).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Outgoing {
     pub dst: NodeId,
     /// The `pcntl` request that started it (answered at the end).
@@ -125,9 +129,10 @@ pub enum InStage {
 }
 
 /// A PMA's entry for one pid: which list the proc structure is on (spec §2.4).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum Local {
     /// On the free list (or never allocated here).
+    #[default]
     Free,
     /// On the active list; `out` is set while it is being frozen (R1..R5).
     Active { proc: Proc, out: Option<Outgoing> },
@@ -145,8 +150,9 @@ pub enum Local {
 
 /// A vproc's operation table (spec §2.4): local PMA operations, client stubs to a remote PMA,
 /// or "enqueue" while the process migrates from this node (R1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum Vproc {
+    #[default]
     Unknown,
     Local,
     Remote(NodeId),
@@ -154,10 +160,10 @@ pub enum Vproc {
 }
 
 /// One node's Process Management Agent (spec §2.4).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Pma {
-    pub procs: PidVec<Local>,
-    pub vprocs: PidVec<Vproc>,
+    pub procs: PidArr<Local>,
+    pub vprocs: PidArr<Vproc>,
 }
 
 impl Pma {
@@ -170,7 +176,7 @@ impl Pma {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Node {
     pub alive: bool,
     pub pma: Pma,

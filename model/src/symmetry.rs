@@ -50,7 +50,7 @@ fn rename_msg(map: &[NodeId], m: &mut Msg) {
 pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
     let mut out = st.clone();
     for (old, node) in st.nodes.iter().enumerate() {
-        out.nodes[map[old] as usize] = node.clone();
+        out.nodes[map[old] as usize] = *node;
     }
     for node in out.nodes.iter_mut() {
         for t in node.kernel.tasks.iter_mut().flatten() {

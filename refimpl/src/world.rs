@@ -1,0 +1,726 @@
+//! spec §11.5 The simulated system: nodes (each with a Mach kernel, a PMA and possibly a file
+//! server), the PM Master on the master node, the messages in transit, the event queue on
+//! the virtual clock, and the run loop. Handlers for each actor live in the actor's module
+//! (`pma`, `kernel`, `pm_master`, …) as `impl World` blocks, named `on_<message>`.
+
+use std::collections::BTreeMap;
+
+use crate::credentials::{Credentials, Rusage};
+use crate::file_server::FileServer;
+use crate::kernel::{Exec, Kernel, Port, PortSpace, Run, Task, Thread};
+use crate::pm_master::PmMaster;
+use crate::pma::Pma;
+use crate::sim::{EventQueue, Rng, Time};
+use crate::stats::Stats;
+use crate::timing::{Costs, MsgKind, MsgShape};
+use crate::trace::Trace;
+use crate::workload::{Mode, Program, Strategy, Workload};
+use crate::{NodeId, Pid, ReqId, MASTER};
+
+/// An actor that sends or receives messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ep {
+    Pma(NodeId),
+    Kernel(NodeId),
+    Pmm,
+    Fs(NodeId),
+    /// A task's port: delivered wherever the task is (DIPC), queued while it is in transit.
+    Task(Pid),
+    /// The statistics monitor and `pcntl` caller on the master node.
+    Monitor,
+}
+
+/// The answer to a process-management call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Child(Pid),
+    NoSuchProcess,
+    Migrated,
+    Refused,
+    Abandoned,
+    Rejected,
+    Died,
+}
+
+/// A process-management call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// A call on the process's own state (getpid, sigprocmask, getrusage…).
+    Info,
+    /// kill(target, 0).
+    Kill,
+    Fork { prog: usize, on: Option<NodeId> },
+    Wait,
+    Exit,
+    /// pcntl(MIGRATE).
+    Migrate { dst: NodeId, mode: Mode },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    Proc(Pid),
+    Pcntl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReqStatus {
+    Routing,
+    Queued,
+    InProgress,
+    Completed(Outcome),
+    Lost,
+}
+
+/// A request and its ghost counters (P5, P6).
+#[derive(Clone, Debug)]
+pub struct Req {
+    pub sender: Sender,
+    /// The PMA acting as the caller's vproc client.
+    pub caller: NodeId,
+    pub target: Pid,
+    pub call: Call,
+    pub status: ReqStatus,
+    pub handled: u8,
+    pub queued: u8,
+    pub forwarded: u8,
+    pub absent: u8,
+    pub issued: Time,
+}
+
+/// Message bodies, named after the paper's operations (spec §4 for the shared names).
+#[derive(Clone, Debug)]
+pub enum Body {
+    Syscall(ReqId),
+    CallReply(ReqId, Outcome),
+    Request(ReqId),
+    Reply(ReqId, Outcome),
+    AbsentProcess(ReqId),
+    Relookup(ReqId),
+    Located(ReqId, Option<NodeId>),
+    MigrateRequest(Box<crate::pma::Image>),
+    Refused { pid: Pid, attempt: u32 },
+    Done { pid: Pid },
+    Forward { pid: Pid, reqs: Vec<ReqId> },
+    PullFailed { pid: Pid, attempt: u32 },
+    TaskMigrate { pid: Pid, dst: NodeId, attempt: u32 },
+    TaskOffer { pid: Pid, src: NodeId, attempt: u32 },
+    TaskMigrated { pid: Pid, node: NodeId },
+    WaitChild(ReqId),
+    ChildExited(ReqId, Pid),
+    FileIo { pid: Pid, bytes: u32 },
+    FileReply { pid: Pid },
+    ProcessDied { pid: Pid },
+}
+
+#[derive(Clone, Debug)]
+pub struct Msg {
+    pub src: Ep,
+    pub dst: Ep,
+    pub body: Body,
+}
+
+/// Which part of a migration a priced step belongs to (the paper's split, §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Freeze,
+    Process,
+    Threads,
+    Caps,
+    AddressSpace,
+    KernelState,
+    Creation,
+}
+
+pub const PHASES: [Phase; 7] = [
+    Phase::Freeze,
+    Phase::Process,
+    Phase::Threads,
+    Phase::Caps,
+    Phase::AddressSpace,
+    Phase::KernelState,
+    Phase::Creation,
+];
+
+/// What happens when a plan step completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// R11: the first RPC of the pull reaches the source kernel, which checks the offer and
+    /// takes the task off (the commit point).
+    Commit,
+    /// R3: the threads are suspended.
+    Suspend,
+    /// Fork: the PM Master allocates the child's pid.
+    AllocPid,
+    /// Exit: the PM Master records the zombie.
+    ExitNotify,
+    /// R13 first half: the PM Master records the new location (acknowledged).
+    LocationUpdate,
+    /// AS1: one page pre-copied to the destination.
+    PreCopyPage,
+}
+
+/// What a finished plan leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Then {
+    /// R3 done: try R5.
+    Suspended { pid: Pid },
+    /// AS1 done: suspend now.
+    PreCopied { pid: Pid },
+    /// R11 done at D: the task is installed (process mode: R12 next; task mode: resume).
+    Pulled {
+        pid: Pid,
+        src: NodeId,
+        attempt: u32,
+        mode: Mode,
+    },
+    /// R12 done.
+    Installed { pid: Pid },
+    /// R13 first half done.
+    Informed { pid: Pid },
+    /// fork + exec done at the parent's PMA.
+    Forked { req: ReqId, child: Pid },
+    /// exit processing done.
+    Exited { req: ReqId },
+    /// T1: the source kernel suspended the task and offers it.
+    Offered { pid: Pid, dst: NodeId, attempt: u32 },
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub cost: Time,
+    pub phase: Phase,
+    pub shape: MsgShape,
+    pub effect: Effect,
+}
+
+/// A sequence of priced operations one actor performs in order (a server thread working
+/// through a request: each RPC or kernel call completes before the next starts).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub node: NodeId,
+    pub peer: Option<NodeId>,
+    pub pid: Pid,
+    pub steps: Vec<Step>,
+    pub pc: usize,
+    pub then: Then,
+}
+
+impl Plan {
+    pub fn new(node: NodeId, peer: Option<NodeId>, pid: Pid, then: Then) -> Plan {
+        Plan {
+            node,
+            peer,
+            pid,
+            steps: Vec::new(),
+            pc: 0,
+            then,
+        }
+    }
+
+    /// Appends a message priced by the profile.
+    pub fn msg(&mut self, c: &Costs, phase: Phase, shape: MsgShape) {
+        self.msg_with(c, phase, shape, Effect::None);
+    }
+
+    pub fn msg_with(&mut self, c: &Costs, phase: Phase, shape: MsgShape, effect: Effect) {
+        self.steps.push(Step {
+            cost: c.price(&shape),
+            phase,
+            shape,
+            effect,
+        });
+    }
+
+    /// Appends server processing time (a calibrated parameter), `n` times.
+    pub fn cpu(&mut self, phase: Phase, cost: Time, n: u32) {
+        if n == 0 || cost == 0 {
+            return;
+        }
+        self.steps.push(Step {
+            cost: cost * n as Time,
+            phase,
+            shape: MsgShape::new(MsgKind::Cpu, true),
+            effect: Effect::None,
+        });
+    }
+
+    pub fn total(&self) -> Time {
+        self.steps.iter().map(|s| s.cost).sum()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Ev {
+    Deliver(Msg),
+    Step(u32),
+    ComputeDone { pid: Pid, gen: u32 },
+    FaultDone { pid: Pid, gen: u32, home: NodeId },
+    /// The monitor issues pcntl(MIGRATE).
+    Pcntl { pid: Pid, dst: NodeId, mode: Mode },
+    /// R10: the source PMA abandons the migration of `pid` if it still can.
+    Abandon { pid: Pid },
+    Crash { node: NodeId },
+    /// A survivor learns of a crash through a dead-name notification (spec §5.2).
+    DeadName { node: NodeId, dead: NodeId },
+}
+
+/// Switches of a run (the spec's silent points, spec §3).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub nodes: usize,
+    pub strategy: Strategy,
+    /// R4': abort and restart wait() at the destination.
+    pub r4_prime: bool,
+    /// The P11 fix (spec §10 finding 1): D holds direct requests until S's forward arrives.
+    pub p11_fix: bool,
+    /// G1: all processes form one migration group.
+    pub group: bool,
+    /// Proc structures per PMA (R7 refuses when none is free).
+    pub procs_per_node: u32,
+    /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
+    /// exhaustion, chosen by the seeded RNG).
+    pub refuse_num: u64,
+    pub refuse_den: u64,
+    /// Check the invariants P1–P10 after every event (always on in debug builds).
+    pub check_invariants: bool,
+    /// Record a timeline (spec §11.8).
+    pub trace: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            nodes: 3,
+            strategy: Strategy::Cor,
+            r4_prime: false,
+            p11_fix: true,
+            group: false,
+            procs_per_node: 64,
+            refuse_num: 0,
+            refuse_den: 1,
+            check_invariants: cfg!(debug_assertions),
+            trace: false,
+        }
+    }
+}
+
+pub struct Node {
+    pub alive: bool,
+    pub kernel: Kernel,
+    pub pma: Pma,
+    pub fs: FileServer,
+}
+
+/// The whole simulated system.
+pub struct World {
+    pub cfg: Config,
+    pub costs: Costs,
+    pub q: EventQueue<Ev>,
+    pub rng: Rng,
+    pub nodes: Vec<Node>,
+    pub pmm: PmMaster,
+    pub programs: Vec<Program>,
+    pub reqs: Vec<Req>,
+    plans: Vec<Option<Plan>>,
+    free_plans: Vec<u32>,
+    /// Tasks between the commit point and their installation at D (R11), with the messages
+    /// for their port that arrived meanwhile.
+    pub transit: BTreeMap<Pid, (Task, NodeId, Vec<Msg>)>,
+    pub stats: Stats,
+    pub trace: Trace,
+    /// When the root process exited (the workload's execution time).
+    pub root_exit: Option<Time>,
+    pub root: Pid,
+    /// pcntl requests the monitor has outstanding.
+    pub pcntl_outstanding: u32,
+}
+
+impl World {
+    pub fn new(cfg: Config, costs: Costs, seed: u64) -> World {
+        let nodes = (0..cfg.nodes)
+            .map(|n| Node {
+                alive: true,
+                kernel: Kernel::default(),
+                pma: Pma::new(n, cfg.procs_per_node),
+                fs: FileServer::default(),
+            })
+            .collect();
+        World {
+            trace: Trace::new(cfg.trace),
+            cfg,
+            costs,
+            q: EventQueue::default(),
+            rng: Rng::new(seed),
+            nodes,
+            pmm: PmMaster::default(),
+            programs: Vec::new(),
+            reqs: Vec::new(),
+            plans: Vec::new(),
+            free_plans: Vec::new(),
+            transit: BTreeMap::new(),
+            stats: Stats::default(),
+            root_exit: None,
+            root: 0,
+            pcntl_outstanding: 0,
+        }
+    }
+
+    pub fn now(&self) -> Time {
+        self.q.now()
+    }
+
+    /// Loads a workload: its programs, and its root process on its start node.
+    pub fn load(&mut self, w: &Workload) -> Pid {
+        self.programs = w.programs.clone();
+        let pid = self.spawn_root(0, w.start_node);
+        self.root = pid;
+        pid
+    }
+
+    /// Creates a process directly (as if forked and exec'ed before the run): the PM Master
+    /// entry, the proc at `node`'s PMA, the task on `node`'s kernel, vprocs everywhere.
+    pub fn spawn_root(&mut self, prog: usize, node: NodeId) -> Pid {
+        let pid = self.pmm.alloc_pid(None, node);
+        let task = self.new_task(pid, prog, node, node);
+        self.nodes[node].kernel.tasks.insert(pid, task);
+        let now = self.now();
+        self.nodes[node].pma.install_proc(pid, node, now);
+        for n in 0..self.nodes.len() {
+            if n != node {
+                self.nodes[n].pma.set_vproc_remote(pid, node);
+            }
+        }
+        self.pmm.snapshot_relationships(pid);
+        self.trace
+            .log(now, node, "EM1", format!("pid {pid} starts {}", self.programs[prog].name));
+        self.q.after(0, Ev::ComputeDone { pid, gen: 0 });
+        pid
+    }
+
+    /// A fresh task running `prog` on `node`, attached to `pma`'s PMA.
+    pub fn new_task(&self, pid: Pid, prog: usize, node: NodeId, pma: NodeId) -> Task {
+        let p = &self.programs[prog];
+        Task {
+            pid,
+            threads: vec![Thread::default(); p.threads as usize],
+            space: PortSpace {
+                send_rights: p.send_rights,
+                ports: vec![Port::default(); p.ports as usize],
+            },
+            regions: p.regions,
+            pages: vec![node; p.resident_pages as usize],
+            heap_base: p.resident_pages,
+            dirty: Vec::new(),
+            precopied: false,
+            emulator: crate::emulator::Emulator::new(pma),
+            exec: Exec {
+                prog,
+                pc: 0,
+                rep: 0,
+                run: Run::Ready,
+                gen: 0,
+                touch_next: 0,
+            },
+        }
+    }
+
+    pub fn default_creds() -> Credentials {
+        Credentials {
+            uid: 100,
+            gid: 10,
+            mem_limit_pages: 1 << 20,
+        }
+    }
+
+    pub fn new_rusage(now: Time) -> Rusage {
+        Rusage {
+            arrived_at: now,
+            ..Rusage::default()
+        }
+    }
+
+    // ---- requests ----------------------------------------------------------------------
+
+    pub fn new_req(&mut self, sender: Sender, caller: NodeId, target: Pid, call: Call) -> ReqId {
+        let id = self.reqs.len() as ReqId;
+        self.reqs.push(Req {
+            sender,
+            caller,
+            target,
+            call,
+            status: ReqStatus::Routing,
+            handled: 0,
+            queued: 0,
+            forwarded: 0,
+            absent: 0,
+            issued: self.now(),
+        });
+        id
+    }
+
+    // ---- messages ----------------------------------------------------------------------
+
+    /// The node an endpoint is on now (a task port: the node holding the task, or the
+    /// destination of its transit).
+    pub fn node_of(&self, ep: Ep) -> Option<NodeId> {
+        match ep {
+            Ep::Pma(n) | Ep::Kernel(n) | Ep::Fs(n) => Some(n),
+            Ep::Pmm | Ep::Monitor => Some(MASTER),
+            Ep::Task(pid) => self.task_node(pid),
+        }
+    }
+
+    /// Where a task is: on a live kernel, or in transit towards its destination.
+    pub fn task_node(&self, pid: Pid) -> Option<NodeId> {
+        if let Some((_, dst, _)) = self.transit.get(&pid) {
+            return Some(*dst);
+        }
+        (0..self.nodes.len()).find(|&n| self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&pid))
+    }
+
+    /// Whether two endpoints are on one node now.
+    pub fn local(&self, a: Ep, b: Ep) -> bool {
+        match (self.node_of(a), self.node_of(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    /// Sends a message priced by its shape (`kind`, caps, bytes, pages) between the two
+    /// endpoints' nodes; counted in the statistics (spec §11.3).
+    pub fn send(&mut self, src: Ep, dst: Ep, kind: MsgKind, caps: u32, bytes: u32, body: Body) {
+        let local = self.local(src, dst);
+        let shape = MsgShape {
+            kind,
+            local,
+            caps,
+            bytes,
+            pages: 0,
+        };
+        let cost = self.costs.price(&shape);
+        self.stats.count(&shape, cost);
+        self.send_after(cost, src, dst, body);
+    }
+
+    /// Sends a message that costs nothing more (the reply leg of an RPC priced on its
+    /// request).
+    pub fn send_free(&mut self, src: Ep, dst: Ep, body: Body) {
+        self.send_after(0, src, dst, body);
+    }
+
+    fn send_after(&mut self, cost: Time, src: Ep, dst: Ep, body: Body) {
+        // A message to a crashed node vanishes at send (spec §4.1).
+        if let Some(n) = self.node_of(dst) {
+            if !self.nodes[n].alive {
+                return;
+            }
+        }
+        self.q.after(cost, Ev::Deliver(Msg { src, dst, body }));
+    }
+
+    // ---- plans -------------------------------------------------------------------------
+
+    pub fn start_plan(&mut self, plan: Plan) {
+        if plan.steps.is_empty() {
+            self.finish_plan(plan);
+            return;
+        }
+        let first = plan.steps[0].cost;
+        let id = match self.free_plans.pop() {
+            Some(id) => {
+                self.plans[id as usize] = Some(plan);
+                id
+            }
+            None => {
+                self.plans.push(Some(plan));
+                (self.plans.len() - 1) as u32
+            }
+        };
+        self.q.after(first, Ev::Step(id));
+    }
+
+    fn on_step(&mut self, id: u32) {
+        let Some(mut plan) = self.plans[id as usize].take() else {
+            return;
+        };
+        let alive = self.nodes[plan.node].alive
+            && plan.peer.map(|p| self.nodes[p].alive).unwrap_or(true);
+        if !alive {
+            self.free_plans.push(id);
+            self.plan_failed(plan);
+            return;
+        }
+        let step = plan.steps[plan.pc].clone();
+        self.stats.count(&step.shape, step.cost);
+        self.stats.phase(plan.pid, step.phase, step.cost);
+        if !self.apply_effect(&plan, step.effect) {
+            self.free_plans.push(id);
+            return;
+        }
+        plan.pc += 1;
+        if plan.pc < plan.steps.len() {
+            let next = plan.steps[plan.pc].cost;
+            self.plans[id as usize] = Some(plan);
+            self.q.after(next, Ev::Step(id));
+        } else {
+            self.free_plans.push(id);
+            self.finish_plan(plan);
+        }
+    }
+
+    /// Applies a step's effect; false ends the plan there (the effect handled it).
+    fn apply_effect(&mut self, plan: &Plan, e: Effect) -> bool {
+        match e {
+            Effect::None => true,
+            Effect::Commit => self.commit_pull(plan),
+            Effect::Suspend => {
+                let node = plan.node;
+                if let Some(t) = self.nodes[node].kernel.tasks.get_mut(&plan.pid) {
+                    t.suspend();
+                    self.task_suspended(plan.pid);
+                }
+                true
+            }
+            Effect::AllocPid | Effect::ExitNotify | Effect::LocationUpdate => {
+                self.pmm_effect(plan, e);
+                true
+            }
+            Effect::PreCopyPage => true,
+        }
+    }
+
+    fn finish_plan(&mut self, plan: Plan) {
+        match plan.then {
+            Then::Suspended { pid } => self.try_freeze(pid),
+            Then::PreCopied { pid } => self.precopy_done(pid),
+            Then::Pulled {
+                pid,
+                src,
+                attempt,
+                mode,
+            } => self.pull_done(pid, plan.node, src, attempt, mode),
+            Then::Installed { pid } => self.installed(pid),
+            Then::Informed { pid } => self.restart(pid),
+            Then::Forked { req, child } => self.forked(req, child, plan.node),
+            Then::Exited { req } => self.exited(req, plan.node),
+            Then::Offered { pid, dst, attempt } => self.task_offered(pid, plan.node, dst, attempt),
+        }
+    }
+
+    /// A plan whose node or peer died.
+    fn plan_failed(&mut self, plan: Plan) {
+        if !self.nodes[plan.node].alive {
+            return; // the actor died with its node; the crash handling cleans up.
+        }
+        if let Then::Pulled { pid, src, attempt, .. } = plan.then {
+            // The source died during the pull: what was in transit is lost (C1 / C4).
+            self.transit.remove(&pid);
+            self.pull_lost(pid, plan.node, src, attempt);
+        }
+        // Other plans wait for the dead-name notification of the peer.
+    }
+
+    // ---- run loop ----------------------------------------------------------------------
+
+    pub fn step(&mut self) -> bool {
+        let Some(ev) = self.q.pop() else {
+            return false;
+        };
+        match ev {
+            Ev::Deliver(m) => self.deliver(m),
+            Ev::Step(id) => self.on_step(id),
+            Ev::ComputeDone { pid, gen } => self.on_compute_done(pid, gen),
+            Ev::FaultDone { pid, gen, home } => self.on_fault_done(pid, gen, home),
+            Ev::Pcntl { pid, dst, mode } => self.pcntl(pid, dst, mode),
+            Ev::Abandon { pid } => self.abandon(pid),
+            Ev::Crash { node } => self.crash(node),
+            Ev::DeadName { node, dead } => self.on_dead_name(node, dead),
+        }
+        if self.cfg.check_invariants {
+            if let Err(e) = crate::invariants::check(self) {
+                panic!("invariant broken at t={} ns: {e}", self.now());
+            }
+        }
+        true
+    }
+
+    /// Runs until no event is left or the clock passes `limit`.
+    pub fn run_until(&mut self, limit: Time) {
+        while let Some(t) = self.q.peek_time() {
+            if t > limit {
+                break;
+            }
+            self.step();
+        }
+    }
+
+    fn deliver(&mut self, m: Msg) {
+        // A message from or to a crashed node is lost with it (spec §4.1).
+        if let Some(n) = self.node_of(m.dst) {
+            if !self.nodes[n].alive {
+                return;
+            }
+        }
+        if let Ep::Task(pid) = m.dst {
+            if let Some((_, _, waiting)) = self.transit.get_mut(&pid) {
+                waiting.push(m);
+                return;
+            }
+        }
+        match m.body {
+            Body::Syscall(r) => self.on_syscall(r),
+            Body::CallReply(r, o) => self.on_call_reply(m.dst, r, o),
+            Body::Request(r) => self.on_request(m.dst, r),
+            Body::Reply(r, o) => self.on_reply(r, o),
+            Body::AbsentProcess(r) => self.on_absent(m.dst, r),
+            Body::Relookup(r) => self.on_relookup(m.src, r),
+            Body::Located(r, n) => self.on_located(m.dst, r, n),
+            Body::MigrateRequest(img) => self.on_migrate_request(m.dst, *img),
+            Body::Refused { pid, attempt } => self.on_refused(m.dst, pid, attempt),
+            Body::Done { pid } => self.on_done(m.dst, pid),
+            Body::Forward { pid, reqs } => self.on_forward(m.dst, pid, reqs),
+            Body::PullFailed { pid, attempt } => self.on_pull_failed(m.dst, pid, attempt),
+            Body::TaskMigrate { pid, dst, attempt } => self.on_task_migrate(pid, dst, attempt),
+            Body::TaskOffer { pid, src, attempt } => self.on_task_offer(m.dst, pid, src, attempt),
+            Body::TaskMigrated { pid, node } => self.on_task_migrated(m.dst, pid, node),
+            Body::WaitChild(r) => self.on_wait_child(m.src, r),
+            Body::ChildExited(r, c) => self.on_child_exited(m.dst, r, c),
+            Body::FileIo { pid, bytes } => self.on_file_io(m.dst, pid, bytes),
+            Body::FileReply { pid } => self.on_file_reply(pid),
+            Body::ProcessDied { pid } => self.on_process_died(pid),
+        }
+    }
+
+    // ---- pcntl (the monitor) -----------------------------------------------------------
+
+    /// The monitor's pcntl(MIGRATE, pid, dst): a request from the master node's PMA.
+    pub fn pcntl(&mut self, pid: Pid, dst: NodeId, mode: Mode) {
+        let r = self.new_req(Sender::Pcntl, MASTER, pid, Call::Migrate { dst, mode });
+        self.pcntl_outstanding += 1;
+        self.stats.pcntl_issued(pid, self.now());
+        let now = self.now();
+        self.trace.log(
+            now,
+            MASTER,
+            "R1",
+            format!("pcntl(MIGRATE, pid {pid}, node {dst}) [{}]", mode.name()),
+        );
+        let bytes = self.costs.syscall_bytes;
+        self.send(Ep::Monitor, Ep::Pma(MASTER), MsgKind::Rpc, 0, bytes, Body::Syscall(r));
+    }
+
+    /// Schedules a pcntl at an absolute time.
+    pub fn schedule_migration(&mut self, at: Time, pid: Pid, dst: NodeId, mode: Mode) {
+        self.q.at(at, Ev::Pcntl { pid, dst, mode });
+    }
+
+    pub fn schedule_crash(&mut self, at: Time, node: NodeId) {
+        self.q.at(at, Ev::Crash { node });
+    }
+
+    pub fn schedule_abandon(&mut self, at: Time, pid: Pid) {
+        self.q.at(at, Ev::Abandon { pid });
+    }
+}
