@@ -121,7 +121,9 @@ pub fn p7_no_residual_dependency(m: &OsfModel, st: &Sys) -> bool {
         let others_ok = live_nodes(st).filter(|&(i, _)| i != d).all(|(_, n)| {
             let slot_ok = match &n.pma.procs[p as usize] {
                 Local::Free => true,
-                Local::Incoming { src, .. } => *src == d,
+                // A reservation is destination-side state (P1 and L4 watch it): one left by an
+                // abandoned attempt waits for its failed pull, whoever its source was.
+                Local::Incoming { .. } => true,
                 _ => false,
             };
             slot_ok && n.pma.vprocs[p as usize] != Vproc::Enqueue
