@@ -48,6 +48,8 @@ pub struct Calls {
     pub wait: bool,
     /// `exit()` by a child process (pid > 0).
     pub exit: bool,
+    /// `fork()` by process 0 (needs `forks_max` > 0).
+    pub fork: bool,
     /// A read on an open file (the file server's reply queues in the task's port space).
     pub file_read: bool,
     /// Touching a page after migration (R17 copy-on-reference fault).
@@ -60,6 +62,7 @@ impl Calls {
         getinfo: false,
         wait: false,
         exit: false,
+        fork: false,
         file_read: false,
         touch: false,
     };
@@ -85,6 +88,8 @@ pub struct Config {
     pub pages_max: u8,
     /// Proc structures a PMA can allocate; more is a refusal (R7).
     pub procs_per_node_max: u8,
+    /// Extra pid slots for `fork()`: the PM Master allocates them (spec §2.5).
+    pub forks_max: u8,
     /// Messages in transit; a state beyond it is outside the boundary (run marked incomplete).
     pub queue_len_max: u8,
     /// Open files per process (capabilities to the file server that must travel unchanged).
@@ -124,6 +129,7 @@ impl Default for Config {
             outstanding_max: 1,
             pages_max: 1,
             procs_per_node_max: 2,
+            forks_max: 0,
             queue_len_max: 8,
             files_max: 1,
             mode: Mode::Process,
@@ -162,6 +168,12 @@ impl Config {
         range("crashes_max", self.crashes_max, 0, self.nodes_max - 1)?;
         range("outstanding_max", self.outstanding_max, 1, 3)?;
         range("pages_max", self.pages_max, 0, PAGES_LIMIT)?;
+        range(
+            "forks_max",
+            self.forks_max,
+            0,
+            PROCESSES_LIMIT - self.processes_max.min(PROCESSES_LIMIT),
+        )?;
         range("procs_per_node_max", self.procs_per_node_max, 1, 8)?;
         range("queue_len_max", self.queue_len_max, 1, 64)?;
         range("files_max", self.files_max, 0, 8)?;
@@ -192,6 +204,11 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// Pid slots: the processes started at once plus those `fork()` may create.
+    pub fn pids(&self) -> u8 {
+        self.processes_max + self.forks_max
     }
 
     /// Test nodes (every node but the master).

@@ -307,6 +307,8 @@ fn anchored(st: &Sys, r: ReqId) -> bool {
                     | Msg::Relookup { req }
                     | Msg::Located { req, .. }
                     | Msg::WaitChild { req, .. }
+                    | Msg::AllocPid { req, .. }
+                    | Msg::PidAllocated { req, .. }
                     | Msg::ChildExited { req, .. } => *req == r,
                     Msg::Forward { reqs, .. } => reqs.contains(&r),
                     _ => false,

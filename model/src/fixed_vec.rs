@@ -15,7 +15,10 @@ pub struct FixedVec<T: Copy + Default, const N: usize> {
 
 impl<T: Copy + Default, const N: usize> FixedVec<T, N> {
     pub fn new() -> Self {
-        FixedVec { len: 0, items: [T::default(); N] }
+        FixedVec {
+            len: 0,
+            items: [T::default(); N],
+        }
     }
 
     /// Appends an item; more than `N` is a bound the configuration should have refused.
@@ -27,7 +30,10 @@ impl<T: Copy + Default, const N: usize> FixedVec<T, N> {
 
     /// Inserts an item at `at`, shifting the rest right.
     pub fn insert(&mut self, at: usize, x: T) {
-        assert!((self.len as usize) < N && at <= self.len as usize, "FixedVec insert out of range");
+        assert!(
+            (self.len as usize) < N && at <= self.len as usize,
+            "FixedVec insert out of range"
+        );
         self.items.copy_within(at..self.len as usize, at + 1);
         self.items[at] = x;
         self.len += 1;

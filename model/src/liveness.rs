@@ -97,6 +97,7 @@ pub fn fairness_key(st: &Sys, action: &Action) -> Option<FairKey> {
         | Action::Pull { .. }
         | Action::Install { .. }
         | Action::InformPmm { .. }
+        | Action::FinishExit { .. }
         | Action::PreCopy { .. }
         | Action::PreCopyDone { .. }
         | Action::Detect { .. }
@@ -511,7 +512,8 @@ pub fn l3_unanswered(st: &Sys, r: ReqId) -> bool {
 pub fn l4_consistent(cfg: &Config, st: &Sys, p: Pid) -> bool {
     let i = p as usize;
     match st.pmm.pids[i].life {
-        Life::Dead | Life::Zombie => live_nodes(st)
+        Life::Embryo => false,
+        Life::Dead | Life::Zombie | Life::Unborn => live_nodes(st)
             .all(|(_, n)| matches!(n.pma.procs[i], Local::Free) && n.kernel.tasks[i].is_none()),
         Life::Alive => {
             let active: Vec<NodeId> = live_nodes(st)
@@ -616,7 +618,7 @@ pub fn properties(cfg: &Config) -> Vec<(&'static str, &'static str)> {
 
 /// The obligations of `cfg`, in bit order.
 pub fn obligations(cfg: &Config) -> Vec<Obligation> {
-    let pids = 0..cfg.processes_max;
+    let pids = 0..cfg.pids();
     let reqs = 0..cfg.requests_max.saturating_add(cfg.migrations_max);
     let mut v: Vec<Obligation> = pids.clone().map(Obligation::L1).collect();
     v.extend(reqs.clone().map(Obligation::L2));

@@ -101,6 +101,11 @@ pub enum Action {
         node: NodeId,
         pid: Pid,
     },
+    /// PM2: an exiting process is torn down at its PMA.
+    FinishExit {
+        node: NodeId,
+        pid: Pid,
+    },
     /// A test node crashes (C1-C4).
     Crash {
         node: NodeId,
@@ -166,6 +171,7 @@ impl OsfModel {
             Action::Pull { node, pid } => pma::pull(&mut st, node, pid),
             Action::Install { node, pid } => pma::install_and_reattach(&mut st, cfg, node, pid),
             Action::InformPmm { node, pid } => pma::inform_pmm(&mut st, cfg, node, pid),
+            Action::FinishExit { node, pid } => pma::finish_exit(&mut st, node, pid),
             Action::Crash { node } => crash::crash(&mut st, node),
             Action::Detect { node, pid } => crash::detect(&mut st, cfg, node, pid),
             Action::Bury { node } => pm_master::bury_node(&mut st, node),
@@ -195,7 +201,7 @@ impl OsfModel {
                 });
             }
         }
-        let pids = 0..cfg.processes_max;
+        let pids = 0..cfg.pids();
         let mut calls = Vec::new();
         for pid in pids.clone() {
             calls.clear();
@@ -260,6 +266,9 @@ impl OsfModel {
                 if pma::can_inform(st, node, pid) {
                     out.push(Action::InformPmm { node, pid });
                 }
+                if pma::can_finish_exit(st, node, pid) {
+                    out.push(Action::FinishExit { node, pid });
+                }
                 if crash::can_detect(st, cfg, node, pid) {
                     out.push(Action::Detect { node, pid });
                 }
@@ -311,7 +320,7 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::Forward { pid, reqs } => pma::on_forward(st, cfg, node, pid, reqs),
             Msg::LocationAck { pid, dead } => pma::on_location_ack(st, cfg, node, pid, dead),
             Msg::ChildExited { req, child } => pma::on_child_exited(st, node, req, child),
-            Msg::ExitAck { pid } => pma::on_exit_ack(st, node, pid),
+            Msg::PidAllocated { req, child } => pma::on_pid_allocated(st, cfg, node, req, child),
             Msg::TaskMigrated { pid, .. } => pma::on_task_migrated(st, node, pid),
             m => unreachable!("PMA does not take {m:?}"),
         },
@@ -344,7 +353,10 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
                 pm_master::on_location_update(st, cfg, from(), pid, node)
             }
             Msg::WaitChild { req, parent } => pm_master::on_wait_child(st, from(), req, parent),
-            Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, from(), pid),
+            Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, pid),
+            Msg::AllocPid { req, parent } => pm_master::on_alloc_pid(st, cfg, from(), req, parent),
+            Msg::ChildCreated { pid } => pm_master::on_child_created(st, pid),
+            Msg::CleanedUp { pid } => pm_master::on_cleaned_up(st, from(), pid),
             Msg::Reap { pid } => pm_master::on_reap(st, pid),
             Msg::ProcessDied { pid } => pm_master::on_process_died(st, pid),
             m => unreachable!("PM Master does not take {m:?}"),
@@ -393,7 +405,9 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                     }
                 }
                 Msg::Refused { .. } => "R8 Reinstate",
-                Msg::Done { .. } | Msg::Forward { .. } => "R14 ForwardAndCleanUp",
+                Msg::Done { .. } | Msg::Forward { .. } | Msg::CleanedUp { .. } => {
+                    "R14 ForwardAndCleanUp"
+                }
                 Msg::PullTask { .. } | Msg::TaskState { .. } => "R11 TaskPull",
                 Msg::PullFailed { .. } => "R10 Abandon",
                 Msg::TaskMigrate { .. } | Msg::TaskOffer { .. } | Msg::TaskMigrated { .. } => {
@@ -402,7 +416,10 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 Msg::LocationUpdate { .. } | Msg::LocationAck { .. } => "R13 InformPMMAndRestart",
                 Msg::WaitChild { .. } | Msg::Reap { .. } => "PM1 Wait",
                 Msg::ChildExited { .. } => "R4 SyscallDone",
-                Msg::ExitNotify { .. } | Msg::ExitAck { .. } => "PM2 Exit",
+                Msg::ExitNotify { .. } => "PM2 Exit",
+                Msg::AllocPid { .. } | Msg::PidAllocated { .. } | Msg::ChildCreated { .. } => {
+                    "PM3 Fork"
+                }
                 Msg::ProcessDied { .. } => "C3 ProcessDied",
                 Msg::PageRequest { .. } | Msg::PageData { .. } => "R17 CORFault",
                 Msg::PreCopyPage { .. } => "AS1 PreCopy",
@@ -422,6 +439,7 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
         Action::Pull { .. } => "R11 TaskPull",
         Action::Install { .. } => "R12 InstallAndReattach",
         Action::InformPmm { .. } => "R13 InformPMMAndRestart",
+        Action::FinishExit { .. } => "PM2 Exit",
         Action::Crash { .. } => "C* NodeCrash",
         Action::Detect { .. } => "C* DetectCrash",
         Action::Bury { .. } => "C* PMMBury",
@@ -447,6 +465,7 @@ fn arrival_rule(st: &Sys, cfg: &Config, n: NodeId, req: ReqId, syscall: bool) ->
                 Call::Migrate { .. } => "R1 StartMigration",
                 Call::Wait => "PM1 Wait",
                 Call::Exit => "PM2 Exit",
+                Call::Fork => "PM3 Fork",
                 Call::GetInfo => "A1 Accounting",
                 Call::Signal => "VP2 Serve",
             }
@@ -491,6 +510,7 @@ pub const RULES: &[&str] = &[
     "P11 HoldUntilForward",
     "PM1 Wait",
     "PM2 Exit",
+    "PM3 Fork",
     "AS1 PreCopy",
     "FS1 FileIO",
     "C* NodeCrash",

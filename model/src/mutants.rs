@@ -32,6 +32,8 @@ pub enum Mutant {
     DetachKeepsActive,
     /// P11 fix: the destination serves direct requests before the forwarded queue.
     P11FixSkipped,
+    /// PM3: the PM Master hands out the pid of a zombie not yet reaped.
+    PidReuse,
 }
 
 /// One catalog entry: the mutant, the property that catches it, the preset run that shows it.
@@ -136,6 +138,13 @@ pub const CATALOG: &[MutantInfo] = &[
         catches: "P11",
         run: "p11-fixed",
         summary: "with the P11 fix on, the destination still serves direct requests first",
+    },
+    MutantInfo {
+        mutant: Mutant::PidReuse,
+        name: "pid_reuse",
+        catches: "P1",
+        run: "fork-reuse",
+        summary: "the PM Master gives a new process the pid of an unreaped zombie",
     },
 ];
 

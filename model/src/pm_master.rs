@@ -21,8 +21,12 @@ pub fn on_relookup(st: &mut Sys, from: NodeId, req: ReqId) {
 /// R13: the destination reports the new location. A pid buried after a crash stays dead.
 pub fn on_location_update(st: &mut Sys, cfg: &Config, from: NodeId, pid: Pid, node: NodeId) {
     let e = &mut st.pmm.pids[pid as usize];
-    let dead = e.life != Life::Alive;
+    // A forked child may move before its creation report arrives: it exists all the same.
+    let dead = !matches!(e.life, Life::Alive | Life::Embryo);
     if !dead {
+        if e.node != node {
+            e.cleanup_at = Some(e.node);
+        }
         e.node = node;
         if cfg.mutant_is(Mutant::RelationshipsReset) {
             e.parent = None;
@@ -33,6 +37,67 @@ pub fn on_location_update(st: &mut Sys, cfg: &Config, from: NodeId, pid: Pid, no
         Actor::Pma(from),
         Msg::LocationAck { pid, dead },
     );
+}
+
+/// PM3 Fork: allocate the lowest pid that is free (never used, or reaped), record the child's
+/// relationships (the parent's group and session) and its node.
+pub fn on_alloc_pid(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId, parent: Pid) {
+    let free = |l: Life| {
+        matches!(l, Life::Unborn | Life::Dead)
+            || (cfg.mutant_is(Mutant::PidReuse) && l == Life::Zombie)
+    };
+    let child = (0..st.pmm.pids.len() as Pid).find(|&c| {
+        let e = &st.pmm.pids[c as usize];
+        free(e.life) && e.cleanup_at.is_none()
+    });
+    if let Some(c) = child {
+        let i = c as usize;
+        let old = st.pmm.pids[i].life;
+        if matches!(old, Life::Alive | Life::Zombie | Life::Embryo) {
+            // P1 monitor: the previous holder of this pid still exists.
+            st.ghost.p1_reused = true;
+        }
+        if old == Life::Dead {
+            st.see(Seen::PID_REUSED);
+        }
+        let (pgrp, session) = (
+            st.pmm.pids[parent as usize].pgrp,
+            st.pmm.pids[parent as usize].session,
+        );
+        st.pmm.pids[i] = PmEntry {
+            life: Life::Embryo,
+            node: from,
+            parent: Some(parent),
+            pgrp,
+            session,
+            cleanup_at: None,
+        };
+        st.ghost.relationships[i] = (Some(parent), pgrp, session);
+        st.ghost.usage[i] = 0;
+        st.ghost.migrations[i] = 0;
+        st.ghost.committed[i] = false;
+        st.ghost.c4_marked &= !(1 << c);
+    }
+    st.send(
+        Actor::PmMaster,
+        Actor::Pma(from),
+        Msg::PidAllocated { req, child },
+    );
+}
+
+/// PM3: the child exists at the PMA that forked it; it can be looked up from now on.
+pub fn on_child_created(st: &mut Sys, pid: Pid) {
+    if st.pmm.pids[pid as usize].life == Life::Embryo {
+        st.pmm.pids[pid as usize].life = Life::Alive;
+    }
+}
+
+/// R14 done at the previous node: the pid may be reused once it is free.
+pub fn on_cleaned_up(st: &mut Sys, from: NodeId, pid: Pid) {
+    let e = &mut st.pmm.pids[pid as usize];
+    if e.cleanup_at == Some(from) {
+        e.cleanup_at = None;
+    }
 }
 
 /// A parent's `wait()`: answered now if a child is a zombie (or none is left), else parked.
@@ -65,9 +130,8 @@ pub fn on_wait_child(st: &mut Sys, from: NodeId, req: ReqId, parent: Pid) {
 }
 
 /// `exit()`: the process becomes a zombie; a parked `wait()` of its parent is answered.
-pub fn on_exit_notify(st: &mut Sys, from: NodeId, pid: Pid) {
+pub fn on_exit_notify(st: &mut Sys, pid: Pid) {
     st.pmm.pids[pid as usize].life = Life::Zombie;
-    st.send(Actor::PmMaster, Actor::Pma(from), Msg::ExitAck { pid });
     wake_waiters(st, pid);
 }
 
@@ -104,7 +168,7 @@ pub fn on_process_died(st: &mut Sys, pid: Pid) {
 }
 
 fn bury(st: &mut Sys, pid: Pid) {
-    if st.pmm.pids[pid as usize].life == Life::Alive {
+    if matches!(st.pmm.pids[pid as usize].life, Life::Alive | Life::Embryo) {
         // A crash leaves no exit status to wait for: the child is dead, not a zombie. A parked
         // wait() of its parent is answered (ECHILD-like) so it does not hang.
         st.pmm.pids[pid as usize].life = Life::Dead;
@@ -120,6 +184,12 @@ pub fn can_bury_node(st: &Sys, n: NodeId) -> bool {
 
 pub fn bury_node(st: &mut Sys, n: NodeId) {
     st.pmm.buried.push(n);
+    // A clean-up the crashed node owed can no longer collide with anything.
+    for e in st.pmm.pids.iter_mut() {
+        if e.cleanup_at == Some(n) {
+            e.cleanup_at = None;
+        }
+    }
     st.pmm.buried.sort_unstable();
     for pid in 0..st.pmm.pids.len() as Pid {
         if st.pmm.pids[pid as usize].node == n {

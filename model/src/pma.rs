@@ -86,12 +86,13 @@ pub fn on_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, req: R
 fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
     let e = &st.pmm.pids[target as usize];
-    // A death this PMA has reported (C3, C4) but the PM Master has not yet read is no
-    // broken promise: the PM Master will answer "dead" once it has.
-    let death_reported = st
-        .net
-        .iter()
-        .any(|e| e.src == Actor::Pma(node) && e.msg == Msg::ProcessDied { pid: target });
+    // A death or exit this PMA has reported (C3, C4, PM2) but the PM Master has not yet read
+    // is no broken promise: the PM Master will answer "dead" once it has.
+    let death_reported = st.net.iter().any(|e| {
+        e.src == Actor::Pma(node)
+            && (e.msg == Msg::ProcessDied { pid: target }
+                || e.msg == Msg::ExitNotify { pid: target })
+    });
     if e.life == Life::Alive && e.node == node && !death_reported {
         // P9: the PM Master would send the caller straight back here.
         st.ghost.p9_broken = true;
@@ -235,12 +236,20 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
             );
         }
         Call::Exit => {
+            // Exiting until the PMA's own step PM2 FinishExit tears the process down.
             active_proc(st, node, target).exiting = true;
+            st.reqs[req as usize].status = ReqStatus::InProgress { node };
+        }
+        Call::Fork => {
+            active_proc(st, node, target).in_progress = Some(req);
             st.reqs[req as usize].status = ReqStatus::InProgress { node };
             st.send(
                 Actor::Pma(node),
                 Actor::PmMaster,
-                Msg::ExitNotify { pid: target },
+                Msg::AllocPid {
+                    req,
+                    parent: target,
+                },
             );
         }
         Call::Migrate { dst } => start_migration(st, cfg, node, req, target, dst),
@@ -281,7 +290,7 @@ fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pi
             begin_freeze(st, cfg, node, pid, dst, Some(req));
             if cfg.group {
                 // G1: every co-resident member of the migration group migrates too.
-                for q in 0..cfg.processes_max {
+                for q in 0..cfg.pids() {
                     if q == pid {
                         continue;
                     }
@@ -782,8 +791,7 @@ pub fn on_location_ack(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dead:
 
 /// R13 InformPMMAndRestart: active list, threads resumed as they were, Done to the source.
 fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
-    let Local::Incoming { mut proc, src, .. } =
-        st.nodes[node as usize].pma.procs[pid as usize]
+    let Local::Incoming { mut proc, src, .. } = st.nodes[node as usize].pma.procs[pid as usize]
     else {
         return;
     };
@@ -850,6 +858,7 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
         pma.procs[pid as usize] = Local::Free;
         pma.vprocs[pid as usize] = Vproc::Unknown;
     }
+    st.send(Actor::Pma(node), Actor::PmMaster, Msg::CleanedUp { pid });
     if let Some(c) = out.caller {
         respond(st, node, c, Outcome::Migrated);
     }
@@ -900,13 +909,59 @@ pub fn on_child_exited(st: &mut Sys, node: NodeId, req: ReqId, child: Pid) {
     // Otherwise the call was aborted (R4') and will be restarted: the zombie stays.
 }
 
-/// `exit()` acknowledged: the proc is freed and the task destroyed.
-pub fn on_exit_ack(st: &mut Sys, node: NodeId, pid: Pid) {
-    if let Local::Active { proc, .. } = &st.pma(node).procs[pid as usize] {
-        if proc.exiting {
-            crate::crash::process_dies_here(st, node, pid, true);
-        }
+/// PM3 Fork, second half: the PM Master gave a pid; the child is created here, as process
+/// creation does, with a copy of the parent's open files and an address space of its own.
+pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, child: Option<Pid>) {
+    let parent = st.reqs[req as usize].target;
+    let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[parent as usize] else {
+        return;
+    };
+    if proc.in_progress != Some(req) {
+        return;
     }
+    proc.in_progress = None;
+    let Some(c) = child else {
+        respond(st, node, req, Outcome::Rejected);
+        return;
+    };
+    let files = st.nodes[node as usize].kernel.tasks[parent as usize]
+        .as_ref()
+        .map_or(cfg.files_max, |t| t.files);
+    let pma = st.pma_mut(node);
+    pma.procs[c as usize] = Local::Active {
+        proc: Proc::created(true),
+        out: None,
+    };
+    pma.vprocs[c as usize] = Vproc::Local;
+    let mut task = Task::created(cfg, node);
+    task.files = files;
+    st.kernel_mut(node).tasks[c as usize] = Some(task);
+    st.emus[c as usize] = Emulator {
+        outstanding: 0,
+        waited: false,
+        exited: false,
+        forked: false,
+    };
+    st.see(Seen::FORKED);
+    st.send(
+        Actor::Pma(node),
+        Actor::PmMaster,
+        Msg::ChildCreated { pid: c },
+    );
+    respond(st, node, req, Outcome::Ok);
+}
+
+/// PM2 FinishExit is enabled: the process is exiting here.
+pub fn can_finish_exit(st: &Sys, node: NodeId, pid: Pid) -> bool {
+    matches!(&st.pma(node).procs[pid as usize], Local::Active { proc, .. } if proc.exiting)
+}
+
+/// PM2 FinishExit: the proc and task are destroyed here first, then the PM Master records the
+/// zombie. In this order a parent's `wait()` can never reap (and a `fork()` reuse) a pid whose
+/// proc structure still exists on some PMA (P1).
+pub fn finish_exit(st: &mut Sys, node: NodeId, pid: Pid) {
+    crate::crash::process_dies_here(st, node, pid, true);
+    st.send(Actor::Pma(node), Actor::PmMaster, Msg::ExitNotify { pid });
 }
 
 /// T1: the kernel reports the task runs on `at` now; the process stays attached here.

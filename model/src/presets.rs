@@ -305,6 +305,40 @@ pub fn catalog() -> Vec<RunSpec> {
     ));
     four.expected_violations.push("P11");
     v.push(four);
+    // PM3: fork() with pid allocation by the PM Master, exit, wait and a migration in between;
+    // a reaped pid is given to the new child.
+    v.push(run(
+        "fork-exit-wait",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            requests_max: 3,
+            calls: calls(|c| {
+                c.fork = true;
+                c.exit = true;
+                c.wait = true
+            }),
+            r4_prime: true,
+            ..base.clone()
+        },
+    ));
+    // PM3 with an unreaped zombie: the mutant `pid_reuse` hands its pid out again.
+    v.push(run(
+        "fork-reuse",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            requests_max: 2,
+            migrations_max: 0,
+            calls: calls(|c| {
+                c.fork = true;
+                c.exit = true
+            }),
+            ..base.clone()
+        },
+    ));
     // Finding (spec §10): G1 with R4's literal scope deadlocks when two co-resident members
     // each have a call waiting in the other's pending queue: neither can ever freeze.
     let mut group_calls = run(

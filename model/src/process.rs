@@ -24,7 +24,8 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut Vec<(Call, Pid)>) {
     }
     let c = cfg.calls;
     if c.signal {
-        let others = (0..cfg.processes_max).filter(|&q| q != pid);
+        let others =
+            (0..cfg.pids()).filter(|&q| q != pid && st.pmm.pids[q as usize].life != Life::Unborn);
         let mut any = false;
         for q in others {
             any = true;
@@ -37,7 +38,10 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut Vec<(Call, Pid)>) {
     if c.getinfo {
         out.push((Call::GetInfo, pid));
     }
-    if c.wait && pid == 0 && cfg.processes_max > 1 && !e.waited {
+    if c.fork && pid == 0 && !e.forked {
+        out.push((Call::Fork, pid));
+    }
+    if c.wait && pid == 0 && cfg.pids() > 1 && !e.waited {
         out.push((Call::Wait, pid));
     }
     if c.exit && pid > 0 {
@@ -59,6 +63,7 @@ pub fn issue(st: &mut Sys, pid: Pid, call: Call, target: Pid) {
     match call {
         Call::Wait => e.waited = true,
         Call::Exit => e.exited = true,
+        Call::Fork => e.forked = true,
         _ => {}
     }
     st.send(

@@ -28,7 +28,7 @@ pub fn p1_pid_uniqueness(_: &OsfModel, st: &Sys) -> bool {
             .filter(|(_, n)| matches!(n.pma.procs[p as usize], Local::Incoming { stage, .. } if stage >= InStage::TaskArrived))
             .count();
         active <= 1 && installed <= 1 && !(installed == 1 && active == 1)
-    })
+    }) && !st.ghost.p1_reused
 }
 
 /// spec §6.1 P2 single runnable copy: "P's threads are runnable on at most one node at a time."
@@ -228,6 +228,8 @@ seen_fn!(reach_disallowed, DISALLOWED_REJECTED);
 seen_fn!(reach_port_queue_moved, PORT_QUEUE_MOVED);
 seen_fn!(reach_precopy_dirty, PRECOPY_DIRTY_RECOPIED);
 seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
+seen_fn!(reach_forked, FORKED);
+seen_fn!(reach_pid_reused, PID_REUSED);
 
 /// C4 under a strategy without residual memory dependency: the process runs on after its
 /// source crashed.
@@ -498,6 +500,18 @@ pub fn registry(cfg: &Config) -> Vec<PropDef> {
             "S-precopy-dirty",
             "a dirty page re-copied (pre-copy)",
             reach_precopy_dirty,
+        ),
+    );
+    s(
+        cfg.calls.fork && cfg.forks_max > 0,
+        sometimes("S-fork", "a process created by fork() (PM3)", reach_forked),
+    );
+    s(
+        cfg.calls.fork && cfg.calls.exit && cfg.calls.wait && cfg.processes_max > 1,
+        sometimes(
+            "S-pid-reused",
+            "a reaped pid given to a new process",
+            reach_pid_reused,
         ),
     );
     s(

@@ -186,6 +186,11 @@ pub struct Node {
 /// What the PM Master knows of a pid (spec §2.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Life {
+    /// A pid slot never allocated yet (`forks_max` slots start so).
+    Unborn,
+    /// Allocated to a `fork()` whose child the parent's PMA has not created yet: nobody can
+    /// look it up (a relookup answers "no such process") until the PMA reports it created.
+    Embryo,
     Alive,
     /// Exited, not yet reaped by the parent's `wait()`.
     Zombie,
@@ -201,6 +206,9 @@ pub struct PmEntry {
     pub parent: Option<Pid>,
     pub pgrp: Pid,
     pub session: Pid,
+    /// The previous node of the last migration until its PMA reports R14's clean-up done: the
+    /// pid is not reused before, or it would collide there with the old migrating entry (PM3).
+    pub cleanup_at: Option<NodeId>,
 }
 
 /// The PM Master (spec §2.5).
@@ -220,6 +228,8 @@ pub struct Emulator {
     /// A `wait()` or `exit()` was issued (each at most once).
     pub waited: bool,
     pub exited: bool,
+    /// A `fork()` was issued (at most once: the slots are bounded by `forks_max`).
+    pub forked: bool,
 }
 
 /// Monitor variables: written by the transitions, read only by properties (spec §6). They
@@ -240,6 +250,8 @@ pub struct Ghost {
     pub p8_check: Option<(Pid, NodeId, NodeId, u8)>,
     /// P9: AbsentProcess sent while the PM Master located the process on the sender.
     pub p9_broken: bool,
+    /// P1: the PM Master handed out a pid whose previous holder was alive or a zombie.
+    pub p1_reused: bool,
     /// P11: a request served while an earlier one from the same sender to the same target
     /// was still pending.
     pub p11_broken: bool,
@@ -276,6 +288,8 @@ impl Seen {
     pub const PRECOPY_DIRTY_RECOPIED: u32 = 1 << 19;
     pub const FLUSH_FAULT_FROM_MASTER: u32 = 1 << 20;
     pub const OVERTAKEN: u32 = 1 << 21;
+    pub const FORKED: u32 = 1 << 22;
+    pub const PID_REUSED: u32 = 1 << 23;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
@@ -303,12 +317,48 @@ pub struct Sys {
     pub ghost: Ghost,
 }
 
+impl Proc {
+    /// A proc structure as process creation leaves it (fork, or a migration's R9/R12).
+    pub fn created(allowed: bool) -> Proc {
+        Proc {
+            usage_total: 0,
+            usage_here: 0,
+            migrations: 0,
+            allowed,
+            in_progress: None,
+            exiting: false,
+            awaiting_forward: None,
+            held: ReqList::new(),
+            task_migrating: None,
+        }
+    }
+}
+
+impl Task {
+    /// A new task on `home`: running, its emulator attached to `home`'s PMA, every page homed
+    /// there, the configured open files.
+    pub fn created(cfg: &Config, home: NodeId) -> Task {
+        Task {
+            threads: Threads::Running,
+            pma_caps: [home; 2],
+            files: cfg.files_max,
+            port_queue: 0,
+            pages: rep(home, cfg.pages_max as usize),
+            offered: false,
+            attempt: 0,
+            faulting: None,
+            dirty: 0,
+            reading: false,
+        }
+    }
+}
+
 impl Sys {
     /// The initial state: every process active on node 1 with its task there, pages homed
     /// there, the emulator's PMA capabilities pointing at node 1 (spec §2.7).
     pub fn initial(cfg: &Config) -> Sys {
         let n = cfg.nodes_max as usize;
-        let p = cfg.processes_max as usize;
+        let p = cfg.pids() as usize;
         let mut nodes: NodeVec<Node> = (0..n)
             .map(|_| Node {
                 alive: true,
@@ -322,32 +372,11 @@ impl Sys {
                 },
             })
             .collect();
-        for pid in 0..p {
+        for pid in 0..cfg.processes_max as usize {
             let home = cfg.home_of(pid as Pid);
-            let proc = Proc {
-                usage_total: 0,
-                usage_here: 0,
-                migrations: 0,
-                allowed: !cfg.disallowed.contains(&(pid as Pid)),
-                in_progress: None,
-                exiting: false,
-                awaiting_forward: None,
-                held: ReqList::new(),
-                task_migrating: None,
-            };
+            let proc = Proc::created(!cfg.disallowed.contains(&(pid as Pid)));
             nodes[home as usize].pma.procs[pid] = Local::Active { proc, out: None };
-            nodes[home as usize].kernel.tasks[pid] = Some(Task {
-                threads: Threads::Running,
-                pma_caps: [home; 2],
-                files: cfg.files_max,
-                port_queue: 0,
-                pages: rep(home, cfg.pages_max as usize),
-                offered: false,
-                attempt: 0,
-                faulting: None,
-                dirty: 0,
-                reading: false,
-            });
+            nodes[home as usize].kernel.tasks[pid] = Some(Task::created(cfg, home));
             // The vproc framework on every node knows where each process starts, as a fork
             // would have left it; the master node's client stubs point at node 1.
             for (i, node) in nodes.iter_mut().enumerate() {
@@ -360,11 +389,16 @@ impl Sys {
         }
         let pids = (0..p)
             .map(|pid| PmEntry {
-                life: Life::Alive,
+                life: if pid < cfg.processes_max as usize {
+                    Life::Alive
+                } else {
+                    Life::Unborn
+                },
                 node: cfg.home_of(pid as Pid),
                 parent: if pid == 0 { None } else { Some(0) },
                 pgrp: 0,
                 session: 0,
+                cleanup_at: None,
             })
             .collect::<PidVec<_>>();
         let relationships = pids.iter().map(|e| (e.parent, e.pgrp, e.session)).collect();
@@ -380,6 +414,7 @@ impl Sys {
                     outstanding: 0,
                     waited: false,
                     exited: false,
+                    forked: false,
                 },
                 p,
             ),

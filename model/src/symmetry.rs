@@ -72,6 +72,7 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
     }
     for e in out.pmm.pids.iter_mut() {
         e.node = r(map, e.node);
+        e.cleanup_at = e.cleanup_at.map(|n| r(map, n));
     }
     for w in out.pmm.waiters.iter_mut() {
         w.2 = r(map, w.2);

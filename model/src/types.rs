@@ -40,6 +40,8 @@ pub enum Call {
     Exit,
     /// `pcntl(MIGRATE, pid, dst)` (R1, T1).
     Migrate { dst: NodeId },
+    /// `fork()`: in progress at the caller's PMA until the PM Master allocates a pid (PM3).
+    Fork,
 }
 
 /// Where a request stands; the caller's PMA owes the sender an answer until `Completed`.
@@ -185,10 +187,16 @@ pub enum Msg {
     ChildExited { req: ReqId, child: Pid },
     /// PMA -> PM Master: the `wait()` completed; the zombie is reaped.
     Reap { pid: Pid },
+    /// `fork()`: PMA -> PM Master, asking for a pid.
+    AllocPid { req: ReqId, parent: Pid },
+    /// PM Master -> PMA: the child's pid (`None`: no pid left, EAGAIN).
+    PidAllocated { req: ReqId, child: Option<Pid> },
+    /// R14: the source PMA has cleaned up after a migration (lets the PM Master reuse the pid).
+    CleanedUp { pid: Pid },
+    /// PMA -> PM Master: the forked child exists now (PM3).
+    ChildCreated { pid: Pid },
     /// `exit()`: PMA -> PM Master.
     ExitNotify { pid: Pid },
-    /// PM Master -> PMA: the exit is recorded; the proc may be freed.
-    ExitAck { pid: Pid },
     /// Crash clean-up: a PMA tells the PM Master a process died (C3, C4).
     ProcessDied { pid: Pid },
     /// R17: copy-on-reference fault, faulting kernel -> the page's home kernel.

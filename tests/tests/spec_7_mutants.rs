@@ -79,4 +79,5 @@ mutant_tests! {
     relationships_reset => "relationships_reset",
     detach_keeps_active => "detach_keeps_active",
     p11_fix_skipped => "p11_fix_skipped",
+    pid_reuse => "pid_reuse",
 }
