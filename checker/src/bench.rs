@@ -77,6 +77,9 @@ pub fn run(args: &BenchArgs) -> Result<u8, Error> {
             "--state-limit 0: expected at least one state".into(),
         ));
     }
+    if args.refimpl {
+        return crate::simulate::bench(args.json);
+    }
     if let Some(one) = &args.one {
         return measure_one(args, one);
     }

@@ -53,6 +53,63 @@ pub enum Command {
     Bench(BenchArgs),
     /// Serve stateright's Explorer for one run on 127.0.0.1.
     Explore(ExploreArgs),
+    /// Reproduce the paper's tables and figures with the reference implementation.
+    Paper(PaperArgs),
+    /// Run one workload in the reference implementation and print the migration timeline.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PaperArgs {
+    /// Print {"rows": [...]} as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write SVG plots of Fig. 7-10 (simulated beside the paper's values) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<std::path::PathBuf>,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A timing profile file (TOML, spec §11.2) instead of the built-in i386 profile.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Workload: null, synthetic, gcc, gcc-cc1, gcc-as, make, troff, small-make.
+    #[arg(long, value_name = "NAME")]
+    pub workload: String,
+    /// When the monitor requests the migration, in ms of virtual time (default: the
+    /// workload's own; `none` runs it unmigrated).
+    #[arg(long = "migrate-at", value_name = "MS")]
+    pub migrate_at: Option<String>,
+    /// Process or task migration.
+    #[arg(long, value_enum, default_value_t = ModeArg::Process)]
+    pub mode: ModeArg,
+    /// Destination node (default: the workload's).
+    #[arg(long, value_name = "N")]
+    pub dst: Option<usize>,
+    /// Address-space strategy.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Cor)]
+    pub strategy: StrategyArg,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Synthetic workload: open files.
+    #[arg(long, default_value_t = 0)]
+    pub files: u32,
+    /// Synthetic workload: pages allocated before migration.
+    #[arg(long, default_value_t = 0)]
+    pub pages: u32,
+    /// Synthetic workload: pages touched after migration.
+    #[arg(long, default_value_t = 0)]
+    pub touch: u32,
+    /// R4': abort a wait() in progress and restart it at the destination.
+    #[arg(long = "r4-prime")]
+    pub r4_prime: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Address-space transfer strategy, as typed on the command line.
@@ -65,6 +122,16 @@ pub enum StrategyArg {
 }
 
 impl StrategyArg {
+    pub fn refimpl(self) -> osfmig_refimpl::workload::Strategy {
+        use osfmig_refimpl::workload::Strategy as S;
+        match self {
+            StrategyArg::Cor => S::Cor,
+            StrategyArg::Eager => S::Eager,
+            StrategyArg::Precopy => S::Precopy,
+            StrategyArg::Flush => S::Flush,
+        }
+    }
+
     fn model(self) -> Strategy {
         match self {
             StrategyArg::Cor => Strategy::Cor,
@@ -92,6 +159,13 @@ pub enum ModeArg {
 }
 
 impl ModeArg {
+    pub fn refimpl(self) -> osfmig_refimpl::workload::Mode {
+        match self {
+            ModeArg::Process => osfmig_refimpl::workload::Mode::Process,
+            ModeArg::Task => osfmig_refimpl::workload::Mode::Task,
+        }
+    }
+
     fn model(self) -> Mode {
         match self {
             ModeArg::Process => Mode::Process,
@@ -401,6 +475,9 @@ pub struct BenchArgs {
     /// Print one JSON object on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Benchmark the reference implementation instead (simulated events/s, migrations/s).
+    #[arg(long)]
+    pub refimpl: bool,
     /// Internal: measure one run in this process and print one JSON line (the parent starts
     /// one child per run so that each peak-memory reading is its own).
     #[arg(long, value_name = "RUN", hide = true)]

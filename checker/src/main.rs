@@ -9,9 +9,11 @@ mod bench;
 mod check;
 mod cli;
 mod explore;
+mod paper;
 mod replay;
 mod report;
 mod runs;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Explore(a) => explore::run(a),
+        Command::Paper(a) => paper::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -63,7 +63,7 @@ impl Profile {
             "ms" => NS_PER_MS as f64,
             u => return Err(format!("parameter '{key}': unit '{u}' is not a duration")),
         };
-        if !(p.value >= 0.0) {
+        if p.value.is_nan() || p.value < 0.0 {
             return Err(format!("parameter '{key}': negative or NaN value"));
         }
         Ok((p.value * scale).round() as Time)
@@ -74,10 +74,16 @@ impl Profile {
         let p = self.get(key)?;
         match p.unit.as_str() {
             "bytes" | "count" => {}
-            u => return Err(format!("parameter '{key}': unit '{u}' is not a size or count")),
+            u => {
+                return Err(format!(
+                    "parameter '{key}': unit '{u}' is not a size or count"
+                ))
+            }
         }
-        if !(p.value >= 0.0) || p.value.fract() != 0.0 {
-            return Err(format!("parameter '{key}': expected a whole non-negative number"));
+        if p.value.is_nan() || p.value < 0.0 || p.value.fract() != 0.0 {
+            return Err(format!(
+                "parameter '{key}': expected a whole non-negative number"
+            ));
         }
         Ok(p.value as u32)
     }

@@ -50,11 +50,17 @@ pub enum Call {
     Info,
     /// kill(target, 0).
     Kill,
-    Fork { prog: usize, on: Option<NodeId> },
+    Fork {
+        prog: usize,
+        on: Option<NodeId>,
+    },
     Wait,
     Exit,
     /// pcntl(MIGRATE).
-    Migrate { dst: NodeId, mode: Mode },
+    Migrate {
+        dst: NodeId,
+        mode: Mode,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +92,8 @@ pub struct Req {
     pub forwarded: u8,
     pub absent: u8,
     pub issued: Time,
+    /// When it was answered.
+    pub done: Time,
 }
 
 /// Message bodies, named after the paper's operations (spec §4 for the shared names).
@@ -255,15 +263,33 @@ impl Plan {
 pub enum Ev {
     Deliver(Msg),
     Step(u32),
-    ComputeDone { pid: Pid, gen: u32 },
-    FaultDone { pid: Pid, gen: u32, home: NodeId },
+    ComputeDone {
+        pid: Pid,
+        gen: u32,
+    },
+    FaultDone {
+        pid: Pid,
+        gen: u32,
+        home: NodeId,
+    },
     /// The monitor issues pcntl(MIGRATE).
-    Pcntl { pid: Pid, dst: NodeId, mode: Mode },
+    Pcntl {
+        pid: Pid,
+        dst: NodeId,
+        mode: Mode,
+    },
     /// R10: the source PMA abandons the migration of `pid` if it still can.
-    Abandon { pid: Pid },
-    Crash { node: NodeId },
+    Abandon {
+        pid: Pid,
+    },
+    Crash {
+        node: NodeId,
+    },
     /// A survivor learns of a crash through a dead-name notification (spec §5.2).
-    DeadName { node: NodeId, dead: NodeId },
+    DeadName {
+        node: NodeId,
+        dead: NodeId,
+    },
 }
 
 /// Switches of a run (the spec's silent points, spec §3).
@@ -335,6 +361,10 @@ pub struct World {
     pub root: Pid,
     /// pcntl requests the monitor has outstanding.
     pub pcntl_outstanding: u32,
+    /// Calls of each process not yet answered (R4's literal scope, spec §3.2.1).
+    pub open_calls: Vec<u32>,
+    /// Deaths a PMA has reported to the PM Master (P9's exception).
+    pub dead_reported: std::collections::BTreeSet<Pid>,
 }
 
 impl World {
@@ -364,6 +394,8 @@ impl World {
             root_exit: None,
             root: 0,
             pcntl_outstanding: 0,
+            open_calls: Vec::new(),
+            dead_reported: Default::default(),
         }
     }
 
@@ -392,9 +424,12 @@ impl World {
                 self.nodes[n].pma.set_vproc_remote(pid, node);
             }
         }
-        self.pmm.snapshot_relationships(pid);
-        self.trace
-            .log(now, node, "EM1", format!("pid {pid} starts {}", self.programs[prog].name));
+        self.trace.log(
+            now,
+            node,
+            "EM1",
+            format!("pid {pid} starts {}", self.programs[prog].name),
+        );
         self.q.after(0, Ev::ComputeDone { pid, gen: 0 });
         pid
     }
@@ -456,6 +491,7 @@ impl World {
             forwarded: 0,
             absent: 0,
             issued: self.now(),
+            done: 0,
         });
         id
     }
@@ -477,7 +513,8 @@ impl World {
         if let Some((_, dst, _)) = self.transit.get(&pid) {
             return Some(*dst);
         }
-        (0..self.nodes.len()).find(|&n| self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&pid))
+        (0..self.nodes.len())
+            .find(|&n| self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&pid))
     }
 
     /// Whether two endpoints are on one node now.
@@ -545,8 +582,8 @@ impl World {
         let Some(mut plan) = self.plans[id as usize].take() else {
             return;
         };
-        let alive = self.nodes[plan.node].alive
-            && plan.peer.map(|p| self.nodes[p].alive).unwrap_or(true);
+        let alive =
+            self.nodes[plan.node].alive && plan.peer.map(|p| self.nodes[p].alive).unwrap_or(true);
         if !alive {
             self.free_plans.push(id);
             self.plan_failed(plan);
@@ -614,7 +651,10 @@ impl World {
         if !self.nodes[plan.node].alive {
             return; // the actor died with its node; the crash handling cleans up.
         }
-        if let Then::Pulled { pid, src, attempt, .. } = plan.then {
+        if let Then::Pulled {
+            pid, src, attempt, ..
+        } = plan.then
+        {
             // The source died during the pull: what was in transit is lost (C1 / C4).
             self.transit.remove(&pid);
             self.pull_lost(pid, plan.node, src, attempt);
@@ -708,7 +748,14 @@ impl World {
             format!("pcntl(MIGRATE, pid {pid}, node {dst}) [{}]", mode.name()),
         );
         let bytes = self.costs.syscall_bytes;
-        self.send(Ep::Monitor, Ep::Pma(MASTER), MsgKind::Rpc, 0, bytes, Body::Syscall(r));
+        self.send(
+            Ep::Monitor,
+            Ep::Pma(MASTER),
+            MsgKind::Rpc,
+            0,
+            bytes,
+            Body::Syscall(r),
+        );
     }
 
     /// Schedules a pcntl at an absolute time.

@@ -1,0 +1,278 @@
+//! spec §11.4 The PM Master (paper §2.2): on the master node, it allocates pids, keeps the
+//! process relationships (parent, process group, session) and every process's current node,
+//! and is contacted by the vproc framework for fork, exit, wait and location look-ups. It is
+//! informed of a migration's new node at R13 (acknowledged before Done, spec §3.2.5). The
+//! master node never crashes (C5, spec §5.4).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::timing::MsgKind;
+use crate::world::{Body, Effect, Ep, Plan, World};
+use crate::{NodeId, Pid, ReqId, MASTER};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Life {
+    Alive,
+    Zombie,
+    Dead,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PmEntry {
+    pub life: Life,
+    /// The node whose PMA holds the process (its location).
+    pub node: NodeId,
+    pub parent: Option<Pid>,
+    pub pgrp: Pid,
+    pub session: Pid,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PmMaster {
+    next_pid: Pid,
+    pub entries: BTreeMap<Pid, PmEntry>,
+    /// wait() calls parked until a child exits: request, parent, PMA to answer.
+    pub waiters: Vec<(ReqId, Pid, NodeId)>,
+    /// Crashed nodes whose processes have been declared dead (spec §5.3).
+    pub buried: BTreeSet<NodeId>,
+    /// Relationships as first recorded (P10).
+    pub snapshot: BTreeMap<Pid, (Option<Pid>, Pid, Pid)>,
+    /// Pids reserved by a fork in progress.
+    reserved: BTreeSet<Pid>,
+}
+
+impl PmMaster {
+    /// Allocates a pid and records it at `node` with its relationships inherited.
+    pub fn alloc_pid(&mut self, parent: Option<Pid>, node: NodeId) -> Pid {
+        let pid = self.reserve_pid();
+        self.register(pid, parent, node);
+        pid
+    }
+
+    /// A fresh pid, never given before (P1: no other process is ever given that pid).
+    pub fn reserve_pid(&mut self) -> Pid {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        self.reserved.insert(pid);
+        pid
+    }
+
+    pub fn register(&mut self, pid: Pid, parent: Option<Pid>, node: NodeId) {
+        self.reserved.remove(&pid);
+        let (pgrp, session) = parent
+            .and_then(|p| self.entries.get(&p))
+            .map(|e| (e.pgrp, e.session))
+            .unwrap_or((pid, pid));
+        self.entries.insert(
+            pid,
+            PmEntry {
+                life: Life::Alive,
+                node,
+                parent,
+                pgrp,
+                session,
+            },
+        );
+        self.snapshot.insert(pid, (parent, pgrp, session));
+    }
+
+    pub fn location(&self, pid: Pid) -> Option<NodeId> {
+        self.entries
+            .get(&pid)
+            .filter(|e| e.life == Life::Alive)
+            .map(|e| e.node)
+    }
+
+    pub fn alive(&self, pid: Pid) -> bool {
+        self.location(pid).is_some()
+    }
+
+    /// Children of `parent` in a given life state.
+    fn child_in(&self, parent: Pid, life: Life) -> Option<Pid> {
+        self.entries
+            .iter()
+            .find(|(_, e)| e.parent == Some(parent) && e.life == life)
+            .map(|(&p, _)| p)
+    }
+}
+
+impl World {
+    pub fn pmm_effect(&mut self, plan: &Plan, e: Effect) {
+        match e {
+            Effect::AllocPid => {
+                let parent = self.plan_parent(plan);
+                self.pmm.register(plan.pid, parent, plan.node);
+            }
+            Effect::ExitNotify => self.pmm_exit(plan.pid),
+            Effect::LocationUpdate => {
+                let pid = plan.pid;
+                let alive = self.pmm.alive(pid);
+                if alive {
+                    if let Some(e) = self.pmm.entries.get_mut(&pid) {
+                        e.node = plan.node;
+                    }
+                }
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    MASTER,
+                    "R13",
+                    format!(
+                        "PM Master: pid {pid} now on node {} (ack, dead={})",
+                        plan.node, !alive
+                    ),
+                );
+                if let Some(p) = self.nodes[plan.node].pma.procs.get_mut(&pid) {
+                    p.pmm_dead = !alive;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// PM2: the process becomes a zombie; a parked wait() of its parent is answered.
+    pub fn pmm_exit(&mut self, pid: Pid) {
+        let parent = match self.pmm.entries.get_mut(&pid) {
+            Some(e) if e.life == Life::Alive => {
+                e.life = Life::Zombie;
+                e.parent
+            }
+            _ => return,
+        };
+        if let Some(parent) = parent {
+            self.answer_waiter(parent);
+        }
+    }
+
+    /// Answers the first parked wait() of `parent` with a zombie child, if both exist.
+    fn answer_waiter(&mut self, parent: Pid) {
+        let Some(i) = self.pmm.waiters.iter().position(|w| w.1 == parent) else {
+            return;
+        };
+        let child = self.pmm.child_in(parent, Life::Zombie).or_else(|| {
+            self.pmm
+                .child_in(parent, Life::Dead)
+                .filter(|_| self.pmm.child_in(parent, Life::Alive).is_none())
+        });
+        let Some(child) = child else {
+            return;
+        };
+        let (req, _, node) = self.pmm.waiters.remove(i);
+        if let Some(e) = self.pmm.entries.get_mut(&child) {
+            if e.life == Life::Zombie {
+                e.life = Life::Dead; // reaped
+            }
+        }
+        self.send(
+            Ep::Pmm,
+            Ep::Pma(node),
+            MsgKind::Async,
+            0,
+            0,
+            Body::ChildExited(req, child),
+        );
+    }
+
+    /// PM1: a wait() registers at the PM Master.
+    pub fn on_wait_child(&mut self, src: Ep, r: ReqId) {
+        let Ep::Pma(node) = src else { return };
+        let parent = self.reqs[r as usize].target;
+        self.pmm.waiters.retain(|w| w.1 != parent);
+        if let Some(child) = self.pmm.child_in(parent, Life::Zombie) {
+            if let Some(e) = self.pmm.entries.get_mut(&child) {
+                e.life = Life::Dead;
+            }
+            self.send(
+                Ep::Pmm,
+                Ep::Pma(node),
+                MsgKind::Async,
+                0,
+                0,
+                Body::ChildExited(r, child),
+            );
+        } else if self.pmm.child_in(parent, Life::Alive).is_none() {
+            // ECHILD: nothing to wait for.
+            self.send(
+                Ep::Pmm,
+                Ep::Pma(node),
+                MsgKind::Async,
+                0,
+                0,
+                Body::ChildExited(r, parent),
+            );
+        } else {
+            self.pmm.waiters.push((r, parent, node));
+        }
+    }
+
+    /// R16 at the PM Master: where is the target now?
+    pub fn on_relookup(&mut self, src: Ep, r: ReqId) {
+        let target = self.reqs[r as usize].target;
+        let loc = self.pmm.location(target);
+        self.send_free(Ep::Pmm, src, Body::Located(r, loc));
+    }
+
+    /// C3, C4: a PMA reports a death the PM Master could not see.
+    pub fn on_process_died(&mut self, pid: Pid) {
+        let parent = match self.pmm.entries.get_mut(&pid) {
+            Some(e) if e.life == Life::Alive => {
+                e.life = Life::Dead;
+                e.parent
+            }
+            _ => return,
+        };
+        if let Some(p) = parent {
+            self.answer_waiter(p);
+        }
+    }
+
+    /// spec §5.3: the PM Master buries the processes it locates on a crashed node.
+    pub fn pmm_bury(&mut self, dead: NodeId) {
+        if !self.pmm.buried.insert(dead) {
+            return;
+        }
+        let victims: Vec<Pid> = self
+            .pmm
+            .entries
+            .iter()
+            .filter(|(_, e)| e.life == Life::Alive && e.node == dead)
+            .map(|(&p, _)| p)
+            .collect();
+        self.pmm.waiters.retain(|w| w.2 != dead);
+        for pid in victims {
+            let now = self.now();
+            self.trace.log(
+                now,
+                MASTER,
+                "C5",
+                format!("PM Master buries pid {pid} (node {dead} crashed)"),
+            );
+            self.on_process_died(pid);
+        }
+    }
+
+    fn plan_parent(&self, plan: &Plan) -> Option<Pid> {
+        match plan.then {
+            crate::world::Then::Forked { req, .. } => Some(self.reqs[req as usize].target),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference: spec §11.4 — pids are never reused; relationships are inherited from the
+    // parent and recorded for P10.
+    #[test]
+    fn pids_unique_and_relationships_inherited() {
+        let mut m = PmMaster::default();
+        let a = m.alloc_pid(None, 1);
+        let b = m.alloc_pid(Some(a), 1);
+        assert_ne!(a, b);
+        assert_eq!(m.entries[&b].pgrp, m.entries[&a].pgrp);
+        assert_eq!(m.snapshot[&b].0, Some(a));
+        assert_eq!(m.location(b), Some(1));
+    }
+}

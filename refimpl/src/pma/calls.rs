@@ -1,0 +1,255 @@
+//! spec §11.4 Process creation and termination at the PMA: fork + exec (the server
+//! manipulates the child's task through kernel calls, which become RPCs on the task's kernel
+//! port when the task is on another node — Table 1's remote creation), exit (PM2) and wait
+//! (PM1, R4).
+
+use crate::kernel::Run;
+use crate::timing::{MsgKind, MsgShape};
+use crate::world::{Body, Effect, Ep, Outcome, Phase, Plan, ReqStatus, Then, World};
+use crate::{NodeId, Pid, ReqId, MASTER};
+
+impl World {
+    /// fork(); exec(prog): a plan at the parent's PMA `n`.
+    pub fn fork(&mut self, n: NodeId, r: ReqId, prog: usize, on: Option<NodeId>) {
+        let parent = self.reqs[r as usize].target;
+        let Some(ptask_node) = self.nodes[n].pma.procs.get(&parent).map(|p| p.task_node) else {
+            return self.respond(n, r, Outcome::NoSuchProcess);
+        };
+        let t = on.unwrap_or(ptask_node);
+        if t >= self.nodes.len() || !self.nodes[t].alive || prog >= self.programs.len() {
+            return self.respond(n, r, Outcome::Rejected);
+        }
+        let parent_regions = self
+            .nodes
+            .get(ptask_node)
+            .and_then(|nd| nd.kernel.tasks.get(&parent))
+            .map(|t| (t.regions, t.emulator.fds.len() as u32))
+            .unwrap_or((13, 0));
+        let child = self.pmm.reserve_pid();
+        self.reqs[r as usize].status = ReqStatus::InProgress;
+        let c = self.costs.clone();
+        let p = &self.programs[prog];
+        let mut plan = Plan::new(n, Some(t), child, Then::Forked { req: r, child });
+        let ph = Phase::Creation;
+        // The PM Master allocates the pid and records the relationships.
+        plan.msg_with(
+            &c,
+            ph,
+            MsgShape::new(MsgKind::Rpc, n == MASTER),
+            Effect::AllocPid,
+        );
+        plan.cpu(ph, c.creation_cpu, 1);
+        let kc = |plan: &mut Plan, caps: u32, bytes: u32, times: u32| {
+            for _ in 0..times {
+                plan.msg(
+                    &c,
+                    ph,
+                    MsgShape::new(MsgKind::KernelCall, t == n)
+                        .caps(caps)
+                        .bytes(bytes),
+                );
+            }
+        };
+        // fork: the child task, its thread, its special ports and name space.
+        kc(&mut plan, 0, 0, 1); // task_create
+        kc(&mut plan, 0, 0, p.threads.min(1)); // thread_create (one thread until exec)
+        kc(&mut plan, 0, c.thread_state_bytes, 1); // thread_set_state
+        kc(&mut plan, 1, 0, 2); // task_set_special_port: bootstrap, exception
+        kc(&mut plan, 1, 0, p.send_rights); // mach_port_insert_right
+        kc(&mut plan, 0, 0, p.ports); // mach_port_allocate
+        kc(&mut plan, 1, 0, 2 * parent_regions.1); // inherited file and token capabilities
+                                                   // exec: open and read the image header at the file server (root, master node).
+        plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).caps(1));
+        plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).bytes(1024));
+        kc(&mut plan, 0, 0, parent_regions.0); // vm_deallocate the inherited regions
+        kc(&mut plan, 1, 0, p.regions); // vm_map the image's regions
+        kc(&mut plan, 0, 0, 1); // vm_allocate the stack
+        kc(&mut plan, 0, 1024, 1); // vm_write arguments and environment
+        kc(&mut plan, 0, c.thread_state_bytes, 1); // thread_set_state at the entry point
+                                                   // The image's pages, faulted in from the file server's pager (XMM).
+        for _ in 0..p.image_pages {
+            plan.msg(&c, ph, MsgShape::new(MsgKind::Cpu, t == MASTER).pages(1));
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            n,
+            "PM",
+            format!("fork+exec pid {child} ({}) task on node {t}", p.name),
+        );
+        self.start_plan(plan);
+    }
+
+    /// The fork plan is done: the child exists and runs.
+    pub fn forked(&mut self, r: ReqId, child: Pid, n: NodeId) {
+        let parent = self.reqs[r as usize].target;
+        let Call { prog, on } = match self.reqs[r as usize].call {
+            crate::world::Call::Fork { prog, on } => Call { prog, on },
+            _ => return,
+        };
+        let Some(ptask_node) = self.nodes[n].pma.procs.get(&parent).map(|p| p.task_node) else {
+            // The parent died meanwhile; the child is never started.
+            self.on_process_died(child);
+            return;
+        };
+        let t = on.unwrap_or(ptask_node);
+        if !self.nodes[t].alive {
+            self.on_process_died(child);
+            return self.respond(n, r, Outcome::Rejected);
+        }
+        let mut task = self.new_task(child, prog, t, n);
+        if let Some(pt) = self
+            .nodes
+            .get(ptask_node)
+            .and_then(|nd| nd.kernel.tasks.get(&parent))
+        {
+            task.emulator.fds = pt.emulator.fds.clone();
+        }
+        for fd in task.emulator.fds.clone() {
+            self.nodes[fd.fs].fs.dup(fd.cap);
+        }
+        self.nodes[t].kernel.tasks.insert(child, task);
+        let now = self.now();
+        self.nodes[n].pma.install_proc(child, t, now);
+        if t != n {
+            if let Some(p) = self.nodes[n].pma.procs.get_mut(&child) {
+                p.task_mode = true;
+            }
+        }
+        self.ensure_calls(child);
+        self.respond(n, r, Outcome::Child(child));
+        self.q
+            .after(0, crate::world::Ev::ComputeDone { pid: child, gen: 0 });
+    }
+
+    /// PM1: wait() at the PMA.
+    pub fn wait(&mut self, n: NodeId, r: ReqId) {
+        let pid = self.reqs[r as usize].target;
+        if let Some(p) = self.nodes[n].pma.procs.get_mut(&pid) {
+            p.in_progress = Some(r);
+        }
+        self.reqs[r as usize].status = ReqStatus::InProgress;
+        self.send(
+            Ep::Pma(n),
+            Ep::Pmm,
+            MsgKind::Async,
+            0,
+            0,
+            Body::WaitChild(r),
+        );
+    }
+
+    /// R4: the wait() completes when a child exits.
+    pub fn on_child_exited(&mut self, dst: Ep, r: ReqId, child: Pid) {
+        let Ep::Pma(n) = dst else { return };
+        let pid = self.reqs[r as usize].target;
+        let Some(p) = self.nodes[n].pma.procs.get_mut(&pid) else {
+            return;
+        };
+        if p.in_progress != Some(r) {
+            return; // R4' aborted it, or the process left: ignored (spec §3.3.6).
+        }
+        p.in_progress = None;
+        let now = self.now();
+        self.trace.log(
+            now,
+            n,
+            "R4",
+            format!("wait() of pid {pid} completes (child {child})"),
+        );
+        self.respond(n, r, Outcome::Ok);
+    }
+
+    /// PM2: exit() at the PMA.
+    pub fn exit(&mut self, n: NodeId, r: ReqId) {
+        let pid = self.reqs[r as usize].target;
+        let Some(p) = self.nodes[n].pma.procs.get_mut(&pid) else {
+            return;
+        };
+        p.exiting = true;
+        let t = p.task_node;
+        self.reqs[r as usize].status = ReqStatus::InProgress;
+        let c = self.costs.clone();
+        let mut plan = Plan::new(n, Some(t), pid, Then::Exited { req: r });
+        plan.msg_with(
+            &c,
+            Phase::Creation,
+            MsgShape::new(MsgKind::Rpc, n == MASTER),
+            Effect::ExitNotify,
+        );
+        plan.msg(
+            &c,
+            Phase::Creation,
+            MsgShape::new(MsgKind::KernelCall, t == n),
+        ); // task_terminate
+        self.start_plan(plan);
+    }
+
+    pub fn exited(&mut self, r: ReqId, n: NodeId) {
+        let pid = self.reqs[r as usize].target;
+        let now = self.now();
+        self.trace.log(now, n, "PM2", format!("pid {pid} exits"));
+        if pid == self.root && self.root_exit.is_none() {
+            self.root_exit = Some(now);
+        }
+        self.reqs[r as usize].status = crate::world::ReqStatus::Completed(Outcome::Ok);
+        self.call_done(pid);
+        self.destroy_process(n, pid, Outcome::NoSuchProcess, false);
+    }
+
+    /// Destroys P's proc at `n` and its task wherever it is; answers what the PMA owes.
+    /// `report`: tell the PM Master (a death it cannot see, C3/C4).
+    pub fn destroy_process(&mut self, n: NodeId, pid: Pid, o: Outcome, report: bool) {
+        for k in 0..self.nodes.len() {
+            if let Some(task) = self.nodes[k].kernel.tasks.remove(&pid) {
+                for fd in &task.emulator.fds {
+                    self.nodes[fd.fs].fs.close(fd.cap);
+                }
+            }
+            self.nodes[k].kernel.offers.remove(&pid);
+        }
+        let Some(p) = self.nodes[n].pma.free_proc(pid) else {
+            return;
+        };
+        let mut owed: Vec<ReqId> = p.held.clone();
+        if let Some(out) = &p.out {
+            owed.extend(out.queue.iter().copied());
+            if let Some(c) = out.caller {
+                self.respond(n, c, Outcome::Died);
+            }
+        }
+        if let Some((c, _, _)) = p.task_moving {
+            self.respond(n, c, Outcome::Died);
+        }
+        if let Some(w) = p.in_progress {
+            owed.push(w);
+        }
+        for q in owed {
+            if self.reqs[q as usize].sender == crate::world::Sender::Proc(pid) {
+                self.reqs[q as usize].status = ReqStatus::Completed(Outcome::NoSuchProcess);
+                continue;
+            }
+            self.respond(n, q, o);
+        }
+        if report {
+            self.dead_reported.insert(pid);
+            self.send(
+                Ep::Pma(n),
+                Ep::Pmm,
+                MsgKind::Async,
+                0,
+                0,
+                Body::ProcessDied { pid },
+            );
+        }
+        if let Some(c) = self.open_calls.get_mut(pid as usize) {
+            *c = 0;
+        }
+        let _ = Run::Exited;
+    }
+}
+
+struct Call {
+    prog: usize,
+    on: Option<NodeId>,
+}

@@ -1,0 +1,542 @@
+//! spec §11.4 / §3.2 The source side of process migration: R1 StartMigration (and G1, G2),
+//! R3 Suspend, R4/R4' and R5 Frozen, R6 DetachAndSend, R8 Reinstate on refusal, R10 Abandon
+//! (kernel-arbitrated, with attempt numbers), R14 ForwardAndCleanUp; and T1 at the PMA.
+
+use crate::kernel::Offer;
+use crate::pma::{Image, List, Outgoing};
+use crate::timing::{MsgKind, MsgShape};
+use crate::workload::{Mode, Strategy};
+use crate::world::{Body, Call, Effect, Ep, Outcome, Phase, Plan, ReqStatus, Sender, Then, World};
+use crate::{NodeId, Pid, ReqId};
+
+use super::vproc::VprocOps;
+
+impl World {
+    /// R1 (process mode) or T1 (task mode), serving pcntl(MIGRATE) at the PMA holding P.
+    pub fn start_migration(&mut self, s: NodeId, r: ReqId, dst: NodeId, mode: Mode) {
+        let pid = self.reqs[r as usize].target;
+        let ok = {
+            let p = &self.nodes[s].pma.procs[&pid];
+            p.allowed
+                && !p.exiting
+                && p.out.is_none()
+                && p.task_moving.is_none()
+                && dst < self.nodes.len()
+                && self.nodes[dst].alive
+                && match mode {
+                    Mode::Process => dst != s && p.task_node == s && !p.task_mode,
+                    Mode::Task => dst != p.task_node,
+                }
+        };
+        if !ok {
+            let now = self.now();
+            self.trace.log(
+                now,
+                s,
+                "G2",
+                format!("pcntl(MIGRATE) of pid {pid} rejected"),
+            );
+            return self.respond(s, r, Outcome::Rejected);
+        }
+        self.reqs[r as usize].status = ReqStatus::InProgress;
+        match mode {
+            Mode::Task => self.start_task_migration(s, r, pid, dst),
+            Mode::Process => {
+                self.freeze_one(s, pid, dst, Some(r));
+                if self.cfg.group {
+                    // G1: every co-resident member migrates too, on its own (no atomicity).
+                    let members: Vec<Pid> = self.nodes[s]
+                        .pma
+                        .procs
+                        .values()
+                        .filter(|p| {
+                            p.pid != pid
+                                && p.list == List::Active
+                                && p.out.is_none()
+                                && p.allowed
+                                && !p.exiting
+                                && !p.task_mode
+                                && p.task_moving.is_none()
+                                && p.awaiting_forward.is_none()
+                                && p.task_node == s
+                        })
+                        .map(|p| p.pid)
+                        .collect();
+                    for m in members {
+                        let now = self.now();
+                        self.trace
+                            .log(now, s, "G1", format!("group member pid {m} migrates too"));
+                        self.stats.ensure(m, now);
+                        self.freeze_one(s, m, dst, None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// R1's effect on one process: the vproc enqueues, freezing starts.
+    fn freeze_one(&mut self, s: NodeId, pid: Pid, dst: NodeId, caller: Option<ReqId>) {
+        let pma = &mut self.nodes[s].pma;
+        pma.next_attempt += 1;
+        let attempt = pma.next_attempt;
+        let p = pma.procs.get_mut(&pid).expect("active here");
+        p.out = Some(Outgoing {
+            dst,
+            attempt,
+            caller,
+            queue: Vec::new(),
+            suspended: false,
+            frozen: false,
+        });
+        pma.vprocs.insert(pid, VprocOps::Enqueue);
+        let now = self.now();
+        if let Some(rec) = self.stats.record(pid) {
+            rec.mode = Mode::Process;
+            rec.started = Some(now);
+        }
+        self.trace.log(
+            now,
+            s,
+            "R1",
+            format!("start migration of pid {pid} to node {dst} (attempt {attempt})"),
+        );
+        let precopy = self.cfg.strategy == Strategy::Precopy
+            && !self.nodes[s]
+                .kernel
+                .tasks
+                .get(&pid)
+                .is_some_and(|t| t.precopied);
+        if precopy {
+            self.precopy(s, pid, dst);
+        } else {
+            self.suspend_for_freeze(s, pid);
+        }
+    }
+
+    /// AS1: copy the resident pages to D while the process runs.
+    fn precopy(&mut self, s: NodeId, pid: Pid, dst: NodeId) {
+        let c = self.costs.clone();
+        let Some(task) = self.nodes[s].kernel.tasks.get_mut(&pid) else {
+            return;
+        };
+        task.dirty.clear();
+        let pages = task.pages_on(s);
+        let mut plan = Plan::new(s, Some(dst), pid, Then::PreCopied { pid });
+        for _ in 0..pages {
+            plan.msg_with(
+                &c,
+                Phase::AddressSpace,
+                MsgShape::new(MsgKind::Cpu, false).pages(1),
+                Effect::PreCopyPage,
+            );
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            s,
+            "AS1",
+            format!("pre-copy {pages} pages of pid {pid} to node {dst}"),
+        );
+        self.start_plan(plan);
+    }
+
+    pub fn precopy_done(&mut self, pid: Pid) {
+        let Some(s) = self.source_of(pid) else { return };
+        if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
+            t.precopied = true;
+        }
+        self.suspend_for_freeze(s, pid);
+    }
+
+    /// The node whose PMA has P freezing or migrating.
+    pub fn source_of(&self, pid: Pid) -> Option<NodeId> {
+        (0..self.nodes.len()).find(|&n| {
+            self.nodes[n].alive
+                && self.nodes[n]
+                    .pma
+                    .procs
+                    .get(&pid)
+                    .is_some_and(|p| p.out.is_some())
+        })
+    }
+
+    /// R3: suspend every thread (a local kernel call each).
+    fn suspend_for_freeze(&mut self, s: NodeId, pid: Pid) {
+        let c = self.costs.clone();
+        let threads = self.nodes[s]
+            .kernel
+            .tasks
+            .get(&pid)
+            .map(|t| t.threads.len() as u32)
+            .unwrap_or(0);
+        let mut plan = Plan::new(s, None, pid, Then::Suspended { pid });
+        for i in 0..threads.max(1) {
+            let e = if i == 0 {
+                Effect::Suspend
+            } else {
+                Effect::None
+            };
+            plan.msg_with(
+                &c,
+                Phase::Freeze,
+                MsgShape::new(MsgKind::KernelCall, true),
+                e,
+            );
+        }
+        self.start_plan(plan);
+    }
+
+    pub fn try_freeze(&mut self, pid: Pid) {
+        if let Some(s) = self.source_of(pid) {
+            if let Some(o) = self.nodes[s].pma.procs[&pid].out.as_ref() {
+                if !o.suspended {
+                    self.nodes[s]
+                        .pma
+                        .procs
+                        .get_mut(&pid)
+                        .unwrap()
+                        .out
+                        .as_mut()
+                        .unwrap()
+                        .suspended = true;
+                    let now = self.now();
+                    self.trace
+                        .log(now, s, "R3", format!("threads of pid {pid} suspended"));
+                }
+            }
+            self.try_freeze_at(s, pid);
+        }
+    }
+
+    /// R4' and R5: frozen when the threads are suspended, no call is in progress and the
+    /// process is not exiting; then R6.
+    pub fn try_freeze_at(&mut self, s: NodeId, pid: Pid) {
+        let r4_prime = self.cfg.r4_prime;
+        let Some(p) = self.nodes[s].pma.procs.get_mut(&pid) else {
+            return;
+        };
+        let Some(out) = p.out.as_mut() else { return };
+        if out.frozen || !out.suspended || p.exiting {
+            return;
+        }
+        if let Some(w) = p.in_progress {
+            if !r4_prime {
+                return; // R4: await the wait()'s completion.
+            }
+            // R4': abort the wait() and restart it at D (it goes first in Q).
+            p.in_progress = None;
+            out.queue.insert(0, w);
+            let rq = &mut self.reqs[w as usize];
+            rq.status = ReqStatus::Queued;
+            rq.queued += 1;
+            rq.handled = rq.handled.saturating_sub(1);
+            let now = self.now();
+            self.trace.log(
+                now,
+                s,
+                "R4'",
+                format!("wait() of pid {pid} aborted, restarts at D"),
+            );
+        }
+        let p = &self.nodes[s].pma.procs[&pid];
+        let out = p.out.as_ref().unwrap();
+        let own_queued = out
+            .queue
+            .iter()
+            .filter(|&&q| self.reqs[q as usize].sender == Sender::Proc(pid))
+            .count() as u32;
+        let open = self.open_calls.get(pid as usize).copied().unwrap_or(0);
+        if open > own_queued {
+            return; // R4 (literal scope): a call of P is still being executed.
+        }
+        let suspended = self.nodes[s]
+            .kernel
+            .tasks
+            .get(&pid)
+            .is_some_and(|t| t.suspended());
+        if !suspended {
+            return;
+        }
+        self.detach_and_send(s, pid);
+    }
+
+    /// R6: off the active list onto the migrating list; the image goes to D; the kernel
+    /// offers the task for a pull of this attempt.
+    fn detach_and_send(&mut self, s: NodeId, pid: Pid) {
+        let now = self.now();
+        let (dst, attempt, img) = {
+            let task = self.nodes[s].kernel.tasks.get(&pid);
+            let suspended = task.is_some_and(|t| t.suspended());
+            let pages = task.map(|t| t.pages.len() as u32).unwrap_or(0);
+            let p = self.nodes[s].pma.procs.get_mut(&pid).unwrap();
+            let out = p.out.as_mut().unwrap();
+            out.frozen = true;
+            let img = Image {
+                pid,
+                src: s,
+                attempt: out.attempt,
+                creds: p.creds.clone(),
+                rusage: p.rusage.clone(),
+                allowed: p.allowed,
+                threads_suspended: suspended,
+                in_progress: p.in_progress.is_some(),
+                exiting: p.exiting,
+                pages,
+            };
+            (out.dst, out.attempt, img)
+        };
+        if !img.threads_suspended || img.in_progress || img.exiting {
+            self.stats
+                .violations
+                .push(format!("P4: pid {pid} extracted while not frozen"));
+        }
+        self.nodes[s].pma.set_list(pid, List::Migrating);
+        self.nodes[s]
+            .kernel
+            .offers
+            .insert(pid, Offer { attempt, dst });
+        if let Some(rec) = self.stats.record(pid) {
+            rec.frozen = Some(now);
+        }
+        self.trace.log(now, s, "R5", format!("pid {pid} frozen"));
+        self.trace.log(
+            now,
+            s,
+            "R6",
+            format!("detach pid {pid}; MigrateRequest to node {dst} (proc+user, credentials, rusage, caps)"),
+        );
+        let c = &self.costs;
+        let bytes = c.proc_user_bytes + c.credentials_bytes + c.rusage_bytes;
+        let caps = c.process_caps;
+        let shape = MsgShape::new(MsgKind::Async, false).caps(caps).bytes(bytes);
+        let cost = self.costs.price(&shape);
+        self.stats.phase(pid, Phase::Process, cost);
+        self.send(
+            Ep::Pma(s),
+            Ep::Pma(dst),
+            MsgKind::Async,
+            caps,
+            bytes,
+            Body::MigrateRequest(Box::new(img)),
+        );
+    }
+
+    /// R8 on Refused (of this attempt only).
+    pub fn on_refused(&mut self, dst: Ep, pid: Pid, attempt: u32) {
+        let Ep::Pma(s) = dst else { return };
+        let ok = self.nodes[s].pma.procs.get(&pid).is_some_and(|p| {
+            p.list == List::Migrating && p.out.as_ref().is_some_and(|o| o.attempt == attempt)
+        });
+        if !ok {
+            return; // a stale refusal of another attempt (spec §10 finding 8)
+        }
+        let d = self.nodes[s].pma.procs[&pid].out.as_ref().unwrap().dst;
+        let now = self.now();
+        self.trace.log(
+            now,
+            s,
+            "R8",
+            format!("refused by node {d}: pid {pid} reinstated"),
+        );
+        self.reinstate(s, pid, Outcome::Refused);
+        // P8: active on S, running, and D holds nothing for this attempt.
+        let p_ok = self.nodes[s]
+            .pma
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.list == List::Active && p.out.is_none())
+            && self.nodes[s]
+                .kernel
+                .tasks
+                .get(&pid)
+                .is_some_and(|t| t.running());
+        let d_holds = self.nodes[d].alive
+            && self.nodes[d].pma.procs.get(&pid).is_some_and(|p| {
+                p.inc
+                    .as_ref()
+                    .is_some_and(|i| i.attempt == attempt && i.src == s)
+            });
+        if !p_ok || d_holds {
+            self.stats
+                .violations
+                .push(format!("P8: refusal of pid {pid} did not reinstate"));
+        }
+    }
+
+    /// R8: back on the active list, threads resumed, vproc local, each queued request handled
+    /// once here, the pcntl caller told.
+    pub fn reinstate(&mut self, s: NodeId, pid: Pid, o: Outcome) {
+        self.nodes[s].kernel.offers.remove(&pid);
+        let Some(p) = self.nodes[s].pma.procs.get_mut(&pid) else {
+            return;
+        };
+        let Some(out) = p.out.take() else { return };
+        self.nodes[s].pma.set_list(pid, List::Active);
+        self.nodes[s].pma.vprocs.insert(pid, VprocOps::Local);
+        if out.suspended || out.frozen {
+            if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
+                t.resume();
+            }
+        }
+        for q in out.queue {
+            self.accept_here(s, q);
+        }
+        match out.caller {
+            Some(c) => self.respond(s, c, o),
+            None => {
+                let now = self.now();
+                self.stats.end(pid, now, o);
+            }
+        }
+        self.run_task(pid);
+    }
+
+    /// R10: the source abandons while the task is still offered (the kernel arbitrates: a
+    /// withdrawn offer makes a later pull fail).
+    pub fn abandon(&mut self, pid: Pid) {
+        let Some(s) = self.source_of(pid) else { return };
+        let p = &self.nodes[s].pma.procs[&pid];
+        let out = p.out.as_ref().unwrap();
+        let can = match p.list {
+            List::Active => true, // still freezing: nothing sent yet
+            List::Migrating => self.nodes[s]
+                .kernel
+                .offers
+                .get(&pid)
+                .is_some_and(|o| o.attempt == out.attempt),
+            List::Incoming => false,
+        };
+        if !can {
+            return; // past the commit point (P3)
+        }
+        let now = self.now();
+        self.trace
+            .log(now, s, "R10", format!("abandon migration of pid {pid}"));
+        self.reinstate(s, pid, Outcome::Abandoned);
+    }
+
+    /// R14: Done from D ⇒ forward Q (always, even empty), clean up, answer pcntl.
+    pub fn on_done(&mut self, dst: Ep, pid: Pid) {
+        let Ep::Pma(s) = dst else { return };
+        let ok = self.nodes[s]
+            .pma
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.list == List::Migrating);
+        if !ok {
+            return;
+        }
+        let p = self.nodes[s].pma.free_proc(pid).unwrap();
+        let out = p.out.unwrap();
+        for &q in &out.queue {
+            let rq = &mut self.reqs[q as usize];
+            rq.forwarded += 1;
+            rq.status = ReqStatus::Routing;
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            s,
+            "R14",
+            format!(
+                "forward {} queued request(s) of pid {pid} to node {}; clean up",
+                out.queue.len(),
+                out.dst
+            ),
+        );
+        let bytes = self.costs.request_bytes * out.queue.len() as u32;
+        self.send(
+            Ep::Pma(s),
+            Ep::Pma(out.dst),
+            MsgKind::Async,
+            0,
+            bytes,
+            Body::Forward {
+                pid,
+                reqs: out.queue,
+            },
+        );
+        match out.caller {
+            Some(c) => self.respond(s, c, Outcome::Migrated),
+            None => self.stats.end(pid, now, Outcome::Migrated),
+        }
+    }
+
+    // ---- T1 ----------------------------------------------------------------------------
+
+    /// T1: the PMA asks the kernel holding the task to migrate it; the process stays here.
+    fn start_task_migration(&mut self, s: NodeId, r: ReqId, pid: Pid, dst: NodeId) {
+        let pma = &mut self.nodes[s].pma;
+        pma.next_attempt += 1;
+        let attempt = pma.next_attempt;
+        let p = pma.procs.get_mut(&pid).unwrap();
+        p.task_moving = Some((r, dst, attempt));
+        let holder = p.task_node;
+        let now = self.now();
+        if let Some(rec) = self.stats.record(pid) {
+            rec.mode = Mode::Task;
+            rec.started = Some(now);
+        }
+        self.trace.log(
+            now,
+            s,
+            "T1",
+            format!("task migration of pid {pid} to node {dst}"),
+        );
+        self.send(
+            Ep::Pma(s),
+            Ep::Kernel(holder),
+            MsgKind::Async,
+            0,
+            0,
+            Body::TaskMigrate { pid, dst, attempt },
+        );
+    }
+
+    /// T1 done: the process stays attached here; its task runs on `node`.
+    pub fn on_task_migrated(&mut self, dst: Ep, pid: Pid, node: NodeId) {
+        let Ep::Pma(s) = dst else { return };
+        let Some(p) = self.nodes[s].pma.procs.get_mut(&pid) else {
+            return;
+        };
+        let Some((r, _, _)) = p.task_moving.take() else {
+            return;
+        };
+        p.task_node = node;
+        p.task_mode = node != s;
+        p.rusage.migrations += 1;
+        let now = self.now();
+        self.trace.log(
+            now,
+            s,
+            "T1",
+            format!("pid {pid} now runs on node {node}, still attached here"),
+        );
+        self.respond(s, r, Outcome::Migrated);
+    }
+
+    /// A pull of this attempt failed (the offer was withdrawn, or its source died).
+    pub fn on_pull_failed(&mut self, dst: Ep, pid: Pid, attempt: u32) {
+        let Ep::Pma(d) = dst else { return };
+        let mine = self.nodes[d]
+            .pma
+            .procs
+            .get(&pid)
+            .and_then(|p| p.inc.as_ref())
+            .is_some_and(|i| i.attempt == attempt);
+        if mine {
+            let now = self.now();
+            self.trace.log(
+                now,
+                d,
+                "R10",
+                format!("pull of pid {pid} failed: reservation released"),
+            );
+            self.release_reservation(d, pid);
+        }
+    }
+
+    pub fn pcntl_caller_of(&self, r: ReqId) -> bool {
+        matches!(self.reqs[r as usize].call, Call::Migrate { .. })
+    }
+}

@@ -1,0 +1,437 @@
+//! spec §11.4 The Process Management Agent of one node (paper §2.2): the proc and user
+//! structures of the processes on its node, kept on the active, migrating and free lists;
+//! the vprocs; the server stubs; and the calls it serves. Sub-modules: `vproc` (the
+//! operation table), `calls` (fork/exec, exit, wait), `migrate_src` (R1–R8, R10, R14, T1 at
+//! the source) and `migrate_dst` (R7, R9, R12, R13 and the forward's reception at D).
+
+pub mod calls;
+pub mod migrate_dst;
+pub mod migrate_src;
+pub mod vproc;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::credentials::{Credentials, Rusage};
+use crate::sim::Time;
+use crate::timing::MsgKind;
+use crate::world::{Body, Call, Ep, Outcome, ReqStatus, Sender, World};
+use crate::{NodeId, Pid, ReqId, MASTER};
+use vproc::{dispatch, Dispatch, VprocOps};
+
+/// Which list a proc structure is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    Active,
+    /// Detached and kept for recovery (R6) until clean-up (R14) or reinstatement (R8).
+    Migrating,
+    /// Reserved at D for an incoming migration (R9) until restart (R13).
+    Incoming,
+}
+
+/// The source side of a migration in progress (R1–R6).
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub dst: NodeId,
+    pub attempt: u32,
+    /// The pcntl request to answer (None for a G1 member).
+    pub caller: Option<ReqId>,
+    /// The pending queue Q (R2).
+    pub queue: Vec<ReqId>,
+    pub suspended: bool,
+    pub frozen: bool,
+}
+
+/// Stages of an incoming migration at D.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    Accepted,
+    Pulling,
+    Arrived,
+    Installed,
+    Informing,
+}
+
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub src: NodeId,
+    pub attempt: u32,
+    pub stage: Stage,
+}
+
+/// The proc + user structures of a process (the local process state, paper §3.1).
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub pid: Pid,
+    pub list: List,
+    pub creds: Credentials,
+    pub rusage: Rusage,
+    /// A call on this process being executed by the PMA (a wait()).
+    pub in_progress: Option<ReqId>,
+    pub exiting: bool,
+    /// G2.
+    pub allowed: bool,
+    /// Node whose kernel holds the task (differs from the PMA's node after T1).
+    pub task_node: NodeId,
+    /// Set once T1 moved the task: the process is attached to a PMA away from its task.
+    pub task_mode: bool,
+    pub out: Option<Outgoing>,
+    pub inc: Option<Incoming>,
+    /// T1 in progress: the pcntl request.
+    pub task_moving: Option<(ReqId, NodeId, u32)>,
+    /// P11 fix: restarted at D, waiting for S's forward.
+    pub awaiting_forward: Option<NodeId>,
+    /// Requests held at D until restart or until the forward arrives.
+    pub held: Vec<ReqId>,
+    /// The PM Master answered the location update with "dead" (spec §5.3).
+    pub pmm_dead: bool,
+}
+
+/// The image sent in a MigrateRequest (R6): proc + user, credentials, rusage and the
+/// process's capabilities (sizes from the profile).
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub pid: Pid,
+    pub src: NodeId,
+    pub attempt: u32,
+    pub creds: Credentials,
+    pub rusage: Rusage,
+    pub allowed: bool,
+    /// Facts at extraction, for P4.
+    pub threads_suspended: bool,
+    pub in_progress: bool,
+    pub exiting: bool,
+    pub pages: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pma {
+    pub node: NodeId,
+    pub procs: BTreeMap<Pid, Proc>,
+    pub active: BTreeSet<Pid>,
+    pub migrating: BTreeSet<Pid>,
+    /// Free proc structures (the free list, by count).
+    pub free: u32,
+    pub vprocs: BTreeMap<Pid, VprocOps>,
+    pub next_attempt: u32,
+}
+
+impl Pma {
+    pub fn new(node: NodeId, slots: u32) -> Pma {
+        Pma {
+            node,
+            procs: BTreeMap::new(),
+            active: BTreeSet::new(),
+            migrating: BTreeSet::new(),
+            free: slots,
+            vprocs: BTreeMap::new(),
+            next_attempt: 0,
+        }
+    }
+
+    /// A new active proc (process creation): taken from the free list.
+    pub fn install_proc(&mut self, pid: Pid, task_node: NodeId, now: Time) {
+        self.free = self.free.saturating_sub(1);
+        self.procs.insert(
+            pid,
+            Proc {
+                pid,
+                list: List::Active,
+                creds: World::default_creds(),
+                rusage: World::new_rusage(now),
+                in_progress: None,
+                exiting: false,
+                allowed: true,
+                task_node,
+                task_mode: false,
+                out: None,
+                inc: None,
+                task_moving: None,
+                awaiting_forward: None,
+                held: Vec::new(),
+                pmm_dead: false,
+            },
+        );
+        self.active.insert(pid);
+        self.vprocs.insert(pid, VprocOps::Local);
+    }
+
+    /// Returns a proc structure to the free list and frees the vproc (R14, deaths).
+    pub fn free_proc(&mut self, pid: Pid) -> Option<Proc> {
+        let p = self.procs.remove(&pid)?;
+        self.active.remove(&pid);
+        self.migrating.remove(&pid);
+        self.free += 1;
+        self.vprocs.remove(&pid);
+        Some(p)
+    }
+
+    pub fn set_vproc_remote(&mut self, pid: Pid, node: NodeId) {
+        self.vprocs.insert(pid, VprocOps::ClientStub(node));
+    }
+
+    pub fn set_list(&mut self, pid: Pid, list: List) {
+        self.active.remove(&pid);
+        self.migrating.remove(&pid);
+        match list {
+            List::Active => {
+                self.active.insert(pid);
+            }
+            List::Migrating => {
+                self.migrating.insert(pid);
+            }
+            List::Incoming => {}
+        }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.list = list;
+        }
+    }
+}
+
+impl World {
+    /// EM1 arrives at the caller's PMA.
+    pub fn on_syscall(&mut self, r: ReqId) {
+        let c = self.reqs[r as usize].caller;
+        self.route(c, r);
+    }
+
+    /// VP1: route through the target's vproc.
+    pub fn route(&mut self, c: NodeId, r: ReqId) {
+        let target = self.reqs[r as usize].target;
+        let pma = &self.nodes[c].pma;
+        match dispatch(
+            c,
+            pma.procs.contains_key(&target),
+            pma.vprocs.get(&target).copied(),
+        ) {
+            Dispatch::Here => self.accept_here(c, r),
+            Dispatch::Remote(m) => {
+                let b = self.costs.request_bytes;
+                self.send(Ep::Pma(c), Ep::Pma(m), MsgKind::Rpc, 0, b, Body::Request(r));
+            }
+            Dispatch::Lookup => {
+                self.send(Ep::Pma(c), Ep::Pmm, MsgKind::Rpc, 0, 0, Body::Relookup(r));
+            }
+        }
+    }
+
+    /// VP2: the server stub.
+    pub fn on_request(&mut self, dst: Ep, r: ReqId) {
+        let Ep::Pma(n) = dst else { return };
+        let target = self.reqs[r as usize].target;
+        if self.nodes[n].pma.procs.contains_key(&target) {
+            self.accept_here(n, r);
+        } else {
+            self.absent_process(n, r);
+        }
+    }
+
+    /// R15: the PMA holds nothing for the target; no embedded RPC on the caller's behalf.
+    pub fn absent_process(&mut self, n: NodeId, r: ReqId) {
+        let req = &self.reqs[r as usize];
+        let (target, caller) = (req.target, req.caller);
+        if self.pmm.location(target) == Some(n) && !self.dying_reported(n, target) {
+            self.stats.violations.push(format!(
+                "P9: node {n} answered AbsentProcess for pid {target} that the PM Master locates there"
+            ));
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            n,
+            "R15",
+            format!("AbsentProcess for pid {target} (req {r})"),
+        );
+        self.send_free(Ep::Pma(n), Ep::Pma(caller), Body::AbsentProcess(r));
+    }
+
+    /// A death at `n` already reported to the PM Master (P9's exception): the PM Master
+    /// still locates the process at `n` only until it reads the report.
+    fn dying_reported(&self, _n: NodeId, pid: Pid) -> bool {
+        self.dead_reported.contains(&pid)
+    }
+
+    /// R16: the caller asks the PM Master again.
+    pub fn on_absent(&mut self, dst: Ep, r: ReqId) {
+        let Ep::Pma(c) = dst else { return };
+        self.reqs[r as usize].absent += 1;
+        let now = self.now();
+        self.trace
+            .log(now, c, "R16", format!("Relookup for req {r}"));
+        self.send(Ep::Pma(c), Ep::Pmm, MsgKind::Rpc, 0, 0, Body::Relookup(r));
+    }
+
+    pub fn on_located(&mut self, dst: Ep, r: ReqId, loc: Option<NodeId>) {
+        let Ep::Pma(c) = dst else { return };
+        let target = self.reqs[r as usize].target;
+        match loc {
+            None => self.respond(c, r, Outcome::NoSuchProcess),
+            Some(m) => {
+                let ops = if m == c {
+                    VprocOps::Local
+                } else {
+                    VprocOps::ClientStub(m)
+                };
+                let pma = &mut self.nodes[c].pma;
+                if !pma.procs.contains_key(&target) || m != c {
+                    pma.vprocs.insert(target, ops);
+                }
+                if m == c && !self.nodes[c].pma.procs.contains_key(&target) {
+                    // The PM Master has not yet read a death here: ask again.
+                    self.send(Ep::Pma(c), Ep::Pmm, MsgKind::Rpc, 0, 0, Body::Relookup(r));
+                } else {
+                    self.route(c, r);
+                }
+            }
+        }
+    }
+
+    /// Takes a request at the PMA holding a proc structure for its target (spec §3.1).
+    pub fn accept_here(&mut self, n: NodeId, r: ReqId) {
+        let req = self.reqs[r as usize].clone();
+        let is_migrate = matches!(req.call, Call::Migrate { .. });
+        let Some(p) = self.nodes[n].pma.procs.get_mut(&req.target) else {
+            return self.absent_process(n, r);
+        };
+        let own = req.sender == Sender::Proc(req.target);
+        match p.list {
+            List::Incoming => {
+                if is_migrate {
+                    return self.respond(n, r, Outcome::Rejected);
+                }
+                p.held.push(r);
+                self.reqs[r as usize].status = ReqStatus::Queued;
+            }
+            List::Active if p.awaiting_forward.is_some() => {
+                p.held.push(r);
+                self.reqs[r as usize].status = ReqStatus::Queued;
+            }
+            List::Active
+                if p.out.is_some() && (!own || p.out.as_ref().is_some_and(|o| o.frozen)) =>
+            {
+                if is_migrate {
+                    return self.respond(n, r, Outcome::Rejected);
+                }
+                // R2: received but not handled.
+                p.out.as_mut().expect("checked").queue.push(r);
+                let rq = &mut self.reqs[r as usize];
+                rq.status = ReqStatus::Queued;
+                rq.queued += 1;
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    n,
+                    "R2",
+                    format!("enqueue req {r} for pid {}", req.target),
+                );
+            }
+            List::Migrating => {
+                if is_migrate {
+                    return self.respond(n, r, Outcome::Rejected);
+                }
+                p.out.as_mut().expect("migrating has out").queue.push(r);
+                let rq = &mut self.reqs[r as usize];
+                rq.status = ReqStatus::Queued;
+                rq.queued += 1;
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    n,
+                    "R2",
+                    format!("enqueue req {r} for pid {}", req.target),
+                );
+            }
+            List::Active => self.serve(n, r),
+        }
+    }
+
+    /// Executes a call on a process active here (the local PMA operations).
+    pub fn serve(&mut self, n: NodeId, r: ReqId) {
+        let req = self.reqs[r as usize].clone();
+        let rq = &mut self.reqs[r as usize];
+        rq.handled += 1;
+        if rq.handled > 1 {
+            self.stats
+                .violations
+                .push(format!("P6: req {r} served twice"));
+        }
+        if let Some(p) = self.nodes[n].pma.procs.get_mut(&req.target) {
+            if !matches!(req.call, Call::Migrate { .. }) {
+                p.rusage.charge_call();
+            }
+        }
+        match req.call {
+            Call::Info | Call::Kill => self.respond(n, r, Outcome::Ok),
+            Call::Fork { prog, on } => self.fork(n, r, prog, on),
+            Call::Wait => self.wait(n, r),
+            Call::Exit => self.exit(n, r),
+            Call::Migrate { dst, mode } => self.start_migration(n, r, dst, mode),
+        }
+    }
+
+    /// Answers a request: to the emulator or monitor if this PMA is the caller's, otherwise
+    /// to the caller's PMA (the reply leg of the RPC, priced on its request).
+    pub fn respond(&mut self, n: NodeId, r: ReqId, o: Outcome) {
+        let req = &mut self.reqs[r as usize];
+        if matches!(req.status, ReqStatus::Completed(_)) {
+            return;
+        }
+        if req.caller != n {
+            req.status = ReqStatus::Routing;
+            let caller = req.caller;
+            self.send_free(Ep::Pma(n), Ep::Pma(caller), Body::Reply(r, o));
+            return;
+        }
+        self.complete(r, o);
+    }
+
+    /// VP3 at the caller's PMA.
+    pub fn on_reply(&mut self, r: ReqId, o: Outcome) {
+        self.complete(r, o);
+    }
+
+    fn complete(&mut self, r: ReqId, o: Outcome) {
+        let now = self.now();
+        let req = &mut self.reqs[r as usize];
+        req.status = ReqStatus::Completed(o);
+        req.done = now;
+        let (sender, target) = (req.sender, req.target);
+        match sender {
+            Sender::Proc(pid) => {
+                self.call_done(pid);
+                self.send_free(
+                    Ep::Pma(self.reqs[r as usize].caller),
+                    Ep::Task(pid),
+                    Body::CallReply(r, o),
+                );
+                // A call of a freezing process completed: R5 may now hold.
+                self.freeze_check_for(pid);
+            }
+            Sender::Pcntl => {
+                self.send_free(Ep::Pma(MASTER), Ep::Monitor, Body::CallReply(r, o));
+                let now = self.now();
+                self.stats.end(target, now, o);
+            }
+        }
+    }
+
+    /// Calls of a process still open (R4's literal scope, spec §3.2.1).
+    pub fn call_done(&mut self, pid: Pid) {
+        if let Some(c) = self.open_calls.get_mut(pid as usize) {
+            *c = c.saturating_sub(1);
+        }
+    }
+
+    pub fn freeze_check_for(&mut self, pid: Pid) {
+        for n in 0..self.nodes.len() {
+            if self.nodes[n].alive
+                && self.nodes[n]
+                    .pma
+                    .procs
+                    .get(&pid)
+                    .is_some_and(|p| p.out.as_ref().is_some_and(|o| !o.frozen))
+            {
+                self.try_freeze_at(n, pid);
+            }
+        }
+    }
+}

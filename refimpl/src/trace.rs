@@ -1,0 +1,59 @@
+//! spec §11.8 The timeline: one line per protocol step, with the virtual time, the node and
+//! the rule ID (R1…R17, T1, G1, C1…C5, …) it implements.
+
+use std::fmt::Write;
+
+use crate::sim::{Time, NS_PER_US};
+use crate::NodeId;
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub at: Time,
+    pub node: NodeId,
+    pub rule: &'static str,
+    pub what: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub on: bool,
+    pub entries: Vec<Entry>,
+}
+
+impl Trace {
+    pub fn new(on: bool) -> Trace {
+        Trace {
+            on,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn log(&mut self, at: Time, node: NodeId, rule: &'static str, what: String) {
+        if self.on {
+            self.entries.push(Entry {
+                at,
+                node,
+                rule,
+                what,
+            });
+        }
+    }
+
+    /// The timeline as text: `   1234.567 ms  node 1  R6   what`.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for e in &self.entries {
+            let us = e.at / NS_PER_US;
+            let _ = writeln!(
+                s,
+                "{:>7}.{:03} ms  node {}  {:<4} {}",
+                us / 1000,
+                us % 1000,
+                e.node,
+                e.rule,
+                e.what
+            );
+        }
+        s
+    }
+}
