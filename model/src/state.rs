@@ -1,5 +1,7 @@
 //! The global state, grouped by actor role (spec §2), and the network (spec §4.1).
 
+use std::hash::{Hash, Hasher};
+
 use arrayvec::ArrayVec;
 
 use crate::fixed_vec::FixedVec;
@@ -38,7 +40,7 @@ pub enum Threads {
 
 /// A Mach task as its kernel holds it (spec §2.2): threads, the emulator's capabilities,
 /// its port space and the home node of each page (XMM).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Task {
     pub threads: Threads,
     /// Capabilities the emulator holds to its PMA (the paper's 9 include two kinds; two suffice
@@ -74,7 +76,7 @@ pub struct Kernel {
 }
 
 /// The local process state kept by a PMA: proc and user structures (spec §2.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Proc {
     /// rusage accumulated over all previous nodes (A1).
     pub usage_total: u8,
@@ -98,7 +100,7 @@ pub struct Proc {
 }
 
 /// The source side of a migration (spec §3.2 (a), (b), (e)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Outgoing {
     pub dst: NodeId,
     /// The `pcntl` request that started it (answered at the end).
@@ -129,7 +131,7 @@ pub enum InStage {
 }
 
 /// A PMA's entry for one pid: which list the proc structure is on (spec §2.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub enum Local {
     /// On the free list (or never allocated here).
     #[default]
@@ -315,6 +317,94 @@ pub struct Sys {
     /// Messages in transit, kept sorted by (src, dst) with each channel in send order.
     pub net: Vec<Envelope>,
     pub ghost: Ghost,
+}
+
+// Hashing (spec §8.4). Most of a checker's time goes into fingerprinting states; these
+// structures are hashed as a few packed words instead of field by field. Each packing is a
+// function of every field and injective for ids below 255, so equal values hash equally and
+// distinct ones stay distinct (the pinned state counts would change otherwise).
+
+/// An optional small id as one byte: 0 for none.
+fn o8(x: Option<u8>) -> u8 {
+    x.map_or(0, |v| v.wrapping_add(1))
+}
+
+impl Hash for Proc {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(u64::from_le_bytes([
+            self.usage_total,
+            self.usage_here,
+            self.migrations,
+            self.allowed as u8,
+            o8(self.in_progress),
+            self.exiting as u8,
+            o8(self.awaiting_forward),
+            o8(self.task_migrating),
+        ]));
+        self.held.hash(h);
+    }
+}
+
+impl Hash for Outgoing {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(u64::from_le_bytes([
+            self.dst,
+            o8(self.caller),
+            self.frozen as u8,
+            self.precopy_done as u8,
+            self.attempt,
+            0,
+            0,
+            0,
+        ]));
+        self.queue.hash(h);
+    }
+}
+
+impl Hash for Local {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Local::Free => h.write_u8(0),
+            Local::Active { proc, out } => {
+                h.write_u8(1 + out.is_some() as u8);
+                proc.hash(h);
+                if let Some(o) = out {
+                    o.hash(h);
+                }
+            }
+            Local::Migrating { proc, out } => {
+                h.write_u8(3);
+                proc.hash(h);
+                out.hash(h);
+            }
+            Local::Incoming {
+                proc,
+                src,
+                stage,
+                attempt,
+            } => {
+                h.write_u32(u32::from_le_bytes([4, *src, *stage as u8, *attempt]));
+                proc.hash(h);
+            }
+        }
+    }
+}
+
+impl Hash for Task {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(u64::from_le_bytes([
+            self.threads as u8,
+            self.pma_caps[0],
+            self.pma_caps[1],
+            self.files,
+            self.port_queue,
+            self.offered as u8,
+            self.attempt,
+            o8(self.faulting),
+        ]));
+        h.write_u16(u16::from_le_bytes([self.dirty, self.reading as u8]));
+        self.pages.hash(h);
+    }
 }
 
 impl Proc {

@@ -78,7 +78,7 @@ pub enum Outcome {
 }
 
 /// One process-management request with its ghost bookkeeping (spec §6 uses the counters).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Req {
     pub sender: Sender,
     pub target: Pid,
@@ -218,4 +218,45 @@ pub struct Envelope {
     pub src: Actor,
     pub dst: Actor,
     pub msg: Msg,
+}
+
+// Requests are hashed as two packed words (spec §8.4, see `state.rs`): every field, injective.
+impl std::hash::Hash for Req {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let sender = match self.sender {
+            Sender::Proc(p) => p,
+            Sender::Pcntl => u8::MAX,
+        };
+        let (call, dst) = match self.call {
+            Call::Signal => (0, 0),
+            Call::GetInfo => (1, 0),
+            Call::Wait => (2, 0),
+            Call::Exit => (3, 0),
+            Call::Fork => (4, 0),
+            Call::Migrate { dst } => (5, dst),
+        };
+        let (status, at) = match self.status {
+            ReqStatus::Routing => (0, 0),
+            ReqStatus::Queued { node } => (1, node),
+            ReqStatus::InProgress { node } => (2, node),
+            ReqStatus::Completed(o) => (3, o as u8),
+            ReqStatus::Lost => (4, 0),
+        };
+        h.write_u64(u64::from_le_bytes([
+            sender,
+            self.target,
+            call,
+            dst,
+            self.caller_node,
+            status,
+            at,
+            self.handled,
+        ]));
+        h.write_u32(u32::from_le_bytes([
+            self.forwarded,
+            self.absent,
+            self.queued,
+            0,
+        ]));
+    }
 }
