@@ -57,6 +57,60 @@ pub enum Command {
     Paper(PaperArgs),
     /// Run one workload in the reference implementation and print the migration timeline.
     Simulate(SimulateArgs),
+    /// Trace conformance (spec §12): generate NDJSON traces from the model, check their format.
+    #[command(subcommand)]
+    Traces(TracesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TracesCommand {
+    /// Generate traces from the model: seeded random walks or bounded exhaustive enumeration.
+    Generate(TracesGenerateArgs),
+    /// Validate trace files (format only): exit 2 with `file:line: reason` on bad input.
+    CheckFormat(TracesCheckFormatArgs),
+}
+
+/// How `traces generate` chooses paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceModeArg {
+    Walk,
+    Exhaustive,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesGenerateArgs {
+    /// Preset whose runs are traced.
+    #[arg(long, value_name = "NAME")]
+    pub preset: String,
+    /// Trace only this run of the preset.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+    /// Traces per run (exhaustive mode: at most this many).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Seed of the random walks.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Directory the `<run>-<n>.ndjson` files are written to.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// Random walks or depth-first enumeration of every maximal path (the preset's own
+    /// configuration is used unchanged: `--mode` here is not the migration mode).
+    #[arg(long = "mode", value_enum, default_value_t = TraceModeArg::Walk)]
+    pub gen_mode: TraceModeArg,
+    /// Steps per trace at most.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub depth: usize,
+    /// Add the state projection to every event.
+    #[arg(long)]
+    pub state: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesCheckFormatArgs {
+    /// Trace files, or directories whose `*.ndjson` files are checked.
+    #[arg(value_name = "FILE|DIR", required = true)]
+    pub paths: Vec<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

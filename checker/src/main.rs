@@ -14,6 +14,7 @@ mod replay;
 mod report;
 mod runs;
 mod simulate;
+mod traces;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Explore(a) => explore::run(a),
         Command::Paper(a) => paper::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Traces(c) => traces::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

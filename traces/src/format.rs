@@ -1,0 +1,117 @@
+//! The trace format (spec §12): NDJSON, one JSON object per line, a header line first and
+//! then one event line per step.
+
+use osfmig_model::model::RULES;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the trace format. A parser rejects any other value (spec §12.4).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Version of the tool that wrote a trace (the workspace version).
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The first line of every trace file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always `"header"`.
+    pub kind: String,
+    pub format_version: u32,
+    /// `"model"` (generated from the model) or `"refimpl"` (recorded on the reference
+    /// implementation).
+    pub source: String,
+    pub preset: String,
+    pub run: String,
+    /// The run's `Config`, as `check --json` prints it.
+    pub config: Value,
+    /// How the trace was produced: `"walk"` or `"exhaustive"` for model traces.
+    pub generator: String,
+    /// Seed of the random walk (`null` for exhaustive enumeration).
+    pub seed: Option<u64>,
+    /// Index of the trace among those generated together (the `<n>` of `<run>-<n>.ndjson`).
+    pub index: u64,
+    /// Timing profile of a refimpl trace (`null` for model traces).
+    pub timing_profile: Option<String>,
+    /// Always `"osfmig"`.
+    pub tool: String,
+    pub tool_version: String,
+}
+
+/// The message ids an event touches (ids are assigned in send order, from 0, per trace).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsgIds {
+    /// The message delivered by this step (at most one).
+    pub recv: Vec<u64>,
+    /// Messages sent by this step.
+    pub sent: Vec<u64>,
+    /// Messages that vanished in this step (to or from a crashed node).
+    pub dropped: Vec<u64>,
+}
+
+/// One step of a trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Always `"event"`.
+    pub kind: String,
+    /// 0 for the first event, then consecutive.
+    pub step: u64,
+    /// Virtual time in nanoseconds (refimpl traces); `null` in model traces.
+    pub time_ns: Option<u64>,
+    /// The node the actor runs on (`null` when it has none, e.g. a task in transit).
+    pub node: Option<u8>,
+    /// Who acts: `pma`, `kernel`, `pm_master`, `file_server`, `process`, `pcntl`, `env`.
+    pub actor: String,
+    /// The spec action ID: the first token of the rule label (`R6`, `R4'`, `C*`, ...).
+    pub action: String,
+    /// The full rule label of `model::rule_of` (`R6 DetachAndSend`).
+    pub rule: String,
+    /// The action's parameters (always a JSON object).
+    pub params: Value,
+    pub msg_ids: MsgIds,
+    /// An optional projection of the state after the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Value>,
+}
+
+/// The action ID of a rule label: its first token.
+pub fn action_id(rule: &str) -> &str {
+    rule.split_whitespace().next().unwrap_or("")
+}
+
+/// Whether `id` is the action ID of some rule of the spec.
+pub fn is_known_action(id: &str) -> bool {
+    RULES.iter().any(|r| action_id(r) == id)
+}
+
+/// Whether `rule` is a rule label of the spec.
+pub fn is_known_rule(rule: &str) -> bool {
+    RULES.contains(&rule)
+}
+
+/// The action IDs of the spec, deduplicated, in `RULES` order.
+pub fn action_ids() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for r in RULES {
+        let id = action_id(r);
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference: spec §12.3 (action IDs are the first token of a rule label).
+    #[test]
+    fn action_ids_are_first_tokens() {
+        assert_eq!(action_id("R6 DetachAndSend"), "R6");
+        assert_eq!(action_id("C* NodeCrash"), "C*");
+        assert!(is_known_action("R4'"));
+        assert!(is_known_action("C3"));
+        assert!(!is_known_action("R99"));
+        assert!(action_ids().contains(&"EM1"));
+    }
+}

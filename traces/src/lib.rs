@@ -1,0 +1,12 @@
+//! # osfmig-traces: the trace format, its parser, and trace generation (spec §12)
+//!
+//! A trace is an NDJSON file: a header line, then one event per step. [`format`] defines the
+//! lines, [`parse`] reads and validates a file (errors name file and line), [`generate`]
+//! produces traces from the model by seeded random walks or bounded exhaustive enumeration.
+
+pub mod format;
+pub mod generate;
+pub mod parse;
+
+pub use format::{Event, Header, FORMAT_VERSION};
+pub use parse::{parse_bytes, parse_file, ParseError, Reason, Trace};
