@@ -1,7 +1,6 @@
 //! Findings about the paper's protocol (spec §10): each is reproduced with its counterexample,
 //! and the repaired variant is checked to hold.
 
-use osfmig_model::state::Seen;
 use osfmig_tests::{check, run, shortest_path, verdict};
 
 // Reference: spec §10 (P11). Without the fix a request queued at S and forwarded at R14 is
@@ -134,5 +133,4 @@ fn c4_depends_on_the_address_space_strategy() {
         survived.is_none(),
         "under cor a C4 process never runs on with a live address space"
     );
-    assert!(Seen(Seen::C4_DIED).has(Seen::C4_DIED));
 }
