@@ -411,6 +411,9 @@ fn full() -> Vec<RunSpec> {
         .cloned()
         .map(|mut r| {
             r.config.nodes_max += 1;
+            // A fourth node puts more messages in flight at once (a crash adds detections
+            // and re-sends): give the network room so the search is not cut.
+            r.config.queue_len_max = r.config.queue_len_max.max(12);
             if r.liveness {
                 r.config.requests_max =
                     (r.config.requests_max + 1).min(crate::config::REQUESTS_LIMIT);
