@@ -254,6 +254,24 @@ impl Plan {
         });
     }
 
+    /// R3/T1: one local kernel call per thread (at least one) to suspend the task; the
+    /// suspension takes effect with the first.
+    pub fn suspend_threads(&mut self, c: &Costs, threads: u32) {
+        for i in 0..threads.max(1) {
+            let e = if i == 0 {
+                Effect::Suspend
+            } else {
+                Effect::None
+            };
+            self.msg_with(
+                c,
+                Phase::Freeze,
+                MsgShape::new(MsgKind::KernelCall, true),
+                e,
+            );
+        }
+    }
+
     pub fn total(&self) -> Time {
         self.steps.iter().map(|s| s.cost).sum()
     }

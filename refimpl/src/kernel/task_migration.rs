@@ -279,19 +279,7 @@ impl World {
         let c = self.costs.clone();
         let threads = self.nodes[holder].kernel.tasks[&pid].threads.len() as u32;
         let mut plan = Plan::new(holder, None, pid, Then::Offered { pid, dst, attempt });
-        for i in 0..threads.max(1) {
-            let e = if i == 0 {
-                Effect::Suspend
-            } else {
-                Effect::None
-            };
-            plan.msg_with(
-                &c,
-                Phase::Freeze,
-                MsgShape::new(MsgKind::KernelCall, true),
-                e,
-            );
-        }
+        plan.suspend_threads(&c, threads);
         self.start_plan(plan);
     }
 

@@ -170,19 +170,7 @@ impl World {
             .map(|t| t.threads.len() as u32)
             .unwrap_or(0);
         let mut plan = Plan::new(s, None, pid, Then::Suspended { pid });
-        for i in 0..threads.max(1) {
-            let e = if i == 0 {
-                Effect::Suspend
-            } else {
-                Effect::None
-            };
-            plan.msg_with(
-                &c,
-                Phase::Freeze,
-                MsgShape::new(MsgKind::KernelCall, true),
-                e,
-            );
-        }
+        plan.suspend_threads(&c, threads);
         self.start_plan(plan);
     }
 

@@ -293,6 +293,39 @@ impl World {
             return self.absent_process(n, r);
         };
         let own = req.sender == Sender::Proc(req.target);
+        // R2 applies on the migrating list, and on the active list while freezing (a process's
+        // own calls only once it is frozen); a P11 hold takes precedence on the active list.
+        let enqueue = match p.list {
+            List::Migrating => true,
+            List::Active => {
+                p.awaiting_forward.is_none()
+                    && p.out.is_some()
+                    && (!own || p.out.as_ref().is_some_and(|o| o.frozen))
+            }
+            List::Incoming => false,
+        };
+        if enqueue {
+            if is_migrate {
+                return self.respond(n, r, Outcome::Rejected);
+            }
+            // R2: received but not handled.
+            p.out
+                .as_mut()
+                .expect("an enqueuing proc is migrating out")
+                .queue
+                .push(r);
+            let rq = &mut self.reqs[r as usize];
+            rq.status = ReqStatus::Queued;
+            rq.queued += 1;
+            let now = self.now();
+            self.trace.log(
+                now,
+                n,
+                "R2",
+                format!("enqueue req {r} for pid {}", req.target),
+            );
+            return;
+        }
         match p.list {
             List::Incoming => {
                 if is_migrate {
@@ -305,42 +338,8 @@ impl World {
                 p.held.push(r);
                 self.reqs[r as usize].status = ReqStatus::Queued;
             }
-            List::Active
-                if p.out.is_some() && (!own || p.out.as_ref().is_some_and(|o| o.frozen)) =>
-            {
-                if is_migrate {
-                    return self.respond(n, r, Outcome::Rejected);
-                }
-                // R2: received but not handled.
-                p.out.as_mut().expect("checked").queue.push(r);
-                let rq = &mut self.reqs[r as usize];
-                rq.status = ReqStatus::Queued;
-                rq.queued += 1;
-                let now = self.now();
-                self.trace.log(
-                    now,
-                    n,
-                    "R2",
-                    format!("enqueue req {r} for pid {}", req.target),
-                );
-            }
-            List::Migrating => {
-                if is_migrate {
-                    return self.respond(n, r, Outcome::Rejected);
-                }
-                p.out.as_mut().expect("migrating has out").queue.push(r);
-                let rq = &mut self.reqs[r as usize];
-                rq.status = ReqStatus::Queued;
-                rq.queued += 1;
-                let now = self.now();
-                self.trace.log(
-                    now,
-                    n,
-                    "R2",
-                    format!("enqueue req {r} for pid {}", req.target),
-                );
-            }
             List::Active => self.serve(n, r),
+            List::Migrating => unreachable!("a migrating proc always enqueues"),
         }
     }
 
