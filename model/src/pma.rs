@@ -796,11 +796,7 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         return;
     };
     proc.migrations = proc.migrations.saturating_add(1);
-    let g = &mut st.ghost.migrations[pid as usize];
-    *g = g.saturating_add(1);
-    if *g >= 2 {
-        st.see(Seen::MIGRATED_TWICE);
-    }
+    count_migration(st, pid);
     st.ghost.committed[pid as usize] = false;
     let held = std::mem::take(&mut proc.held);
     let waiting = cfg.p11_fix && !cfg.mutant_is(Mutant::P11FixSkipped);
@@ -969,12 +965,17 @@ pub fn on_task_migrated(st: &mut Sys, node: NodeId, pid: Pid) {
     if let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
         if let Some(r) = proc.task_migrating.take() {
             proc.migrations = proc.migrations.saturating_add(1);
-            let g = &mut st.ghost.migrations[pid as usize];
-            *g = g.saturating_add(1);
-            if *g >= 2 {
-                st.see(Seen::MIGRATED_TWICE);
-            }
+            count_migration(st, pid);
             respond(st, node, r, Outcome::Migrated);
         }
+    }
+}
+
+/// A1 monitor: one more completed migration of `pid` (R13, or T1's arrival).
+fn count_migration(st: &mut Sys, pid: Pid) {
+    let g = &mut st.ghost.migrations[pid as usize];
+    *g = g.saturating_add(1);
+    if *g >= 2 {
+        st.see(Seen::MIGRATED_TWICE);
     }
 }
