@@ -1,11 +1,12 @@
 //! spec §11.7 / §5 Crashes: fail-stop node crashes and their detection through dead-name
 //! notifications (one async message after the crash, per surviving node), cases C1–C5 with
-//! the assumptions of spec §5.4. The master node never crashes (C5).
+//! the assumptions of spec §5.4. The master node never crashes (C5). Requests the crashed
+//! PMA held are marked `Lost` at the crash (spec §5.5: "queued requests are lost", C4).
 
 use crate::pma::{List, Stage};
 use crate::timing::{MsgKind, MsgShape};
-use crate::world::{Ev, Outcome, World};
-use crate::{NodeId, Pid, MASTER};
+use crate::world::{Body, Call, Ep, Ev, Outcome, ReqStatus, Sender, World};
+use crate::{NodeId, Pid, ReqId, MASTER};
 
 impl World {
     /// A test node crashes: its kernel, PMA and tasks are gone.
@@ -17,6 +18,7 @@ impl World {
         self.trace
             .log(now, node, "C*", format!("node {node} crashes"));
         self.stats.crashes += 1;
+        let stranded = self.stranded_at(node);
         let n = &mut self.nodes[node];
         n.alive = false;
         n.kernel = Default::default();
@@ -24,6 +26,9 @@ impl World {
         n.fs = Default::default();
         // Tasks in transit to the dead node are lost with it.
         self.transit.retain(|_, (_, d, _)| *d != node);
+        for r in stranded {
+            self.lose_request(r);
+        }
         let note = self.costs.price(&MsgShape::new(MsgKind::Async, false));
         for k in 0..self.nodes.len() {
             if self.nodes[k].alive {
@@ -38,11 +43,119 @@ impl World {
         }
     }
 
+    /// spec §5.5: the requests `node`'s PMA holds and that die with it: each pending queue Q
+    /// (R2), the requests held at D (R9 until restart, P11 fix), a `wait()` in progress
+    /// (R4), the `pcntl` caller of a migration or of a T1 it runs, and a `fork()` or `exit()`
+    /// its server is executing for an active process.
+    pub fn stranded_at(&self, node: NodeId) -> Vec<ReqId> {
+        let mut out = Vec::new();
+        let pma = &self.nodes[node].pma;
+        for p in pma.procs.values() {
+            out.extend(p.held.iter().copied());
+            if let Some(o) = &p.out {
+                out.extend(o.queue.iter().copied());
+                out.extend(o.caller);
+            }
+            out.extend(p.in_progress);
+            if let Some((r, _, _)) = p.task_moving {
+                out.push(r);
+            }
+        }
+        for (i, r) in self.reqs.iter().enumerate() {
+            let executing = r.status == ReqStatus::InProgress
+                && matches!(r.call, Call::Fork { .. } | Call::Exit)
+                && pma
+                    .procs
+                    .get(&r.target)
+                    .is_some_and(|p| p.list == List::Active);
+            if executing {
+                out.push(i as ReqId);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&r| {
+            !matches!(
+                self.reqs[r as usize].status,
+                ReqStatus::Completed(_) | ReqStatus::Lost
+            )
+        });
+        out
+    }
+
+    /// After a survivor handled a crash (spec §5.2): a request still marked queued or in
+    /// progress for a process that no live PMA holds any more (its proc died with a
+    /// dependency on the dead node while a plan of its server was running — a `fork()` or
+    /// `exit()` whose task was on the dead node) can never be answered: it is `Lost`.
+    pub fn reap_stranded(&mut self) {
+        let orphans: Vec<ReqId> = (0..self.reqs.len())
+            .filter(|&i| {
+                let r = &self.reqs[i];
+                matches!(r.status, ReqStatus::Queued | ReqStatus::InProgress)
+                    && !self
+                        .nodes
+                        .iter()
+                        .any(|n| n.alive && n.pma.procs.contains_key(&r.target))
+            })
+            .map(|i| i as ReqId)
+            .collect();
+        for r in orphans {
+            self.lose_request(r);
+        }
+    }
+
+    /// A request no live actor holds any more is `Lost` (spec §5.5). Its caller's reply right
+    /// died with it: the monitor stops waiting for a `pcntl`, and a process that survives
+    /// (its task on a live node, attached to a live PMA) sees its call return an error.
+    pub fn lose_request(&mut self, r: ReqId) {
+        let now = self.now();
+        let req = &mut self.reqs[r as usize];
+        if matches!(req.status, ReqStatus::Completed(_) | ReqStatus::Lost) {
+            return;
+        }
+        req.status = ReqStatus::Lost;
+        req.done = now;
+        let (sender, target, call) = (req.sender, req.target, req.call);
+        self.trace.log(
+            now,
+            MASTER,
+            "C*",
+            format!("req {r} ({call:?} on pid {target}) lost with a crashed node"),
+        );
+        match sender {
+            Sender::Pcntl => {
+                self.pcntl_outstanding = self.pcntl_outstanding.saturating_sub(1);
+                self.stats.lost(target, now);
+            }
+            Sender::Proc(pid) => {
+                self.call_done(pid);
+                let survives = self.port_holder(pid).is_some_and(|n| {
+                    self.nodes[n].alive
+                        && self.nodes[n].kernel.tasks.get(&pid).is_some_and(|t| {
+                            t.emulator.pma < self.nodes.len() && self.nodes[t.emulator.pma].alive
+                        })
+                });
+                if survives {
+                    self.send_free(
+                        Ep::Monitor,
+                        Ep::Task(pid),
+                        Body::CallReply(r, Outcome::Died),
+                    );
+                }
+            }
+        }
+    }
+
     /// spec §5.2: node `n` learns that `dead` crashed.
     pub fn on_dead_name(&mut self, n: NodeId, dead: NodeId) {
         if !self.nodes[n].alive {
             return;
         }
+        self.handle_dead_name(n, dead);
+        self.reap_stranded();
+    }
+
+    fn handle_dead_name(&mut self, n: NodeId, dead: NodeId) {
         if n == MASTER {
             self.pmm_bury(dead);
         }

@@ -139,6 +139,16 @@ impl Stats {
         self.current.remove(&pid);
     }
 
+    /// The pcntl request of `pid`'s migration was lost with a crashed node (spec §5.5): the
+    /// monitor records the migration as lost and stops following it.
+    pub fn lost(&mut self, pid: Pid, now: Time) {
+        if let Some(r) = self.record(pid) {
+            r.answered = Some(now);
+            r.outcome = Some("Lost".into());
+        }
+        self.current.remove(&pid);
+    }
+
     pub fn total(&self) -> Counter {
         let mut t = Counter::default();
         for c in self.by_kind.values() {
