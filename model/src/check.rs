@@ -231,7 +231,8 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
     let mut properties = registry(&run.config)
         .into_iter()
         .map(|p| {
-            let found = discoveries.get(p.name);
+            // stateright knows each property by its ID (`OsfModel::properties`).
+            let found = discoveries.get(p.id);
             let verdict = match (p.expectation, found.is_some()) {
                 (Expectation::Sometimes, true) => Verdict::Discovered,
                 (Expectation::Sometimes, false) => Verdict::Undiscovered,

@@ -38,6 +38,20 @@ impl<T: Copy + Default, const N: usize> FixedVec<T, N> {
         self.items[at] = x;
         self.len += 1;
     }
+
+    /// Keeps the items `keep` accepts, in order; the freed slots go back to the default.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let mut kept = 0;
+        for i in 0..self.len as usize {
+            let x = self.items[i];
+            if keep(&x) {
+                self.items[kept] = x;
+                kept += 1;
+            }
+        }
+        self.items[kept..self.len as usize].fill(T::default());
+        self.len = kept as u8;
+    }
 }
 
 impl<T: Copy + Default, const N: usize> Default for FixedVec<T, N> {
@@ -111,5 +125,14 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(&a[..], &[1, 2]);
         assert_eq!(a.into_iter().collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    // Reference: spec §8.4. retain leaves the freed slots default, so equality still holds.
+    #[test]
+    fn retain_keeps_order_and_resets_slots() {
+        let mut a: FixedVec<u8, 4> = [1, 2, 3, 4].into_iter().collect();
+        a.retain(|&x| x % 2 == 0);
+        let b: FixedVec<u8, 4> = [2, 4].into_iter().collect();
+        assert_eq!(a, b);
     }
 }

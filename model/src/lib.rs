@@ -11,6 +11,7 @@
 pub mod check;
 pub mod config;
 pub mod crash;
+mod encode;
 pub mod file_server;
 pub mod fixed_vec;
 pub mod kernel;

@@ -89,7 +89,7 @@ pub fn fairness_key(st: &Sys, action: &Action) -> Option<FairKey> {
         Action::Deliver { idx, .. } => st
             .net
             .get(*idx as usize)
-            .map(|e| FairKey::Deliver(e.clone())),
+            .map(|e| FairKey::Deliver(*e)),
         Action::Suspend { .. }
         | Action::AbortRestartable { .. }
         | Action::Freeze { .. }

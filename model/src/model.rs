@@ -183,7 +183,7 @@ impl OsfModel {
     /// Enabled actions, in a fixed order.
     pub fn enabled(&self, st: &Sys, out: &mut Vec<Action>) {
         let cfg = &self.cfg;
-        for idx in st.deliverable().collect::<Vec<_>>() {
+        for idx in st.deliverable() {
             let e = &st.net[idx];
             if let Actor::Port(pid) = e.dst {
                 if kernel::port_holder(st, pid).is_none() && !port_message_droppable(st, pid) {
@@ -202,7 +202,8 @@ impl OsfModel {
             }
         }
         let pids = 0..cfg.pids();
-        let mut calls = Vec::new();
+        // At most: a signal to each other pid, getinfo, fork, wait, exit.
+        let mut calls = arrayvec::ArrayVec::<(Call, Pid), { PIDS_CAP + 4 }>::new();
         for pid in pids.clone() {
             calls.clear();
             process::issuable(st, cfg, pid, &mut calls);
@@ -565,13 +566,16 @@ impl Model for OsfModel {
         Some(describe(last, &action, &self.cfg))
     }
 
+    /// The registry's properties, named by their IDs ("P1", "S-refusal"): stateright looks
+    /// every property up by name in its discovery map (a SipHash of the name) on every state
+    /// it visits, so short names are measurably cheaper than the long ones (spec §8.4).
     fn properties(&self) -> Vec<Property<Self>> {
         properties::registry(&self.cfg)
             .into_iter()
             .map(|p| match p.expectation {
-                properties::Expectation::Always => Property::always(p.name, p.check),
-                properties::Expectation::Sometimes => Property::sometimes(p.name, p.check),
-                properties::Expectation::Eventually => Property::eventually(p.name, p.check),
+                properties::Expectation::Always => Property::always(p.id, p.check),
+                properties::Expectation::Sometimes => Property::sometimes(p.id, p.check),
+                properties::Expectation::Eventually => Property::eventually(p.id, p.check),
             })
             .collect()
     }

@@ -14,7 +14,7 @@ fn running_on(st: &Sys, pid: Pid) -> Option<NodeId> {
 }
 
 /// Calls process `pid` may issue now, with their targets.
-pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut Vec<(Call, Pid)>) {
+pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut impl Extend<(Call, Pid)>) {
     let e = &st.emus[pid as usize];
     if st.calls_issued >= cfg.requests_max || e.outstanding >= cfg.outstanding_max || e.exited {
         return;
@@ -29,23 +29,23 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut Vec<(Call, Pid)>) {
         let mut any = false;
         for q in others {
             any = true;
-            out.push((Call::Signal, q));
+            out.extend([(Call::Signal, q)]);
         }
         if !any {
-            out.push((Call::Signal, pid));
+            out.extend([(Call::Signal, pid)]);
         }
     }
     if c.getinfo {
-        out.push((Call::GetInfo, pid));
+        out.extend([(Call::GetInfo, pid)]);
     }
     if c.fork && pid == 0 && !e.forked {
-        out.push((Call::Fork, pid));
+        out.extend([(Call::Fork, pid)]);
     }
     if c.wait && pid == 0 && cfg.pids() > 1 && !e.waited {
-        out.push((Call::Wait, pid));
+        out.extend([(Call::Wait, pid)]);
     }
     if c.exit && pid > 0 {
-        out.push((Call::Exit, pid));
+        out.extend([(Call::Exit, pid)]);
     }
 }
 

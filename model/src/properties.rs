@@ -273,7 +273,8 @@ pub enum Expectation {
     Eventually,
 }
 
-/// One registered property: ID, name as stateright sees it ("P1 pid uniqueness"), the check.
+/// One registered property: ID (the name stateright knows it by, unique), name as reports
+/// print it ("P1 pid uniqueness"), the check.
 #[derive(Clone, Copy)]
 pub struct PropDef {
     pub id: &'static str,
@@ -519,4 +520,19 @@ pub fn registry(cfg: &Config) -> Vec<PropDef> {
         sometimes("S-overtaken", "a request overtaken (P11)", reach_overtaken),
     );
     v
+}
+
+#[cfg(test)]
+mod tests {
+    // Reference: spec §8.4. stateright knows each property by its ID, so IDs must be unique.
+    #[test]
+    fn ids_are_unique_in_every_catalog_run() {
+        for run in crate::presets::catalog() {
+            let reg = super::registry(&run.config);
+            let mut ids: Vec<_> = reg.iter().map(|p| p.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), reg.len(), "{}", run.name);
+        }
+    }
 }

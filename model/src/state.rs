@@ -2,8 +2,6 @@
 
 use std::hash::{Hash, Hasher};
 
-use arrayvec::ArrayVec;
-
 use crate::fixed_vec::FixedVec;
 use serde::Serialize;
 
@@ -17,10 +15,11 @@ pub const NODES_CAP: usize = NODES_LIMIT as usize;
 pub const PAGES_CAP: usize = PAGES_LIMIT as usize;
 /// Requests in one run: `requests_max + migrations_max` (validated).
 pub const REQS_CAP: usize = crate::config::REQUESTS_LIMIT as usize + 4;
-pub type PidVec<T> = ArrayVec<T, PIDS_CAP>;
+/// Per-pid lists outside the nodes (PM Master entries, emulators, ghost counters).
+pub type PidVec<T> = FixedVec<T, PIDS_CAP>;
 /// Per-pid tables inside a node: `Copy`, so a node clones as one memory copy.
 pub type PidArr<T> = FixedVec<T, PIDS_CAP>;
-pub type NodeVec<T> = ArrayVec<T, NODES_CAP>;
+pub type NodeVec<T> = FixedVec<T, NODES_CAP>;
 pub type PageVec<T> = FixedVec<T, PAGES_CAP>;
 /// A pending queue, a held list or a forwarded batch: only processes' calls go there (a second
 /// `pcntl` migration is rejected, never queued), so `requests_max` bounds it.
@@ -178,7 +177,7 @@ impl Pma {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Node {
     pub alive: bool,
     pub pma: Pma,
@@ -186,9 +185,10 @@ pub struct Node {
 }
 
 /// What the PM Master knows of a pid (spec §2.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum Life {
     /// A pid slot never allocated yet (`forks_max` slots start so).
+    #[default]
     Unborn,
     /// Allocated to a `fork()` whose child the parent's PMA has not created yet: nobody can
     /// look it up (a relookup answers "no such process") until the PMA reports it created.
@@ -200,7 +200,7 @@ pub enum Life {
     Dead,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct PmEntry {
     pub life: Life,
     /// Current node (the node whose PMA holds the process).
@@ -214,17 +214,17 @@ pub struct PmEntry {
 }
 
 /// The PM Master (spec §2.5).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct PmMaster {
     pub pids: PidVec<PmEntry>,
     /// `wait()` calls parked until a child exits: (request, parent, PMA to answer).
-    pub waiters: ArrayVec<(ReqId, Pid, NodeId), REQS_CAP>,
+    pub waiters: FixedVec<(ReqId, Pid, NodeId), REQS_CAP>,
     /// Crashed nodes whose processes the PM Master has already buried.
     pub buried: NodeVec<NodeId>,
 }
 
 /// Emulator-side state of each process: calls outstanding (spec §2.6).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Emulator {
     pub outstanding: u8,
     /// A `wait()` or `exit()` was issued (each at most once).
@@ -236,7 +236,7 @@ pub struct Emulator {
 
 /// Monitor variables: written by the transitions, read only by properties (spec §6). They
 /// record facts a state alone cannot show, e.g. the order in which requests were served.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Ghost {
     /// Usage units each pid accrued anywhere (A1).
     pub usage: PidVec<u8>,
@@ -298,15 +298,15 @@ impl Seen {
     }
 }
 
-/// The whole system (spec §2).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The whole system (spec §2). Hashed through the byte encoding of `encode.rs`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Sys {
     pub nodes: NodeVec<Node>,
     pub pmm: PmMaster,
     /// Emulators, by pid.
     pub emus: PidVec<Emulator>,
     /// Requests issued so far (processes' calls, then `pcntl` migrations).
-    pub reqs: ArrayVec<Req, REQS_CAP>,
+    pub reqs: FixedVec<Req, REQS_CAP>,
     /// `pcntl` migrate requests issued.
     pub pcntl_issued: u8,
     /// `pcntl` requests outstanding.
@@ -317,6 +317,14 @@ pub struct Sys {
     /// Messages in transit, kept sorted by (src, dst) with each channel in send order.
     pub net: Vec<Envelope>,
     pub ghost: Ghost,
+}
+
+impl Hash for Sys {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let mut e = crate::encode::Enc::new(h);
+        e.sys(self);
+        e.finish();
+    }
 }
 
 // Hashing (spec §8.4). Most of a checker's time goes into fingerprinting states; these
@@ -496,8 +504,8 @@ impl Sys {
             nodes,
             pmm: PmMaster {
                 pids,
-                waiters: ArrayVec::new(),
-                buried: ArrayVec::new(),
+                waiters: FixedVec::new(),
+                buried: FixedVec::new(),
             },
             emus: rep(
                 Emulator {
@@ -508,7 +516,7 @@ impl Sys {
                 },
                 p,
             ),
-            reqs: ArrayVec::new(),
+            reqs: FixedVec::new(),
             pcntl_issued: 0,
             pcntl_outstanding: 0,
             calls_issued: 0,

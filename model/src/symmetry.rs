@@ -103,19 +103,25 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
 }
 
 /// The representative of a state's symmetry class: test nodes ordered by their local state.
+///
+/// Called on every generated state, so it allocates nothing beyond the returned state: when
+/// the test nodes are already in order (the stable sort would keep them), the state is its own
+/// representative and is only cloned.
 pub fn representative(st: &Sys) -> Sys {
     let n = st.nodes.len();
-    if n <= 2 {
+    let tests = &st.nodes[1.min(n)..];
+    if tests.windows(2).all(|w| w[0] <= w[1]) {
         return st.clone();
     }
-    let mut order: Vec<usize> = (1..n).collect();
-    order.sort_by(|&a, &b| st.nodes[a].cmp(&st.nodes[b]));
-    let mut map = vec![0 as NodeId; n];
-    for (new, &old) in order.iter().enumerate() {
+    let mut order = [0usize; NODES_CAP];
+    for (i, o) in order.iter_mut().enumerate().take(n - 1) {
+        *o = i + 1;
+    }
+    // Stable, as before: equal test nodes keep their relative order.
+    order[..n - 1].sort_by(|&a, &b| st.nodes[a].cmp(&st.nodes[b]));
+    let mut map = [0 as NodeId; NODES_CAP];
+    for (new, &old) in order[..n - 1].iter().enumerate() {
         map[old] = (new + 1) as NodeId;
     }
-    if map.iter().enumerate().all(|(i, &m)| i as NodeId == m) {
-        return st.clone();
-    }
-    rename_nodes(st, &map)
+    rename_nodes(st, &map[..n])
 }

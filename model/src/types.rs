@@ -18,19 +18,21 @@ pub type ReqId = u8;
 pub const MASTER: NodeId = 0;
 
 /// Who issued a request (spec §2.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum Sender {
     /// A process's emulator, on behalf of one of its threads.
     Proc(Pid),
     /// The `pcntl` caller on the master node (an administrator or load-leveling policy).
+    #[default]
     Pcntl,
 }
 
 /// A process-management system call (spec §2.6). Every call except `Migrate` operates on the
 /// local process state of its target and is therefore enqueued while the target migrates (R2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum Call {
     /// `kill(target, sig)`: handled at once by the target's PMA.
+    #[default]
     Signal,
     /// `getrusage()` on the caller itself (A1): reads the accumulated usage.
     GetInfo,
@@ -45,9 +47,10 @@ pub enum Call {
 }
 
 /// Where a request stands; the caller's PMA owes the sender an answer until `Completed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub enum ReqStatus {
     /// In transit or being routed by the vproc framework.
+    #[default]
     Routing,
     /// In the pending queue Q of the target at `node` (R2), or held at a destination (P11 fix).
     Queued { node: NodeId },
@@ -78,7 +81,7 @@ pub enum Outcome {
 }
 
 /// One process-management request with its ghost bookkeeping (spec §6 uses the counters).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct Req {
     pub sender: Sender,
     pub target: Pid,
@@ -99,7 +102,7 @@ pub struct Req {
 
 /// A process image as marshalled in R6: proc + user (1120 B), credentials (100 B),
 /// rusage (76 B) and the capabilities (spec §3.2).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ProcImage {
     pub usage_total: u8,
     pub migrations: u8,
@@ -136,7 +139,7 @@ impl Actor {
 }
 
 /// Protocol messages, named as in the paper (spec §4).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Msg {
     /// Emulator -> its PMA: a process-management system call.
     Syscall { req: ReqId },
@@ -213,7 +216,7 @@ pub enum Msg {
 
 /// A message in transit. The network is FIFO per (src, dst) pair, as Mach IPC is between two
 /// ports (spec §4.1).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Envelope {
     pub src: Actor,
     pub dst: Actor,
