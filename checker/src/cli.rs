@@ -68,6 +68,44 @@ pub enum TracesCommand {
     Generate(TracesGenerateArgs),
     /// Validate trace files (format only): exit 2 with `file:line: reason` on bad input.
     CheckFormat(TracesCheckFormatArgs),
+    /// Record traces on the refimpl: seeded scripted runs of a preset's configurations.
+    Record(TracesRecordArgs),
+    /// Validate refimpl traces against the model (refinement check, spec §12.9).
+    Check(TracesRunArgs),
+    /// Replay model traces on the refimpl and compare after every step (spec §12.10).
+    Replay(TracesRunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TracesRecordArgs {
+    /// Preset whose runs are recorded (runs the refimpl cannot take are skipped, and said).
+    #[arg(long, value_name = "NAME", default_value = "ci")]
+    pub preset: String,
+    /// Record only this run of the preset.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+    /// Traces in all, spread over the runs in turn.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Seed of the driver.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Directory the `<run>-<n>.ndjson` files are written to.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// Events per trace at most.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub events: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesRunArgs {
+    /// Trace files, or directories whose `*.ndjson` files are taken.
+    #[arg(value_name = "FILE|DIR", required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Print one JSON object: {"traces", "steps", "accepted", "rejected", "divergences", "seconds"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How `traces generate` chooses paths.

@@ -4,8 +4,15 @@
 use osfmig_traces::generate::{generate, write_traces, GenMode, GenOptions};
 use osfmig_traces::parse::{parse_file, trace_files};
 
-use crate::cli::TracesGenerateArgs;
+use std::time::Instant;
+
+use osfmig_traces::bridge::supported;
+use osfmig_traces::record::{record_one, RecordOptions};
+use osfmig_traces::replay::replay;
+use osfmig_traces::validate::{validate, Limits};
+
 use crate::cli::{ConfigArgs, Error, TraceModeArg, TracesCheckFormatArgs, TracesCommand};
+use crate::cli::{TracesGenerateArgs, TracesRecordArgs, TracesRunArgs};
 use crate::report::emit;
 use crate::runs::select;
 
@@ -13,7 +20,144 @@ pub fn run(cmd: &TracesCommand) -> Result<u8, Error> {
     match cmd {
         TracesCommand::Generate(a) => run_generate(a),
         TracesCommand::CheckFormat(a) => run_check_format(a),
+        TracesCommand::Record(a) => run_record(a),
+        TracesCommand::Check(a) => run_conform(a, Direction::Check),
+        TracesCommand::Replay(a) => run_conform(a, Direction::Replay),
     }
+}
+
+fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
+    let sel = select(
+        Some(&args.preset),
+        args.run.as_deref(),
+        &ConfigArgs::default(),
+    )?;
+    let mut runs = Vec::new();
+    let mut out = String::new();
+    for spec in &sel.runs {
+        match supported(&spec.config) {
+            Ok(()) => runs.push(spec),
+            Err(e) => out.push_str(&format!("{}: skipped ({e})\n", spec.name)),
+        }
+    }
+    if runs.is_empty() {
+        return Err(Error::Usage(format!(
+            "preset {}: no run the refimpl can take",
+            sel.preset
+        )));
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Error::Runtime(format!("{}: {e}", args.out.display())))?;
+    let opts = RecordOptions {
+        events_max: args.events,
+        ..RecordOptions::default()
+    };
+    for n in 0..args.count {
+        let spec = runs[(n % runs.len() as u64) as usize];
+        let text = record_one(&sel.preset, spec, args.seed, n, &opts)
+            .map_err(|e| Error::Runtime(format!("run {} trace {n}: {e}", spec.name)))?;
+        let p = args.out.join(format!("{}-{n:05}.ndjson", spec.name));
+        std::fs::write(&p, text).map_err(|e| Error::Runtime(format!("{}: {e}", p.display())))?;
+    }
+    out.push_str(&format!(
+        "recorded {} trace(s) of {} run(s) to {}\n",
+        args.count,
+        runs.len(),
+        args.out.display()
+    ));
+    emit(&out);
+    Ok(0)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Check,
+    Replay,
+}
+
+fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
+    let start = Instant::now();
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if !p.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+        files.extend(trace_files(p).map_err(|e| Error::Usage(e.to_string()))?);
+    }
+    let (mut steps, mut accepted, mut rejected) = (0usize, 0usize, 0usize);
+    let mut reports = String::new();
+    for f in &files {
+        let t = parse_file(f).map_err(|e| Error::Usage(e.to_string()))?;
+        let name = f.display().to_string();
+        steps += t.events.len();
+        let failure = match dir {
+            Direction::Check => {
+                if t.header.source != "refimpl" {
+                    return Err(Error::Usage(format!(
+                        "{name}:1: `traces check` validates refimpl traces; this one is from the {}",
+                        t.header.source
+                    )));
+                }
+                validate(&t, &name, &Limits::default())
+                    .map_err(Error::Usage)?
+                    .rejection
+            }
+            Direction::Replay => {
+                if t.header.source != "model" {
+                    return Err(Error::Usage(format!(
+                        "{name}:1: `traces replay` replays model traces; this one is from the {}",
+                        t.header.source
+                    )));
+                }
+                replay(&t, &name).map_err(Error::Usage)?.divergence
+            }
+        };
+        match failure {
+            None => accepted += 1,
+            Some(r) => {
+                rejected += 1;
+                if rejected <= 3 {
+                    reports.push_str(&r);
+                    reports.push('\n');
+                }
+            }
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let traces = files.len();
+    if args.json {
+        let mut o = serde_json::json!({
+            "traces": traces,
+            "steps": steps,
+            "seconds": seconds,
+        });
+        match dir {
+            Direction::Check => {
+                o["accepted"] = accepted.into();
+                o["rejected"] = rejected.into();
+            }
+            Direction::Replay => {
+                o["divergences"] = rejected.into();
+            }
+        }
+        emit(&format!("{o}\n"));
+        if !reports.is_empty() {
+            eprint!("{reports}");
+        }
+    } else {
+        let verb = match dir {
+            Direction::Check => "rejected",
+            Direction::Replay => "diverged",
+        };
+        let rate = traces as f64 / seconds.max(1e-9) * 60.0;
+        emit(&format!(
+            "{reports}{traces} trace(s), {steps} step(s): {accepted} ok, {rejected} {verb}; {seconds:.1} s ({rate:.0} traces/min)\n"
+        ));
+    }
+    Ok(if rejected == 0 { 0 } else { 1 })
 }
 
 fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {

@@ -73,7 +73,11 @@ pub fn check(w: &World) -> Result<(), String> {
                         continue;
                     }
                     if let Some(q) = other.pma.procs.get(pid) {
-                        let ok = q.inc.as_ref().is_some_and(|i| i.src == n);
+                        // Allowed: a reservation pulling from here, and the source's
+                        // migrating entry until R14's Done reaches it (D restarts first).
+                        let ok = q.inc.as_ref().is_some_and(|i| i.src == n)
+                            || (q.list == List::Migrating
+                                && q.out.as_ref().is_some_and(|o| o.dst == n));
                         if !ok {
                             return Err(format!("P7 no residual dependency: pid {pid} active at node {n} and held at node {m}"));
                         }

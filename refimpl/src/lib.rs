@@ -31,6 +31,7 @@ pub mod pm_master;
 pub mod pma;
 pub mod process;
 pub mod run;
+pub mod script;
 pub mod sim;
 pub mod stats;
 pub mod timing;

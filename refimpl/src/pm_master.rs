@@ -39,6 +39,9 @@ pub struct PmMaster {
     pub snapshot: BTreeMap<Pid, (Option<Pid>, Pid, Pid)>,
     /// Pids reserved by a fork in progress.
     reserved: BTreeSet<Pid>,
+    /// Pids whose last migration's source has not yet cleaned up, with that source: such a
+    /// pid is not reused (PM3, spec §10 finding 10).
+    pub cleanup_at: BTreeMap<Pid, NodeId>,
 }
 
 impl PmMaster {
@@ -49,10 +52,27 @@ impl PmMaster {
         pid
     }
 
-    /// A fresh pid, never given before (P1: no other process is ever given that pid).
+    /// PM3's pid brokerage: the lowest pid never given or whose holder is dead (reaped or
+    /// buried) and whose last migration's source has cleaned up (P1: no two processes
+    /// ever hold one pid at once).
     pub fn reserve_pid(&mut self) -> Pid {
-        let pid = self.next_pid;
-        self.next_pid += 1;
+        let reusable = self
+            .entries
+            .iter()
+            .filter(|(p, e)| {
+                e.life == Life::Dead
+                    && !self.reserved.contains(p)
+                    && !self.cleanup_at.contains_key(p)
+            })
+            .map(|(&p, _)| p)
+            .next();
+        let pid = match reusable {
+            Some(p) if p < self.next_pid => p,
+            _ => {
+                self.next_pid += 1;
+                self.next_pid - 1
+            }
+        };
         self.reserved.insert(pid);
         pid
     }
@@ -76,6 +96,11 @@ impl PmMaster {
         self.snapshot.insert(pid, (parent, pgrp, session));
     }
 
+    /// Whether `pid` is allocated to a fork whose child does not exist yet.
+    pub fn is_reserved(&self, pid: Pid) -> bool {
+        self.reserved.contains(&pid)
+    }
+
     pub fn location(&self, pid: Pid) -> Option<NodeId> {
         self.entries
             .get(&pid)
@@ -85,6 +110,15 @@ impl PmMaster {
 
     pub fn alive(&self, pid: Pid) -> bool {
         self.location(pid).is_some()
+    }
+
+    /// PM1: the parent's wait() completed with `child`; the zombie is reaped.
+    pub fn reap(&mut self, child: Pid) {
+        if let Some(e) = self.entries.get_mut(&child) {
+            if e.life == Life::Zombie {
+                e.life = Life::Dead;
+            }
+        }
     }
 
     /// Children of `parent` in a given life state.
@@ -99,16 +133,25 @@ impl PmMaster {
 impl World {
     pub fn pmm_effect(&mut self, plan: &Plan, e: Effect) {
         match e {
-            Effect::AllocPid => {
-                let parent = self.plan_parent(plan);
-                self.pmm.register(plan.pid, parent, plan.node);
-            }
+            // Handled by the plan (it learns the child's pid); the PM Master records the child
+            // only when its PMA has created it (PM3: until then a look-up finds nothing).
+            Effect::AllocPid => {}
             Effect::ExitNotify => self.pmm_exit(plan.pid),
             Effect::LocationUpdate => {
                 let pid = plan.pid;
                 let alive = self.pmm.alive(pid);
                 if alive {
                     if let Some(e) = self.pmm.entries.get_mut(&pid) {
+                        // The source must report its clean-up before the pid may be reused.
+                        if let Some(src) = self.nodes[plan.node]
+                            .pma
+                            .procs
+                            .get(&pid)
+                            .and_then(|p| p.inc.as_ref())
+                            .map(|i| i.src)
+                        {
+                            self.pmm.cleanup_at.insert(pid, src);
+                        }
                         e.node = plan.node;
                     }
                 }
@@ -157,12 +200,9 @@ impl World {
         let Some(child) = child else {
             return;
         };
+        // The zombie is reaped when the parent's wait() completes at its PMA (PM1), not
+        // here: a wait() aborted meanwhile (R4') must still find it when it restarts.
         let (req, _, node) = self.pmm.waiters.remove(i);
-        if let Some(e) = self.pmm.entries.get_mut(&child) {
-            if e.life == Life::Zombie {
-                e.life = Life::Dead; // reaped
-            }
-        }
         self.send(
             Ep::Pmm,
             Ep::Pma(node),
@@ -239,6 +279,7 @@ impl World {
             .map(|(&p, _)| p)
             .collect();
         self.pmm.waiters.retain(|w| w.2 != dead);
+        self.pmm.cleanup_at.retain(|_, n| *n != dead);
         for pid in victims {
             let now = self.now();
             self.trace.log(
@@ -250,21 +291,14 @@ impl World {
             self.on_process_died(pid);
         }
     }
-
-    fn plan_parent(&self, plan: &Plan) -> Option<Pid> {
-        match plan.then {
-            crate::world::Then::Forked { req, .. } => Some(self.reqs[req as usize].target),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    // Reference: spec §11.4 — pids are never reused; relationships are inherited from the
-    // parent and recorded for P10.
+    // Reference: spec §11.4 / §3 PM3 — a pid is reused only once its holder is dead and its
+    // last migration cleaned up; relationships are inherited and recorded for P10.
     #[test]
     fn pids_unique_and_relationships_inherited() {
         let mut m = PmMaster::default();
@@ -274,5 +308,14 @@ mod tests {
         assert_eq!(m.entries[&b].pgrp, m.entries[&a].pgrp);
         assert_eq!(m.snapshot[&b].0, Some(a));
         assert_eq!(m.location(b), Some(1));
+        let c = m.alloc_pid(Some(a), 1);
+        m.entries.get_mut(&b).unwrap().life = Life::Zombie;
+        assert_eq!(m.reserve_pid(), c + 1, "a zombie's pid is not reused");
+        m.entries.get_mut(&b).unwrap().life = Life::Dead;
+        m.cleanup_at.insert(b, 2);
+        assert_eq!(m.reserve_pid(), c + 2, "not before the clean-up");
+        m.cleanup_at.remove(&b);
+        assert_eq!(m.reserve_pid(), b, "the lowest dead pid is reused");
+        assert!(m.is_reserved(b));
     }
 }

@@ -27,6 +27,9 @@ impl World {
 
     /// Executes operations until the thread blocks.
     pub fn run_task(&mut self, pid: Pid) {
+        if self.scripted {
+            return; // a scripted process only makes the calls injected (spec §12.8)
+        }
         loop {
             let Some(n) = self.runnable_at(pid) else {
                 return;
@@ -159,7 +162,7 @@ impl World {
     }
 
     /// EM1: the emulator sends a process-management call to its PMA.
-    fn issue(&mut self, pid: Pid, n: NodeId, target: Pid, call: Call) {
+    pub(crate) fn issue(&mut self, pid: Pid, n: NodeId, target: Pid, call: Call) {
         let caller = self.nodes[n].kernel.tasks[&pid].emulator.pma;
         let r = self.new_req(Sender::Proc(pid), caller, target, call);
         self.ensure_calls(pid);

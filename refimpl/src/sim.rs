@@ -50,6 +50,7 @@ impl Rng {
     }
 }
 
+#[derive(Clone)]
 struct Entry<E> {
     at: Time,
     seq: u64,
@@ -75,6 +76,7 @@ impl<E> Ord for Entry<E> {
 }
 
 /// The event queue on the virtual clock.
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
@@ -120,6 +122,27 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<E> {
         let e = self.heap.pop()?;
         self.now = e.at;
+        self.processed += 1;
+        Some(e.ev)
+    }
+
+    /// Every pending event with its time and sequence number, earliest first (spec §12.8:
+    /// a conformance driver chooses among them instead of taking the earliest).
+    pub fn pending(&self) -> Vec<(Time, u64, &E)> {
+        let mut v: Vec<(Time, u64, &E)> = self.heap.iter().map(|e| (e.at, e.seq, &e.ev)).collect();
+        v.sort_by_key(|&(at, seq, _)| (at, seq));
+        v
+    }
+
+    /// Takes the pending event `seq` out of order; the clock advances to its time if that is
+    /// later (a chosen order never moves the clock backwards).
+    pub fn take(&mut self, seq: u64) -> Option<E> {
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        let found = entries.iter().position(|e| e.seq == seq);
+        let taken = found.map(|i| entries.swap_remove(i));
+        self.heap = BinaryHeap::from(entries);
+        let e = taken?;
+        self.now = self.now.max(e.at);
         self.processed += 1;
         Some(e.ev)
     }

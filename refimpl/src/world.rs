@@ -140,6 +140,9 @@ pub enum Phase {
     Creation,
 }
 
+/// The pid of a plan that has none yet (a fork before the PM Master allocated the child's).
+pub const NO_PID: Pid = Pid::MAX;
+
 pub const PHASES: [Phase; 7] = [
     Phase::Freeze,
     Phase::Process,
@@ -161,6 +164,8 @@ pub enum Effect {
     Suspend,
     /// Fork: the PM Master allocates the child's pid.
     AllocPid,
+    /// Exit: the task is terminated and the proc freed at the PMA (PM2).
+    Terminate,
     /// Exit: the PM Master records the zombie.
     ExitNotify,
     /// R13 first half: the PM Master records the new location (acknowledged).
@@ -350,6 +355,7 @@ impl Default for Config {
     }
 }
 
+#[derive(Clone)]
 pub struct Node {
     pub alive: bool,
     pub kernel: Kernel,
@@ -358,6 +364,7 @@ pub struct Node {
 }
 
 /// The whole simulated system.
+#[derive(Clone)]
 pub struct World {
     pub cfg: Config,
     pub costs: Costs,
@@ -383,6 +390,12 @@ pub struct World {
     pub open_calls: Vec<u32>,
     /// Deaths a PMA has reported to the PM Master (P9's exception).
     pub dead_reported: std::collections::BTreeSet<Pid>,
+    /// Scripted processes (spec §12.8): they run no program and issue only the calls a
+    /// conformance driver injects.
+    pub scripted: bool,
+    /// Pids whose next MigrateRequest the destination refuses for memory exhaustion (R7, the
+    /// environment's choice in a replayed trace, spec §12.8).
+    pub refuse_next: std::collections::BTreeSet<Pid>,
 }
 
 impl World {
@@ -414,6 +427,8 @@ impl World {
             pcntl_outstanding: 0,
             open_calls: Vec::new(),
             dead_reported: Default::default(),
+            scripted: false,
+            refuse_next: Default::default(),
         }
     }
 
@@ -610,7 +625,7 @@ impl World {
         let step = plan.steps[plan.pc].clone();
         self.stats.count(&step.shape, step.cost);
         self.stats.phase(plan.pid, step.phase, step.cost);
-        if !self.apply_effect(&plan, step.effect) {
+        if !self.apply_effect(&mut plan, step.effect) {
             self.free_plans.push(id);
             return;
         }
@@ -626,7 +641,7 @@ impl World {
     }
 
     /// Applies a step's effect; false ends the plan there (the effect handled it).
-    fn apply_effect(&mut self, plan: &Plan, e: Effect) -> bool {
+    fn apply_effect(&mut self, plan: &mut Plan, e: Effect) -> bool {
         match e {
             Effect::None => true,
             Effect::Commit => self.commit_pull(plan),
@@ -638,7 +653,29 @@ impl World {
                 }
                 true
             }
-            Effect::AllocPid | Effect::ExitNotify | Effect::LocationUpdate => {
+            Effect::Terminate => {
+                if let Then::Exited { req } = plan.then {
+                    self.terminate(req, plan.node);
+                }
+                true
+            }
+            Effect::AllocPid => {
+                // PM3: the PM Master allocates the child's pid (an embryo until created).
+                let child = self.pmm.reserve_pid();
+                plan.pid = child;
+                if let Then::Forked { child: c, .. } = &mut plan.then {
+                    *c = child;
+                }
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    MASTER,
+                    "PM3",
+                    format!("PM Master allocates pid {child}"),
+                );
+                true
+            }
+            Effect::ExitNotify | Effect::LocationUpdate => {
                 self.pmm_effect(plan, e);
                 true
             }
@@ -686,6 +723,12 @@ impl World {
         let Some(ev) = self.q.pop() else {
             return false;
         };
+        self.dispatch(ev);
+        true
+    }
+
+    /// Runs one event (taken from the queue in time order, or chosen by a driver).
+    pub fn dispatch(&mut self, ev: Ev) {
         match ev {
             Ev::Deliver(m) => self.deliver(m),
             Ev::Step(id) => self.on_step(id),
@@ -701,7 +744,6 @@ impl World {
                 panic!("invariant broken at t={} ns: {e}", self.now());
             }
         }
-        true
     }
 
     /// Runs until no event is left or the clock passes `limit`.

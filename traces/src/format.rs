@@ -80,12 +80,16 @@ pub fn action_id(rule: &str) -> &str {
 
 /// Whether `id` is the action ID of some rule of the spec.
 pub fn is_known_action(id: &str) -> bool {
-    RULES.iter().any(|r| action_id(r) == id)
+    id == action_id(TAU) || RULES.iter().any(|r| action_id(r) == id)
 }
+
+/// The rule label of a refimpl step that changed the observed state without naming a rule
+/// of the spec in its timeline (spec §12.3); never in model traces.
+pub const TAU: &str = "τ Internal";
 
 /// Whether `rule` is a rule label of the spec.
 pub fn is_known_rule(rule: &str) -> bool {
-    RULES.contains(&rule)
+    rule == TAU || RULES.contains(&rule)
 }
 
 /// The action IDs of the spec, deduplicated, in `RULES` order.

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use osfmig_model::model::rule_of;
 use osfmig_model::presets::RunSpec;
-use osfmig_model::state::Local;
 use osfmig_model::types::{Actor, Envelope, Msg};
 use osfmig_model::{Action, OsfModel, Sys};
 use serde_json::{json, Map, Value};
@@ -235,7 +234,10 @@ fn render(
             rule: rule.into(),
             params,
             msg_ids,
-            state: with_state.then(|| project(&st)),
+            state: with_state
+                .then(|| serde_json::to_value(crate::projection::of_model(&st)))
+                .transpose()
+                .map_err(|e| e.to_string())?,
         });
         rules.push(rule);
     }
@@ -324,7 +326,7 @@ fn msg_name(m: &Msg) -> (String, Value) {
 }
 
 /// Node, actor kind and parameters of an action taken in `st`.
-fn describe_action(st: &Sys, action: &Action) -> (Option<u8>, &'static str, Value) {
+pub fn describe_action(st: &Sys, action: &Action) -> (Option<u8>, &'static str, Value) {
     if let Action::Deliver { idx, exhausted } = action {
         let Some(e) = st.net.get(*idx as usize) else {
             return (None, "env", json!({ "idx": idx }));
@@ -367,37 +369,6 @@ fn describe_action(st: &Sys, action: &Action) -> (Option<u8>, &'static str, Valu
         _ => (field("node"), "pma"),
     };
     (node, actor, params)
-}
-
-/// The state projection written with `--state` (spec §12.3): per node whether it is alive and
-/// which list each pid's proc structure is on, where the PM Master locates each pid, and the
-/// number of messages in transit.
-pub fn project(st: &Sys) -> Value {
-    let nodes: Vec<Value> = st
-        .nodes
-        .iter()
-        .map(|nd| {
-            let procs: Vec<&str> = nd
-                .pma
-                .procs
-                .iter()
-                .map(|l| match l {
-                    Local::Free => "free",
-                    Local::Active { .. } => "active",
-                    Local::Migrating { .. } => "migrating",
-                    Local::Incoming { .. } => "incoming",
-                })
-                .collect();
-            json!({ "alive": nd.alive, "procs": procs })
-        })
-        .collect();
-    let pm: Vec<Value> = st
-        .pmm
-        .pids
-        .iter()
-        .map(|e| json!({ "life": format!("{:?}", e.life), "node": e.node }))
-        .collect();
-    json!({ "nodes": nodes, "pm": pm, "in_transit": st.net.len() })
 }
 
 /// Writes the traces into `dir` (created if needed); returns the paths written.

@@ -4,9 +4,14 @@
 //! lines, [`parse`] reads and validates a file (errors name file and line), [`generate`]
 //! produces traces from the model by seeded random walks or bounded exhaustive enumeration.
 
+pub mod bridge;
 pub mod format;
 pub mod generate;
 pub mod parse;
+pub mod projection;
+pub mod record;
+pub mod replay;
+pub mod validate;
 
 pub use format::{Event, Header, FORMAT_VERSION};
 pub use parse::{parse_bytes, parse_file, ParseError, Reason, Trace};

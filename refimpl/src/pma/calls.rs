@@ -25,7 +25,9 @@ impl World {
             .and_then(|nd| nd.kernel.tasks.get(&parent))
             .map(|t| (t.regions, t.emulator.fds.len() as u32))
             .unwrap_or((13, 0));
-        let child = self.pmm.reserve_pid();
+        // The PM Master allocates the pid when the AllocPid RPC reaches it (the plan's
+        // first step); until then the plan names no pid.
+        let child = crate::world::NO_PID;
         self.reqs[r as usize].status = ReqStatus::InProgress;
         let c = self.costs.clone();
         let p = &self.programs[prog];
@@ -74,8 +76,8 @@ impl World {
         self.trace.log(
             now,
             n,
-            "PM",
-            format!("fork+exec pid {child} ({}) task on node {t}", p.name),
+            "PM3",
+            format!("fork+exec ({}) task on node {t}", p.name),
         );
         self.start_plan(plan);
     }
@@ -87,6 +89,9 @@ impl World {
             crate::world::Call::Fork { prog, on } => Call { prog, on },
             _ => return,
         };
+        // PM3: the PM Master records the child now that it is created (with the fork's reply
+        // to the PMA; no message of its own in the timing model).
+        self.pmm.register(child, Some(parent), n);
         let Some(ptask_node) = self.nodes[n].pma.procs.get(&parent).map(|p| p.task_node) else {
             // The parent died meanwhile; the child is never started.
             self.on_process_died(child);
@@ -150,6 +155,9 @@ impl World {
             return; // R4' aborted it, or the process left: ignored (spec §3.3.6).
         }
         p.in_progress = None;
+        // PM1: the PM Master reaps the zombie (the Reap notice is off the critical path and
+        // not priced).
+        self.pmm.reap(child);
         let now = self.now();
         self.trace.log(
             now,
@@ -170,31 +178,44 @@ impl World {
         let t = p.task_node;
         self.reqs[r as usize].status = ReqStatus::InProgress;
         let c = self.costs.clone();
+        // PM2 in the spec's order (spec §10 finding 10): the task is terminated and the proc
+        // freed before the PM Master hears of the exit, so that a pid it frees is never
+        // still held here.
         let mut plan = Plan::new(n, Some(t), pid, Then::Exited { req: r });
+        plan.msg_with(
+            &c,
+            Phase::Creation,
+            MsgShape::new(MsgKind::KernelCall, t == n),
+            Effect::Terminate,
+        ); // task_terminate
         plan.msg_with(
             &c,
             Phase::Creation,
             MsgShape::new(MsgKind::Rpc, n == MASTER),
             Effect::ExitNotify,
         );
-        plan.msg(
-            &c,
-            Phase::Creation,
-            MsgShape::new(MsgKind::KernelCall, t == n),
-        ); // task_terminate
         self.start_plan(plan);
     }
 
-    pub fn exited(&mut self, r: ReqId, n: NodeId) {
+    /// PM2 at the PMA: the task is terminated and the proc freed.
+    pub fn terminate(&mut self, r: ReqId, n: NodeId) {
         let pid = self.reqs[r as usize].target;
         let now = self.now();
         self.trace.log(now, n, "PM2", format!("pid {pid} exits"));
+        self.reqs[r as usize].status = crate::world::ReqStatus::Completed(Outcome::Ok);
+        self.call_done(pid);
+        // The exit notice to the PM Master is under way (P9's exception, as for a death).
+        self.dead_reported.insert(pid);
+        self.destroy_process(n, pid, Outcome::NoSuchProcess, false);
+    }
+
+    /// PM2 done: the PM Master has recorded the exit.
+    pub fn exited(&mut self, r: ReqId, _n: NodeId) {
+        let pid = self.reqs[r as usize].target;
+        let now = self.now();
         if pid == self.root && self.root_exit.is_none() {
             self.root_exit = Some(now);
         }
-        self.reqs[r as usize].status = crate::world::ReqStatus::Completed(Outcome::Ok);
-        self.call_done(pid);
-        self.destroy_process(n, pid, Outcome::NoSuchProcess, false);
     }
 
     /// Destroys P's proc at `n` and its task wherever it is; answers what the PMA owes.

@@ -15,8 +15,9 @@ impl World {
     pub fn on_migrate_request(&mut self, dst: Ep, img: Image) {
         let Ep::Pma(d) = dst else { return };
         let pid = img.pid;
-        let exhausted =
-            self.cfg.refuse_num > 0 && self.rng.chance(self.cfg.refuse_num, self.cfg.refuse_den);
+        let exhausted = self.refuse_next.remove(&pid)
+            || (self.cfg.refuse_num > 0
+                && self.rng.chance(self.cfg.refuse_num, self.cfg.refuse_den));
         let pma = &self.nodes[d].pma;
         let over_limit = img.pages > img.creds.mem_limit_pages;
         let now = self.now();

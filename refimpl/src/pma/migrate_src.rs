@@ -416,6 +416,10 @@ impl World {
         }
         let p = self.nodes[s].pma.free_proc(pid).unwrap();
         let out = p.out.unwrap();
+        // PM3: the clean-up is reported to the PM Master (off the critical path; not priced).
+        if self.pmm.cleanup_at.get(&pid) == Some(&s) {
+            self.pmm.cleanup_at.remove(&pid);
+        }
         for &q in &out.queue {
             let rq = &mut self.reqs[q as usize];
             rq.forwarded += 1;

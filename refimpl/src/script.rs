@@ -1,0 +1,87 @@
+//! spec §12.8 Driving the refimpl from outside, for trace conformance (issue 4): scripted
+//! processes that run no program and make only the calls a driver injects (the model's
+//! `EM1` stimuli), and a chooser's view of the event queue, so that a driver can run the
+//! pending events in an order of its choosing instead of the timing model's.
+//!
+//! Nothing here decides what the protocol does: the events run through the same handlers as
+//! in a timed run. A chosen order is one that another timing profile could have produced:
+//! per-channel FIFO is kept (Mach IPC between two ports, spec §4.1) and a plan's steps stay
+//! in order, because a plan has only one pending step at a time.
+
+use std::collections::BTreeSet;
+
+use crate::sim::Time;
+use crate::workload::Program;
+use crate::world::{Call, Ev, World};
+use crate::{NodeId, Pid};
+
+/// A pending event a driver may run now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The event's sequence number in the queue (stable until it runs).
+    pub seq: u64,
+    /// When the timing model would run it.
+    pub at: Time,
+}
+
+impl World {
+    /// Starts one scripted process per entry of `homes`, pid `i` on node `homes[i]`; every
+    /// process but the first is a child of pid 0 (the model's initial relationships).
+    pub fn load_scripted(&mut self, homes: &[NodeId]) {
+        self.scripted = true;
+        self.programs = vec![Program::null("scripted", Vec::new())];
+        for (i, &home) in homes.iter().enumerate() {
+            let pid = self.spawn_root(0, home);
+            debug_assert_eq!(pid as usize, i);
+            if i > 0 {
+                self.pmm.register(pid, Some(0), home);
+            }
+        }
+        self.root = 0;
+    }
+
+    /// EM1: the scripted process `pid` makes `call` on `target` now. An error says why the
+    /// process cannot (gone, in transit, threads suspended).
+    pub fn inject_call(&mut self, pid: Pid, target: Pid, call: Call) -> Result<(), String> {
+        let n = self
+            .port_holder(pid)
+            .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
+        let t = &self.nodes[n].kernel.tasks[&pid];
+        if !t.running() {
+            return Err(format!("pid {pid}'s threads are suspended"));
+        }
+        self.issue(pid, n, target, call);
+        Ok(())
+    }
+
+    /// The pending events a driver may run next, earliest first: every plan step and
+    /// notification, and of the messages on one channel only the oldest.
+    pub fn choices(&self) -> Vec<Choice> {
+        let mut seen: BTreeSet<(crate::world::Ep, crate::world::Ep)> = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut pending = self.q.pending();
+        // FIFO is per send order, which is the sequence number, not the arrival time.
+        pending.sort_by_key(|&(_, seq, _)| seq);
+        for (at, seq, ev) in pending {
+            if let Ev::Deliver(m) = ev {
+                if !seen.insert((m.src, m.dst)) {
+                    continue;
+                }
+            }
+            out.push(Choice { seq, at });
+        }
+        out.sort_by_key(|c| (c.at, c.seq));
+        out
+    }
+
+    /// Runs the pending event `seq` now (the clock moves to its time if that is later).
+    pub fn run_choice(&mut self, seq: u64) -> bool {
+        match self.q.take(seq) {
+            Some(ev) => {
+                self.dispatch(ev);
+                true
+            }
+            None => false,
+        }
+    }
+}

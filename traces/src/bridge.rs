@@ -1,0 +1,209 @@
+//! spec §12.8 The stimuli both sides take from a trace, and the refimpl set up for a model
+//! configuration. A stimulus is what the environment does (a process's system call, the
+//! `pcntl` caller's migration request, a node crash); everything else each side does on
+//! its own and the traces compare through the projection (spec §12.7).
+
+use osfmig_model::config::{Mode, Strategy};
+use osfmig_model::types::Call as MCall;
+use osfmig_model::{Action, Config};
+use osfmig_refimpl::timing::Costs;
+use osfmig_refimpl::workload::{Mode as RMode, Strategy as RStrategy};
+use osfmig_refimpl::world::{Call as RCall, Config as RConfig, World};
+use serde_json::{json, Value};
+
+/// What the environment does, in the trace vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stimulus {
+    /// EM1: process `pid` makes `call` on `target`.
+    Issue { pid: u8, call: MCall, target: u8 },
+    /// R1 (the caller's side): `pcntl(MIGRATE, pid, dst)`.
+    Pcntl { pid: u8, dst: u8 },
+    /// C*: a test node crashes.
+    Crash { node: u8 },
+}
+
+impl Stimulus {
+    /// The stimulus a model action is, if it is one.
+    pub fn of_action(a: &Action) -> Option<Stimulus> {
+        match *a {
+            Action::Issue { pid, call, target } => Some(Stimulus::Issue { pid, call, target }),
+            Action::PcntlMigrate { pid, dst } => Some(Stimulus::Pcntl { pid, dst }),
+            Action::Crash { node } => Some(Stimulus::Crash { node }),
+            _ => None,
+        }
+    }
+
+    /// The model action it is.
+    pub fn action(self) -> Action {
+        match self {
+            Stimulus::Issue { pid, call, target } => Action::Issue { pid, call, target },
+            Stimulus::Pcntl { pid, dst } => Action::PcntlMigrate { pid, dst },
+            Stimulus::Crash { node } => Action::Crash { node },
+        }
+    }
+
+    /// Rule label, actor and parameters as a trace event writes them (the model action's
+    /// fields, spec §12.3).
+    pub fn render(self) -> (&'static str, &'static str, Value) {
+        match self {
+            Stimulus::Issue { pid, call, target } => (
+                "EM1 Syscall",
+                "process",
+                json!({ "pid": pid, "call": call_name(call), "target": target }),
+            ),
+            Stimulus::Pcntl { pid, dst } => (
+                "R1 StartMigration",
+                "pcntl",
+                json!({ "pid": pid, "dst": dst }),
+            ),
+            Stimulus::Crash { node } => ("C* NodeCrash", "env", json!({ "node": node })),
+        }
+    }
+
+    /// The stimulus an event describes, if its rule and actor make it one.
+    pub fn parse(rule: &str, actor: &str, params: &Value) -> Result<Option<Stimulus>, String> {
+        let get = |k: &str| -> Result<u8, String> {
+            params
+                .get(k)
+                .and_then(Value::as_u64)
+                .and_then(|v| u8::try_from(v).ok())
+                .ok_or_else(|| format!("parameter `{k}` missing or not a small integer"))
+        };
+        Ok(match (rule, actor) {
+            ("EM1 Syscall", "process") => {
+                let name = params
+                    .get("call")
+                    .and_then(Value::as_str)
+                    .ok_or("parameter `call` missing")?;
+                let call = call_of(name).ok_or_else(|| format!("unknown call `{name}`"))?;
+                Some(Stimulus::Issue {
+                    pid: get("pid")?,
+                    call,
+                    target: get("target")?,
+                })
+            }
+            ("R1 StartMigration", "pcntl") => Some(Stimulus::Pcntl {
+                pid: get("pid")?,
+                dst: get("dst")?,
+            }),
+            ("C* NodeCrash", "env") => Some(Stimulus::Crash { node: get("node")? }),
+            _ => None,
+        })
+    }
+}
+
+fn call_name(c: MCall) -> &'static str {
+    match c {
+        MCall::Signal => "Signal",
+        MCall::GetInfo => "GetInfo",
+        MCall::Wait => "Wait",
+        MCall::Exit => "Exit",
+        MCall::Fork => "Fork",
+        MCall::Migrate { .. } => "Migrate",
+    }
+}
+
+fn call_of(name: &str) -> Option<MCall> {
+    Some(match name {
+        "Signal" => MCall::Signal,
+        "GetInfo" => MCall::GetInfo,
+        "Wait" => MCall::Wait,
+        "Exit" => MCall::Exit,
+        "Fork" => MCall::Fork,
+        _ => return None,
+    })
+}
+
+/// Whether the refimpl can be held to this configuration; the error names what it lacks.
+pub fn supported(cfg: &Config) -> Result<(), String> {
+    if cfg.mutant.is_some() {
+        return Err("a model mutant is selected".into());
+    }
+    if cfg.calls.touch || cfg.calls.file_read {
+        return Err(
+            "page touches and file reads are not stimuli a scripted refimpl process takes yet"
+                .into(),
+        );
+    }
+    if cfg.strategy == Strategy::Precopy || cfg.strategy == Strategy::Flush {
+        return Err(format!(
+            "strategy {:?}: its page traffic is not observed (spec §12.7)",
+            cfg.strategy
+        ));
+    }
+    if !cfg.disallowed.is_empty() {
+        return Err("G2 disallow lists are not set up in the refimpl".into());
+    }
+    if !cfg.attempt_tags {
+        return Err("the refimpl always tags attempts (spec §10 finding 8)".into());
+    }
+    Ok(())
+}
+
+/// The refimpl set up as the model's initial state: the same nodes, proc table size and
+/// switches, one scripted process per pid on its home node.
+pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
+    supported(cfg)?;
+    let rcfg = RConfig {
+        nodes: cfg.nodes_max as usize,
+        strategy: match cfg.strategy {
+            Strategy::Cor => RStrategy::Cor,
+            Strategy::Eager => RStrategy::Eager,
+            Strategy::Precopy => RStrategy::Precopy,
+            Strategy::Flush => RStrategy::Flush,
+        },
+        r4_prime: cfg.r4_prime,
+        p11_fix: cfg.p11_fix,
+        group: cfg.group,
+        procs_per_node: cfg.procs_per_node_max as u32,
+        refuse_num: 0,
+        refuse_den: 1,
+        check_invariants: true,
+        trace: true,
+    };
+    let mut w = World::new(rcfg, Costs::i386(), seed);
+    let homes: Vec<usize> = (0..cfg.processes_max)
+        .map(|p| cfg.home_of(p) as usize)
+        .collect();
+    w.load_scripted(&homes);
+    // The model's proc tables start with the processes in them; so do the refimpl's.
+    Ok(w)
+}
+
+/// Applies a stimulus to the refimpl; an error says why it cannot take it.
+pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
+    match s {
+        Stimulus::Issue { pid, call, target } => {
+            let rc = match call {
+                MCall::Signal => RCall::Kill,
+                MCall::GetInfo => RCall::Info,
+                MCall::Wait => RCall::Wait,
+                MCall::Exit => RCall::Exit,
+                MCall::Fork => RCall::Fork { prog: 0, on: None },
+                MCall::Migrate { dst } => RCall::Migrate {
+                    dst: dst as usize,
+                    mode: mode_of(cfg),
+                },
+            };
+            w.inject_call(pid as u32, target as u32, rc)
+        }
+        Stimulus::Pcntl { pid, dst } => {
+            w.pcntl(pid as u32, dst as usize, mode_of(cfg));
+            Ok(())
+        }
+        Stimulus::Crash { node } => {
+            if !w.nodes.get(node as usize).is_some_and(|n| n.alive) || node == 0 {
+                return Err(format!("node {node} is not a live test node"));
+            }
+            w.crash(node as usize);
+            Ok(())
+        }
+    }
+}
+
+pub fn mode_of(cfg: &Config) -> RMode {
+    match cfg.mode {
+        Mode::Process => RMode::Process,
+        Mode::Task => RMode::Task,
+    }
+}

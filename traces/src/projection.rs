@@ -1,0 +1,394 @@
+//! spec §12.7 The one projection: refimpl state -> model state.
+//!
+//! The model and the reference implementation share no protocol logic; they meet here. Both
+//! states are projected onto [`Observed`], the part of the model's state an implementation
+//! of the OSF/1 AD server can be held to: which nodes are up, which list each pid's proc
+//! structure is on at each PMA, what the PM Master records for each pid, and which kernel
+//! holds each task. [`MODEL_VARIABLES`] declares every variable of the model's `Sys` either
+//! mapped (and to what) or unobservable (and why). This module is reviewed as a unit: a
+//! change to either side's state must come with a change here and to spec §12.7.
+
+use std::fmt::Write;
+
+use osfmig_model::state::{Life, Local};
+use osfmig_model::{Config, Sys};
+use osfmig_refimpl::pma::List;
+use osfmig_refimpl::world::World;
+use serde::{Deserialize, Serialize};
+
+/// Where a pid's proc structure is at one PMA (spec §2.3 lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Slot {
+    Free,
+    Active,
+    Migrating,
+    Incoming,
+}
+
+/// A pid's life at the PM Master (spec §2.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PmLife {
+    Unborn,
+    Embryo,
+    Alive,
+    Zombie,
+    Dead,
+}
+
+/// One node as observed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsNode {
+    pub alive: bool,
+    /// Per pid; all `free` on a crashed node (its PMA is gone).
+    pub procs: Vec<Slot>,
+}
+
+/// The PM Master's entry for one pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsPm {
+    pub life: PmLife,
+    /// The recorded location while the pid is alive or a zombie; `None` otherwise (an
+    /// unborn or dead pid's slot keeps a stale node that nobody reads).
+    pub node: Option<u8>,
+}
+
+/// The observable state (spec §12.7), the `state` field of a trace event.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Observed {
+    pub nodes: Vec<ObsNode>,
+    pub pm: Vec<ObsPm>,
+    /// The live node whose kernel holds each pid's task; `None` in transit or gone.
+    pub tasks: Vec<Option<u8>>,
+}
+
+/// How a variable of the model's state is treated by the projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// Compared after every step; the text names the refimpl state it is read from.
+    Mapped(&'static str),
+    /// Not compared; the text says why.
+    Unobservable(&'static str),
+}
+
+/// Every variable of `osfmig_model::Sys` (spec §2–§6), mapped or declared unobservable.
+/// A test checks that this list names every field the model's state serializes.
+pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
+    ("nodes[n].alive", Mapping::Mapped("World.nodes[n].alive")),
+    (
+        "nodes[n].pma.procs[pid]",
+        Mapping::Mapped("Pma.procs[pid].list (absent: free)"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].proc / out / stage / attempt",
+        Mapping::Unobservable(
+            "freezing flags, attempt numbers and reservation stages are steps inside one list \
+             state; the refimpl advances them inside timed plans whose steps the model does \
+             not have",
+        ),
+    ),
+    (
+        "nodes[n].pma.vprocs[pid]",
+        Mapping::Unobservable(
+            "the refimpl keeps client stubs as caches refreshed by relookup (R16); the model \
+             keeps them exact",
+        ),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid]",
+        Mapping::Mapped("Kernel.tasks (the node holding the task; none in transit)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].(threads, caps, pages, queue)",
+        Mapping::Unobservable(
+            "the refimpl prices threads, capabilities and pages in its timing model; their \
+             counts differ by design (the null process has 2 threads, 8 capabilities)",
+        ),
+    ),
+    (
+        "nodes[n].kernel.precopied",
+        Mapping::Unobservable("pre-copy progress is a timed plan in the refimpl"),
+    ),
+    (
+        "pmm.pids[pid].life",
+        Mapping::Mapped("PmMaster.entries[pid].life (absent: unborn, reserved: embryo)"),
+    ),
+    (
+        "pmm.pids[pid].node",
+        Mapping::Mapped("PmMaster.entries[pid].node while alive or a zombie"),
+    ),
+    (
+        "pmm.pids[pid].(parent, pgrp, session)",
+        Mapping::Unobservable("checked by P10 inside each side; fixed at creation"),
+    ),
+    (
+        "pmm.pids[pid].cleanup_at, pmm.waiters, pmm.buried",
+        Mapping::Unobservable("PM Master bookkeeping between messages"),
+    ),
+    (
+        "emus[pid]",
+        Mapping::Unobservable("the emulator's call counters; calls are stimuli in traces"),
+    ),
+    (
+        "net",
+        Mapping::Unobservable(
+            "the two sides exchange different message sets (the refimpl's RPCs carry what \
+             the model splits into several messages); messages are matched by their effects",
+        ),
+    ),
+    (
+        "reqs",
+        Mapping::Unobservable(
+            "request routing state; its outcomes show as list and PM Master changes",
+        ),
+    ),
+    (
+        "pcntl_issued, pcntl_outstanding, calls_issued, crashes",
+        Mapping::Unobservable("bound counters of the model"),
+    ),
+    (
+        "ghost",
+        Mapping::Unobservable("the properties' history variables"),
+    ),
+];
+
+fn slot_of(l: &Local) -> Slot {
+    match l {
+        Local::Free => Slot::Free,
+        Local::Active { .. } => Slot::Active,
+        Local::Migrating { .. } => Slot::Migrating,
+        Local::Incoming { .. } => Slot::Incoming,
+    }
+}
+
+/// The model's state, observed.
+pub fn of_model(st: &Sys) -> Observed {
+    let pids = st.pmm.pids.len();
+    let nodes = st
+        .nodes
+        .iter()
+        .map(|nd| ObsNode {
+            alive: nd.alive,
+            procs: nd.pma.procs.iter().take(pids).map(slot_of).collect(),
+        })
+        .collect();
+    let pm = st
+        .pmm
+        .pids
+        .iter()
+        .map(|e| {
+            let life = match e.life {
+                Life::Unborn => PmLife::Unborn,
+                Life::Embryo => PmLife::Embryo,
+                Life::Alive => PmLife::Alive,
+                Life::Zombie => PmLife::Zombie,
+                Life::Dead => PmLife::Dead,
+            };
+            let node = matches!(life, PmLife::Alive | PmLife::Zombie).then_some(e.node);
+            ObsPm { life, node }
+        })
+        .collect();
+    let tasks = (0..pids)
+        .map(|pid| {
+            st.nodes
+                .iter()
+                .position(|nd| nd.alive && nd.kernel.tasks[pid].is_some())
+                .map(|n| n as u8)
+        })
+        .collect();
+    Observed { nodes, pm, tasks }
+}
+
+/// The refimpl's state, observed with the model configuration's shape (its node count and
+/// pid slots). Pids the refimpl allocated beyond the model's slots are not representable:
+/// the caller must keep the refimpl within the configuration.
+pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
+    let pids = cfg.pids() as usize;
+    let nodes = w
+        .nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| ObsNode {
+            alive: nd.alive,
+            procs: (0..pids as u32)
+                .map(|pid| match nd.pma.procs.get(&pid) {
+                    None => Slot::Free,
+                    Some(p) if !nd.alive => {
+                        let _ = p;
+                        Slot::Free
+                    }
+                    Some(p) => match p.list {
+                        List::Active => Slot::Active,
+                        List::Migrating => Slot::Migrating,
+                        List::Incoming => Slot::Incoming,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let pm = (0..pids as u32)
+        .map(|pid| match w.pmm.entries.get(&pid) {
+            _ if w.pmm.is_reserved(pid) => ObsPm {
+                life: PmLife::Embryo,
+                node: None,
+            },
+            None => ObsPm {
+                life: PmLife::Unborn,
+                node: None,
+            },
+            Some(e) => {
+                let life = match e.life {
+                    osfmig_refimpl::pm_master::Life::Alive => PmLife::Alive,
+                    osfmig_refimpl::pm_master::Life::Zombie => PmLife::Zombie,
+                    osfmig_refimpl::pm_master::Life::Dead => PmLife::Dead,
+                };
+                let node = matches!(life, PmLife::Alive | PmLife::Zombie).then_some(e.node as u8);
+                ObsPm { life, node }
+            }
+        })
+        .collect();
+    let tasks = (0..pids as u32)
+        .map(|pid| {
+            (0..w.nodes.len().min(cfg.nodes_max as usize))
+                .find(|&n| w.nodes[n].alive && w.nodes[n].kernel.tasks.contains_key(&pid))
+                .map(|n| n as u8)
+        })
+        .collect();
+    Observed { nodes, pm, tasks }
+}
+
+impl Observed {
+    /// The components, flattened with their names, for diffs and for the monotone search
+    /// of spec §12.9.
+    pub fn components(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (n, nd) in self.nodes.iter().enumerate() {
+            out.push((format!("nodes[{n}].alive"), nd.alive.to_string()));
+            for (pid, s) in nd.procs.iter().enumerate() {
+                out.push((format!("nodes[{n}].procs[{pid}]"), format!("{s:?}")));
+            }
+        }
+        for (pid, e) in self.pm.iter().enumerate() {
+            out.push((format!("pm[{pid}]"), format!("{:?}@{:?}", e.life, e.node)));
+        }
+        for (pid, t) in self.tasks.iter().enumerate() {
+            out.push((format!("tasks[{pid}]"), format!("{t:?}")));
+        }
+        out
+    }
+
+    /// Whether going from `self` to `next` leaves alone every component that already has
+    /// `target`'s value (a step of a macro-step towards `target`: the components it still
+    /// has to change may pass through other values, the others are settled).
+    pub fn moves_towards(&self, next: &Observed, target: &Observed) -> bool {
+        let (a, b, t) = (self.components(), next.components(), target.components());
+        a.len() == b.len()
+            && b.len() == t.len()
+            && a.iter()
+                .zip(&b)
+                .zip(&t)
+                .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
+    }
+
+    /// A field-by-field diff, one line per differing component (`name: left != right`).
+    pub fn diff(&self, other: &Observed) -> String {
+        let a = self.components();
+        let b = other.components();
+        let mut s = String::new();
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            if x != y {
+                let _ = writeln!(s, "  {name}: {x} != {y}");
+            }
+        }
+        if a.len() != b.len() {
+            let _ = writeln!(s, "  shape: {} != {} components", a.len(), b.len());
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use osfmig_refimpl::timing::Costs;
+    use osfmig_refimpl::world::Config as RConfig;
+
+    fn model_cfg() -> Config {
+        Config {
+            processes_max: 2,
+            ..Config::default()
+        }
+    }
+
+    // Reference: spec §12.7 — the initial states project equal: processes active on their
+    // home node, alive at the PM Master, their tasks there.
+    #[test]
+    fn initial_states_project_equal() {
+        let cfg = model_cfg();
+        let m = of_model(&Sys::initial(&cfg));
+        let mut w = World::new(
+            RConfig {
+                nodes: cfg.nodes_max as usize,
+                ..RConfig::default()
+            },
+            Costs::i386(),
+            0,
+        );
+        let homes: Vec<usize> = (0..cfg.processes_max)
+            .map(|p| cfg.home_of(p) as usize)
+            .collect();
+        w.load_scripted(&homes);
+        let r = of_refimpl(&w, &cfg);
+        assert_eq!(m, r, "diff:\n{}", m.diff(&r));
+        assert_eq!(m.nodes[1].procs, vec![Slot::Active, Slot::Active]);
+        assert_eq!(m.tasks, vec![Some(1), Some(1)]);
+    }
+
+    // Reference: spec §12.7 — a crash is observed: the node is down and its lists are empty.
+    #[test]
+    fn crash_is_observed_on_both_sides() {
+        let cfg = model_cfg();
+        let mut st = Sys::initial(&cfg);
+        osfmig_model::crash::crash(&mut st, 1);
+        let m = of_model(&st);
+        assert!(!m.nodes[1].alive);
+        assert_eq!(m.nodes[1].procs, vec![Slot::Free, Slot::Free]);
+        assert_eq!(m.tasks, vec![None, None]);
+        let mut w = World::new(RConfig::default(), Costs::i386(), 0);
+        w.load_scripted(&[1, 1]);
+        w.crash(1);
+        let r = of_refimpl(&w, &cfg);
+        assert_eq!(r.nodes, m.nodes);
+        assert_eq!(r.tasks, m.tasks);
+    }
+
+    // Reference: spec §12.7 — the diff names the differing component.
+    #[test]
+    fn diff_names_the_component() {
+        let cfg = model_cfg();
+        let a = of_model(&Sys::initial(&cfg));
+        let mut b = a.clone();
+        b.nodes[2].procs[1] = Slot::Incoming;
+        let d = a.diff(&b);
+        assert_eq!(d.trim(), "nodes[2].procs[1]: Free != Incoming");
+        assert!(a.moves_towards(&b, &b));
+        // From b, the settled component may not change back.
+        assert!(!b.moves_towards(&a, &b));
+    }
+
+    // Reference: spec §12.7 — every top-level variable of the model's state is declared.
+    #[test]
+    fn every_model_variable_is_declared() {
+        let st = serde_json::to_value(Sys::initial(&model_cfg())).unwrap();
+        let declared: Vec<&str> = MODEL_VARIABLES.iter().map(|(n, _)| *n).collect();
+        for key in st.as_object().unwrap().keys() {
+            assert!(
+                declared
+                    .iter()
+                    .any(|d| d.split([',', '.', '[', ' ']).any(|w| w == key)),
+                "model variable `{key}` is neither mapped nor declared unobservable"
+            );
+        }
+    }
+}

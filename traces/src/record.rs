@@ -1,0 +1,305 @@
+//! spec §12.9 Recording refimpl traces: the refimpl runs a model configuration's processes
+//! as scripted processes on its own timing model, and a seeded driver plays the environment
+//! within the configuration's bounds (system calls, `pcntl` migrations, crashes, refusals
+//! for memory exhaustion, abandons). After every refimpl event that changes the observed
+//! state (spec §12.7), and after every stimulus, the trace gets an event with that state.
+//!
+//! The driver only knows the environment's rules (spec §2.6: which calls a process may
+//! make, the budgets); it reads the refimpl's state, never the model's.
+
+use osfmig_model::presets::RunSpec;
+use osfmig_model::types::Call as MCall;
+use osfmig_model::Config;
+use osfmig_refimpl::pm_master::Life as RLife;
+use osfmig_refimpl::world::{Ep, Ev, World};
+use serde_json::json;
+
+use crate::bridge::{apply, world_for, Stimulus};
+use crate::format::{
+    action_id, is_known_action, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION,
+};
+use crate::generate::SplitMix64;
+use crate::projection::{of_refimpl, Observed};
+
+/// The refimpl's timing profile named in refimpl trace headers.
+pub const PROFILE: &str = "i386-25mhz-10mbit";
+
+/// Bounds of one recording.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordOptions {
+    /// Events written per trace, at most.
+    pub events_max: usize,
+    /// Refimpl events run per trace, at most (a run that never quiesces stops there).
+    pub refimpl_events_max: usize,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            events_max: 50,
+            refimpl_events_max: 4_000,
+        }
+    }
+}
+
+/// The environment's budgets as the driver counts them.
+#[derive(Default)]
+struct Budget {
+    calls: u8,
+    pcntl: u8,
+    crashes: u8,
+    waited: bool,
+    forked: bool,
+    exited: Vec<bool>,
+}
+
+/// Stimuli the environment may give now (spec §2.6), judged on the refimpl's state.
+fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
+    let mut out = Vec::new();
+    let pids = cfg.pids();
+    let life = |p: u8| w.pmm.entries.get(&(p as u32)).map(|e| e.life);
+    for pid in 0..pids {
+        if b.exited[pid as usize] || b.calls >= cfg.requests_max {
+            continue;
+        }
+        let Some(n) = w.port_holder(pid as u32) else {
+            continue;
+        };
+        let t = &w.nodes[n].kernel.tasks[&(pid as u32)];
+        if !t.running() || t.emulator.outstanding >= cfg.outstanding_max as u32 {
+            continue;
+        }
+        let c = cfg.calls;
+        if c.signal {
+            let others: Vec<u8> = (0..pids)
+                .filter(|&q| q != pid && (life(q).is_some() || w.pmm.is_reserved(q as u32)))
+                .collect();
+            if others.is_empty() {
+                out.push(Stimulus::Issue {
+                    pid,
+                    call: MCall::Signal,
+                    target: pid,
+                });
+            }
+            for q in others {
+                out.push(Stimulus::Issue {
+                    pid,
+                    call: MCall::Signal,
+                    target: q,
+                });
+            }
+        }
+        if c.getinfo {
+            out.push(Stimulus::Issue {
+                pid,
+                call: MCall::GetInfo,
+                target: pid,
+            });
+        }
+        if c.fork && pid == 0 && !b.forked {
+            out.push(Stimulus::Issue {
+                pid,
+                call: MCall::Fork,
+                target: pid,
+            });
+        }
+        if c.wait && pid == 0 && pids > 1 && !b.waited {
+            out.push(Stimulus::Issue {
+                pid,
+                call: MCall::Wait,
+                target: pid,
+            });
+        }
+        if c.exit && pid > 0 {
+            out.push(Stimulus::Issue {
+                pid,
+                call: MCall::Exit,
+                target: pid,
+            });
+        }
+    }
+    if b.pcntl < cfg.migrations_max && w.pcntl_outstanding == 0 {
+        for pid in 0..pids {
+            if life(pid) != Some(RLife::Alive) {
+                continue;
+            }
+            for dst in cfg.test_nodes() {
+                if w.nodes[dst as usize].alive {
+                    out.push(Stimulus::Pcntl { pid, dst });
+                }
+            }
+        }
+    }
+    if b.crashes < cfg.crashes_max {
+        for node in cfg.test_nodes() {
+            if w.nodes[node as usize].alive {
+                out.push(Stimulus::Crash { node });
+            }
+        }
+    }
+    out
+}
+
+fn count(b: &mut Budget, s: Stimulus) {
+    match s {
+        Stimulus::Issue { pid, call, .. } => {
+            b.calls += 1;
+            match call {
+                MCall::Wait => b.waited = true,
+                MCall::Fork => b.forked = true,
+                MCall::Exit => b.exited[pid as usize] = true,
+                _ => {}
+            }
+        }
+        Stimulus::Pcntl { .. } => b.pcntl += 1,
+        Stimulus::Crash { .. } => b.crashes += 1,
+    }
+}
+
+/// Actor kind of a refimpl event (who handles it).
+fn actor_of(ev: &Ev) -> &'static str {
+    match ev {
+        Ev::Deliver(m) => match m.dst {
+            Ep::Pma(_) => "pma",
+            Ep::Kernel(_) => "kernel",
+            Ep::Pmm => "pm_master",
+            Ep::Fs(_) => "file_server",
+            Ep::Task(_) => "process",
+            Ep::Monitor => "pcntl",
+        },
+        Ev::Step(_) => "pma",
+        Ev::DeadName { .. } => "kernel",
+        Ev::Crash { .. } => "env",
+        _ => "pma",
+    }
+}
+
+/// The full rule label for the refimpl's timeline labels (the first known one), or
+/// `"τ Internal"` when the refimpl named none (spec §12.3).
+fn rule_for(labels: &[String]) -> &'static str {
+    for l in labels {
+        let id = if l.starts_with('C') && l.len() == 2 && l != "C*" {
+            // C1..C5 name crash cases; the rule family is `C*` unless C3's own rule.
+            if l == "C3" {
+                "C3"
+            } else {
+                "C*"
+            }
+        } else {
+            l.as_str()
+        };
+        if is_known_action(id) {
+            if let Some(r) = osfmig_model::model::RULES
+                .iter()
+                .find(|r| action_id(r) == id)
+            {
+                return r;
+            }
+        }
+    }
+    TAU
+}
+
+/// Records one trace of `spec`'s configuration.
+pub fn record_one(
+    preset: &str,
+    spec: &RunSpec,
+    seed: u64,
+    index: u64,
+    opts: &RecordOptions,
+) -> Result<String, String> {
+    let cfg = &spec.config;
+    let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
+    let mut w = world_for(cfg, seed)?;
+    let mut b = Budget {
+        exited: vec![false; cfg.pids() as usize],
+        ..Budget::default()
+    };
+    let mut events: Vec<Event> = Vec::new();
+    let mut obs: Observed = of_refimpl(&w, cfg);
+    let mut ran = 0usize;
+    while events.len() < opts.events_max && ran < opts.refimpl_events_max {
+        let stimuli = possible(&w, cfg, &b);
+        let pending = !w.q.is_empty();
+        if stimuli.is_empty() && !pending {
+            break;
+        }
+        let stimulate = !stimuli.is_empty() && (!pending || rng.below(4) == 0);
+        let log_from = w.trace.entries.len();
+        let (rule, actor, params, node) = if stimulate {
+            let s = stimuli[rng.below(stimuli.len())];
+            apply(&mut w, cfg, s).map_err(|e| format!("refimpl refused stimulus {s:?}: {e}"))?;
+            count(&mut b, s);
+            let (rule, actor, params) = s.render();
+            let node = match s {
+                Stimulus::Crash { node } => Some(node),
+                Stimulus::Pcntl { .. } => Some(0),
+                Stimulus::Issue { pid, .. } => w.port_holder(pid as u32).map(|n| n as u8),
+            };
+            (rule, actor, params, node)
+        } else {
+            // Memory exhaustion (R7) and abandons (R10) are the environment's choices too.
+            if cfg.refusals && rng.below(8) == 0 {
+                let pid = rng.below(cfg.pids() as usize) as u32;
+                w.refuse_next.insert(pid);
+            }
+            if cfg.abandon && rng.below(8) == 0 {
+                let pid = rng.below(cfg.pids() as usize) as u32;
+                w.abandon(pid);
+            }
+            let actor =
+                w.q.pending()
+                    .first()
+                    .map(|(_, _, e)| actor_of(e))
+                    .unwrap_or("pma");
+            if pending {
+                w.step();
+                ran += 1;
+            }
+            let now = of_refimpl(&w, cfg);
+            if now == obs {
+                continue; // a stuttering step: not written (spec §12.9)
+            }
+            let labels: Vec<String> = w.trace.entries[log_from..]
+                .iter()
+                .map(|e| e.rule.to_string())
+                .collect();
+            let node = w.trace.entries[log_from..].first().map(|e| e.node as u8);
+            (rule_for(&labels), actor, json!({ "labels": labels }), node)
+        };
+        obs = of_refimpl(&w, cfg);
+        events.push(Event {
+            kind: "event".into(),
+            step: events.len() as u64,
+            time_ns: Some(w.now()),
+            node,
+            actor: actor.into(),
+            action: action_id(rule).into(),
+            rule: rule.into(),
+            params,
+            msg_ids: MsgIds::default(),
+            state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
+        });
+    }
+    let header = Header {
+        kind: "header".into(),
+        format_version: FORMAT_VERSION,
+        source: "refimpl".into(),
+        preset: preset.into(),
+        run: spec.name.clone(),
+        config: serde_json::to_value(cfg).map_err(|e| e.to_string())?,
+        generator: "record".into(),
+        seed: Some(seed),
+        index,
+        timing_profile: Some(PROFILE.into()),
+        tool: "osfmig".into(),
+        tool_version: TOOL_VERSION.into(),
+    };
+    let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;
+    text.push('\n');
+    for ev in &events {
+        text.push_str(&serde_json::to_string(ev).map_err(|e| e.to_string())?);
+        text.push('\n');
+    }
+    Ok(text)
+}

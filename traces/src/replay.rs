@@ -1,0 +1,182 @@
+//! spec §12.10 Model -> refimpl: replaying a model trace on the reference implementation.
+//!
+//! The model trace is re-executed on the model (each event must name an enabled action),
+//! its stimuli are given to the refimpl as they come (spec §12.8), and after every event
+//! the refimpl must show the model's observation (spec §12.7). To get there the driver runs
+//! the refimpl's pending events in an order of its choosing (per-channel FIFO kept): an
+//! event that yields the model's observation at once is taken first, then one that moves
+//! the observation towards it, then one that leaves it unchanged, earliest first in each
+//! class. The environment's hidden choices of the model (a refusal for memory exhaustion,
+//! an abandon) are given to the refimpl when the model makes them.
+
+use osfmig_model::model::rule_of;
+use osfmig_model::types::Msg;
+use osfmig_model::{Action, Config, OsfModel, Sys};
+use osfmig_refimpl::world::World;
+use serde_json::Value;
+
+use crate::bridge::{apply, world_for, Stimulus};
+use crate::generate::describe_action;
+use crate::parse::Trace;
+use crate::projection::{of_model, of_refimpl, Observed};
+use crate::validate::{observed_of, run_of};
+
+/// Refimpl events the driver may run to match one model event, at most.
+pub const DRIVE_MAX: usize = 400;
+
+/// What replaying one trace found.
+#[derive(Clone, Debug)]
+pub struct Replayed {
+    pub steps: usize,
+    /// `None` when the refimpl followed the whole trace.
+    pub divergence: Option<String>,
+    /// Refimpl events run.
+    pub refimpl_events: usize,
+}
+
+/// The action of `st` that event `i` of a model trace names (by rule and parameters).
+fn action_named(model: &OsfModel, st: &Sys, rule: &str, params: &Value) -> Option<Action> {
+    let mut acts = Vec::new();
+    model.enabled(st, &mut acts);
+    acts.into_iter()
+        .find(|a| rule_of(st, a, &model.cfg) == rule && describe_action(st, a).2 == *params)
+}
+
+fn enabled_list(model: &OsfModel, st: &Sys) -> String {
+    let mut acts = Vec::new();
+    model.enabled(st, &mut acts);
+    acts.iter()
+        .map(|a| {
+            format!(
+                "    {} {}",
+                rule_of(st, a, &model.cfg),
+                describe_action(st, a).2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs refimpl events until it shows `target`; false if it cannot within `DRIVE_MAX`.
+fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> bool {
+    for _ in 0..DRIVE_MAX {
+        let cur = of_refimpl(w, cfg);
+        if cur == *target {
+            return true;
+        }
+        let mut towards: Option<World> = None;
+        let mut stutter: Option<World> = None;
+        let mut exact: Option<World> = None;
+        for c in w.choices() {
+            let mut w2 = w.clone();
+            w2.run_choice(c.seq);
+            let obs = of_refimpl(&w2, cfg);
+            if obs == *target {
+                exact = Some(w2);
+                break;
+            }
+            if obs == cur {
+                if stutter.is_none() {
+                    stutter = Some(w2);
+                }
+            } else if towards.is_none() && cur.moves_towards(&obs, target) {
+                towards = Some(w2);
+            }
+        }
+        match exact.or(towards).or(stutter) {
+            Some(next) => {
+                *w = next;
+                *ran += 1;
+            }
+            None => return false,
+        }
+    }
+    of_refimpl(w, cfg) == *target
+}
+
+/// Replays `trace` (read from `path`) on the refimpl.
+pub fn replay(trace: &Trace, path: &str) -> Result<Replayed, String> {
+    let spec = run_of(trace).map_err(|e| format!("{path}:1: {e}"))?;
+    replay_with(trace, path, &spec.config, |_| {})
+}
+
+/// Replays with a hook that may alter the refimpl after set-up (the refimpl mutants).
+pub fn replay_with(
+    trace: &Trace,
+    path: &str,
+    cfg: &Config,
+    setup: impl Fn(&mut World),
+) -> Result<Replayed, String> {
+    let model = OsfModel::new(cfg.clone());
+    let mut st = Sys::initial(cfg);
+    let mut w = world_for(cfg, 0).map_err(|e| format!("{path}:1: {e}"))?;
+    setup(&mut w);
+    let steps = trace.events.len();
+    let mut ran = 0usize;
+    for (i, ev) in trace.events.iter().enumerate() {
+        let line = i + 2;
+        let Some(a) = action_named(&model, &st, &ev.rule, &ev.params) else {
+            return Err(format!(
+                "{path}:{line}: step {}: `{} {}` is not enabled in the model here",
+                ev.step, ev.rule, ev.params
+            ));
+        };
+        let next = model
+            .step(&st, &a)
+            .ok_or_else(|| format!("{path}:{line}: step {} cannot be taken", ev.step))?;
+        let target = of_model(&next);
+        if let Some(rec) = observed_of(ev).map_err(|e| format!("{path}:{line}: {e}"))? {
+            if rec != target {
+                return Err(format!(
+                    "{path}:{line}: the recorded state is not the model's:\n{}",
+                    rec.diff(&target)
+                ));
+            }
+        }
+        // The environment's part of the step, on the refimpl.
+        let mut refused = None;
+        if let Some(s) = Stimulus::of_action(&a) {
+            refused = apply(&mut w, cfg, s).err();
+        }
+        match a {
+            Action::Deliver {
+                idx,
+                exhausted: true,
+            } => {
+                if let Some(Msg::MigrateRequest { pid, .. }) =
+                    st.net.get(idx as usize).map(|e| &e.msg)
+                {
+                    w.refuse_next.insert(*pid as u32);
+                }
+            }
+            Action::Abandon { pid, .. } => w.abandon(pid as u32),
+            _ => {}
+        }
+        let ok = refused.is_none() && drive(&mut w, cfg, &target, &mut ran);
+        if !ok {
+            let got = of_refimpl(&w, cfg);
+            let why = match refused {
+                Some(r) => format!("  the refimpl cannot take the stimulus: {r}\n"),
+                None => format!("  model != refimpl after the step:\n{}", target.diff(&got)),
+            };
+            return Ok(Replayed {
+                steps,
+                refimpl_events: ran,
+                divergence: Some(format!(
+                    "{path}:{line}: step {} ({} {}) diverges\n{why}  actions enabled in the \
+                     model before the step:\n{}\n  replay: osfmig traces replay {path}",
+                    ev.step,
+                    ev.rule,
+                    ev.params,
+                    enabled_list(&model, &st)
+                )),
+            });
+        }
+        st = next;
+    }
+    Ok(Replayed {
+        steps,
+        divergence: None,
+        refimpl_events: ran,
+    })
+}
