@@ -1,33 +1,31 @@
-//! The byte encoding a state is fingerprinted by (spec §8.4).
+//! The words a state is fingerprinted by (spec §8.4).
 //!
 //! stateright fingerprints every generated state (its symmetry representative, and the state
 //! itself when it is new), so `Hash for Sys` is on the checker's hottest path. Hashing field by
 //! field, as derived `Hash` does, makes one hasher call per field, length and enum tag. Instead
-//! the state is written as bytes into a small stack buffer that is handed to the hasher in a few
-//! large slices.
+//! the state is packed into 64-bit words, eight one-byte fields each, and the hasher gets one
+//! `write_u64` per word.
 //!
-//! The encoding is a function of every field that `Eq` compares, and it is injective: lists
-//! carry their length first, enums their tag, and each enum variant has a fixed layout, so the
-//! byte string is self-delimiting and two distinct states give distinct strings (as long as
-//! ids, which are below 16, stay below 255: `Option<u8>` is one byte, 0 for none). The
-//! hasher sees the string cut into chunks; where it is cut depends only on the string, so
-//! distinct strings still give distinct chunk sequences.
+//! The encoding is a function of every field that `Eq` compares, and it is injective: each
+//! list's length and each enum's tag come before what depends on them, and each variant has a
+//! fixed layout, so the word sequence can be decoded back into the state. Two conventions keep
+//! it short, both exact:
+//! - a `FixedVec` is written with all its slots (`FixedVec::slots`): slots beyond the length
+//!   always hold the default, so they carry no information but cost nothing to skip;
+//! - an `Option` of a small id is one byte, 0 for none and `id + 1` otherwise. Every id is
+//!   below 16 (nodes, pids, pages, requests, attempts of a bounded run), far from 255.
+//!
+//! The layout below assumes the capacities of `state.rs` (3 pids, 3 pages, 4 nodes, 8 queued
+//! requests); the assertions make a change there fail to compile rather than silently
+//! truncate the encoding.
 
 use std::hash::Hasher;
 
 use crate::state::*;
 use crate::types::*;
 
-const BUF: usize = 256;
-/// The most one item (a proc entry, a task, an envelope) writes at once.
-const ITEM_MAX: usize = 64;
-
-/// Bytes waiting for the hasher.
-pub(crate) struct Enc<'a, H: Hasher> {
-    h: &'a mut H,
-    len: usize,
-    buf: [u8; BUF],
-}
+const _: () = assert!(PIDS_CAP == 3 && PAGES_CAP == 3 && NODES_CAP == 4);
+const _: () = assert!(crate::config::REQUESTS_LIMIT == 8);
 
 /// An optional small id as one byte: 0 for none.
 #[inline]
@@ -35,437 +33,530 @@ pub(crate) fn o8(x: Option<u8>) -> u8 {
     x.map_or(0, |v| v.wrapping_add(1))
 }
 
-impl<'a, H: Hasher> Enc<'a, H> {
-    pub(crate) fn new(h: &'a mut H) -> Self {
-        Enc {
-            h,
-            len: 0,
-            buf: [0; BUF],
-        }
-    }
+#[inline]
+fn w(b: [u8; 8]) -> u64 {
+    u64::from_le_bytes(b)
+}
 
-    /// Makes room for one item of at most `ITEM_MAX` bytes.
-    #[inline]
-    fn room(&mut self) {
-        if self.len > BUF - ITEM_MAX {
-            self.flush();
-        }
+#[inline]
+fn local_tag(l: &Local) -> u8 {
+    match l {
+        Local::Free => 0,
+        Local::Active { out: None, .. } => 1,
+        Local::Active { out: Some(_), .. } => 2,
+        Local::Migrating { .. } => 3,
+        Local::Incoming { .. } => 4,
     }
+}
 
-    #[inline]
-    fn flush(&mut self) {
-        self.h.write(&self.buf[..self.len]);
-        self.len = 0;
+#[inline]
+fn vproc_byte(v: Vproc) -> u8 {
+    match v {
+        Vproc::Unknown => 0,
+        Vproc::Local => 1,
+        Vproc::Enqueue => 2,
+        // Node ids are below NODES_LIMIT, so 3 + n never meets the tags above.
+        Vproc::Remote(n) => 3 + n,
     }
+}
 
-    /// Hands what is left to the hasher.
-    pub(crate) fn finish(mut self) {
-        if self.len > 0 {
-            self.flush();
-        }
-    }
+#[inline]
+fn proc_word(p: &Proc) -> u64 {
+    // Destructured so that a new field cannot be forgotten here; `held` goes with the
+    // variant's own word (`local`).
+    let Proc {
+        usage_total,
+        usage_here,
+        migrations,
+        allowed,
+        in_progress,
+        exiting,
+        awaiting_forward,
+        held: _,
+        task_migrating,
+    } = *p;
+    w([
+        usage_total,
+        usage_here,
+        migrations,
+        allowed as u8,
+        o8(in_progress),
+        exiting as u8,
+        o8(awaiting_forward),
+        o8(task_migrating),
+    ])
+}
 
-    #[inline]
-    fn b(&mut self, x: u8) {
-        self.buf[self.len] = x;
-        self.len += 1;
-    }
+/// A request list's slots as one word (its length goes elsewhere).
+#[inline]
+fn reqs_word(l: &ReqList) -> u64 {
+    w(*l.slots())
+}
 
-    #[inline]
-    fn w4(&mut self, x: [u8; 4]) {
-        self.buf[self.len..self.len + 4].copy_from_slice(&x);
-        self.len += 4;
-    }
-
-    #[inline]
-    fn w8(&mut self, x: [u8; 8]) {
-        self.buf[self.len..self.len + 8].copy_from_slice(&x);
-        self.len += 8;
-    }
-
-    /// A list of bytes, length first (at most `ITEM_MAX - 1` bytes).
-    #[inline]
-    fn list(&mut self, x: &[u8]) {
-        self.b(x.len() as u8);
-        self.buf[self.len..self.len + x.len()].copy_from_slice(x);
-        self.len += x.len();
-    }
-
-    #[inline]
-    fn bools(&mut self, x: &[bool]) {
-        self.b(x.len() as u8);
-        for &v in x {
-            self.b(v as u8);
-        }
-    }
-
-    fn proc(&mut self, p: &Proc) {
-        // Destructured so that a new field cannot be forgotten here.
-        let Proc {
-            usage_total,
-            usage_here,
-            migrations,
-            allowed,
-            in_progress,
-            exiting,
-            awaiting_forward,
-            ref held,
-            task_migrating,
-        } = *p;
-        self.w8([
-            usage_total,
-            usage_here,
-            migrations,
-            allowed as u8,
-            o8(in_progress),
-            exiting as u8,
-            o8(awaiting_forward),
-            o8(task_migrating),
-        ]);
-        self.list(held);
-    }
-
-    fn outgoing(&mut self, o: &Outgoing) {
-        let Outgoing {
-            dst,
-            caller,
-            ref queue,
-            frozen,
-            precopy_done,
+/// A proc entry's payload (its tag is in the node's header word).
+#[inline]
+fn local<H: Hasher>(h: &mut H, l: &Local) {
+    let (proc, out, extra) = match l {
+        Local::Free => return,
+        Local::Active { proc, out } => (proc, out.as_ref(), [0; 3]),
+        Local::Migrating { proc, out } => (proc, Some(out), [0; 3]),
+        Local::Incoming {
+            proc,
+            src,
+            stage,
             attempt,
-        } = *o;
-        self.w4([dst, o8(caller), frozen as u8, precopy_done as u8]);
-        self.b(attempt);
-        self.list(queue);
-    }
-
-    fn local(&mut self, l: &Local) {
-        self.room();
-        match l {
-            Local::Free => self.b(0),
-            Local::Active { proc, out } => {
-                self.b(1 + out.is_some() as u8);
-                self.proc(proc);
-                if let Some(o) = out {
-                    self.outgoing(o);
-                }
-            }
-            Local::Migrating { proc, out } => {
-                self.b(3);
-                self.proc(proc);
-                self.outgoing(out);
-            }
-            Local::Incoming {
-                proc,
-                src,
-                stage,
+        } => (proc, None, [*src, *stage as u8, *attempt]),
+    };
+    h.write_u64(proc_word(proc));
+    h.write_u64(reqs_word(&proc.held));
+    match out {
+        None => h.write_u64(w([
+            proc.held.len() as u8,
+            extra[0],
+            extra[1],
+            extra[2],
+            0,
+            0,
+            0,
+            0,
+        ])),
+        Some(o) => {
+            let Outgoing {
+                dst,
+                caller,
+                ref queue,
+                frozen,
+                precopy_done,
                 attempt,
-            } => {
-                self.w4([4, *src, *stage as u8, *attempt]);
-                self.proc(proc);
-            }
+            } = *o;
+            h.write_u64(w([
+                proc.held.len() as u8,
+                dst,
+                o8(caller),
+                frozen as u8,
+                precopy_done as u8,
+                attempt,
+                queue.len() as u8,
+                0,
+            ]));
+            h.write_u64(reqs_word(queue));
+        }
+    }
+}
+
+#[inline]
+fn task<H: Hasher>(h: &mut H, t: &Task) {
+    let Task {
+        threads,
+        pma_caps: [cap0, cap1],
+        files,
+        port_queue,
+        ref pages,
+        offered,
+        attempt,
+        faulting,
+        dirty,
+        reading,
+    } = *t;
+    let [pg0, pg1, pg2] = *pages.slots();
+    h.write_u64(w([
+        threads as u8,
+        cap0,
+        cap1,
+        files,
+        port_queue,
+        offered as u8,
+        attempt,
+        o8(faulting),
+    ]));
+    h.write_u64(w([
+        dirty,
+        reading as u8,
+        pages.len() as u8,
+        pg0,
+        pg1,
+        pg2,
+        0,
+        0,
+    ]));
+}
+
+fn node<H: Hasher>(h: &mut H, n: &Node) {
+    let Node {
+        alive,
+        pma: Pma { procs, vprocs },
+        kernel: Kernel { tasks, precopied },
+    } = n;
+    let [pc0, pc1, pc2] = *precopied.slots();
+    h.write_u64(w([
+        *alive as u8,
+        procs.len() as u8,
+        vprocs.len() as u8,
+        tasks.len() as u8,
+        precopied.len() as u8,
+        pc0,
+        pc1,
+        pc2,
+    ]));
+    let [l0, l1, l2] = procs.slots();
+    let [v0, v1, v2] = *vprocs.slots();
+    let [t0, t1, t2] = tasks.slots();
+    h.write_u64(w([
+        local_tag(l0),
+        local_tag(l1),
+        local_tag(l2),
+        vproc_byte(v0),
+        vproc_byte(v1),
+        vproc_byte(v2),
+        t0.is_some() as u8 | (t1.is_some() as u8) << 1 | (t2.is_some() as u8) << 2,
+        0,
+    ]));
+    for l in [l0, l1, l2] {
+        local(h, l);
+    }
+    for t in [t0, t1, t2].into_iter().flatten() {
+        task(h, t);
+    }
+}
+
+fn req<H: Hasher>(h: &mut H, r: &Req) {
+    let Req {
+        sender,
+        target,
+        call,
+        caller_node,
+        status,
+        handled,
+        forwarded,
+        absent,
+        queued,
+    } = *r;
+    let sender = match sender {
+        Sender::Proc(p) => p,
+        Sender::Pcntl => u8::MAX,
+    };
+    let (call, dst) = match call {
+        Call::Signal => (0, 0),
+        Call::GetInfo => (1, 0),
+        Call::Wait => (2, 0),
+        Call::Exit => (3, 0),
+        Call::Fork => (4, 0),
+        Call::Migrate { dst } => (5, dst),
+    };
+    let (status, at) = match status {
+        ReqStatus::Routing => (0, 0),
+        ReqStatus::Queued { node } => (1, node),
+        ReqStatus::InProgress { node } => (2, node),
+        ReqStatus::Completed(o) => (3, o as u8),
+        ReqStatus::Lost => (4, 0),
+    };
+    h.write_u64(w([
+        sender,
+        target,
+        call,
+        dst,
+        caller_node,
+        status,
+        at,
+        handled,
+    ]));
+    h.write_u64(w([forwarded, absent, queued, 0, 0, 0, 0, 0]));
+}
+
+#[inline]
+fn actor(a: Actor) -> [u8; 2] {
+    match a {
+        Actor::Pma(n) => [0, n],
+        Actor::Kernel(n) => [1, n],
+        Actor::PmMaster => [2, 0],
+        Actor::FileServer => [3, 0],
+        Actor::Port(p) => [4, p],
+        Actor::Pcntl => [5, 0],
+    }
+}
+
+fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
+    let [s0, s1] = actor(e.src);
+    let [d0, d1] = actor(e.dst);
+    // Every variant: its tag and up to three one-byte fields in one word; the variants with
+    // more (an image, a request list, a task) add a fixed number of words after it.
+    let (tag, a, b, c) = match e.msg {
+        Msg::Syscall { req } => (0, req, 0, 0),
+        Msg::Request { req } => (1, req, 0, 0),
+        Msg::Reply { req, outcome } => (2, req, outcome as u8, 0),
+        Msg::AbsentProcess { req } => (3, req, 0, 0),
+        Msg::Relookup { req } => (4, req, 0, 0),
+        Msg::Located { req, node } => (5, req, o8(node), 0),
+        Msg::MigrateRequest { pid, attempt, .. } => (6, pid, attempt, 0),
+        Msg::Refused { pid, attempt } => (7, pid, attempt, 0),
+        Msg::Done { pid } => (8, pid, 0, 0),
+        Msg::Forward { pid, reqs } => (9, pid, reqs.len() as u8, 0),
+        Msg::PullTask { pid, attempt } => (10, pid, attempt, 0),
+        Msg::TaskState { pid, .. } => (11, pid, 0, 0),
+        Msg::PullFailed { pid, attempt } => (12, pid, attempt, 0),
+        Msg::TaskMigrate { pid, dst } => (13, pid, dst, 0),
+        Msg::TaskOffer { pid, src, attempt } => (14, pid, src, attempt),
+        Msg::TaskMigrated { pid, node } => (15, pid, node, 0),
+        Msg::LocationUpdate { pid, node } => (16, pid, node, 0),
+        Msg::LocationAck { pid, dead } => (17, pid, dead as u8, 0),
+        Msg::WaitChild { req, parent } => (18, req, parent, 0),
+        Msg::ChildExited { req, child } => (19, req, child, 0),
+        Msg::Reap { pid } => (20, pid, 0, 0),
+        Msg::AllocPid { req, parent } => (21, req, parent, 0),
+        Msg::PidAllocated { req, child } => (22, req, o8(child), 0),
+        Msg::CleanedUp { pid } => (23, pid, 0, 0),
+        Msg::ChildCreated { pid } => (24, pid, 0, 0),
+        Msg::ExitNotify { pid } => (25, pid, 0, 0),
+        Msg::ProcessDied { pid } => (26, pid, 0, 0),
+        Msg::PageRequest { pid, page } => (27, pid, page, 0),
+        Msg::PageData { pid, page } => (28, pid, page, 0),
+        Msg::PreCopyPage { pid, page } => (29, pid, page, 0),
+        Msg::FileRead { pid } => (30, pid, 0, 0),
+        Msg::FileReply { pid } => (31, pid, 0, 0),
+    };
+    h.write_u64(w([s0, s1, d0, d1, tag, a, b, c]));
+    match &e.msg {
+        Msg::MigrateRequest { image, .. } => {
+            let ProcImage {
+                usage_total,
+                migrations,
+                allowed,
+                in_progress,
+                exiting,
+                threads_suspended,
+            } = *image;
+            h.write_u64(w([
+                usage_total,
+                migrations,
+                allowed as u8,
+                o8(in_progress),
+                exiting as u8,
+                threads_suspended as u8,
+                0,
+                0,
+            ]));
+        }
+        Msg::Forward { reqs, .. } => h.write_u64(reqs_word(reqs)),
+        Msg::TaskState { task: t, .. } => task(h, t),
+        _ => {}
+    }
+}
+
+/// The whole state.
+pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
+    let Sys {
+        nodes,
+        pmm: PmMaster {
+            pids,
+            waiters,
+            buried,
+        },
+        emus,
+        reqs,
+        pcntl_issued,
+        pcntl_outstanding,
+        calls_issued,
+        crashes,
+        net,
+        ghost,
+    } = s;
+    // Lengths and counters first: everything after has a layout fixed by them.
+    let n = net.len() as u16;
+    let [b0, b1, b2, b3] = *buried.slots();
+    h.write_u64(w([
+        nodes.len() as u8,
+        pids.len() as u8,
+        waiters.len() as u8,
+        buried.len() as u8,
+        emus.len() as u8,
+        reqs.len() as u8,
+        n as u8,
+        (n >> 8) as u8,
+    ]));
+    h.write_u64(w([
+        *pcntl_issued,
+        *pcntl_outstanding,
+        *calls_issued,
+        *crashes,
+        b0,
+        b1,
+        b2,
+        b3,
+    ]));
+    for nd in nodes.iter() {
+        node(h, nd);
+    }
+    for e in pids.iter() {
+        let PmEntry {
+            life,
+            node,
+            parent,
+            pgrp,
+            session,
+            cleanup_at,
+        } = *e;
+        let life = match life {
+            Life::Unborn => 0,
+            Life::Embryo => 1,
+            Life::Alive => 2,
+            Life::Zombie => 3,
+            Life::Dead => 4,
+        };
+        h.write_u64(w([
+            life,
+            node,
+            o8(parent),
+            pgrp,
+            session,
+            o8(cleanup_at),
+            0,
+            0,
+        ]));
+    }
+    for &(r, p, n) in waiters.iter() {
+        h.write_u64(w([r, p, n, 0, 0, 0, 0, 0]));
+    }
+    for e in emus.iter() {
+        let Emulator {
+            outstanding,
+            waited,
+            exited,
+            forked,
+        } = *e;
+        h.write_u64(w([
+            outstanding,
+            waited as u8,
+            exited as u8,
+            forked as u8,
+            0,
+            0,
+            0,
+            0,
+        ]));
+    }
+    for r in reqs.iter() {
+        req(h, r);
+    }
+    for e in net {
+        envelope(h, e);
+    }
+
+    let Ghost {
+        usage,
+        migrations,
+        committed,
+        c4_marked,
+        p5_misrouted,
+        p8_check,
+        p9_broken,
+        p1_reused,
+        p11_broken,
+        seen,
+        relationships,
+    } = ghost;
+    let [u0, u1, u2] = *usage.slots();
+    let [m0, m1, m2] = *migrations.slots();
+    let [c0, c1, c2] = *committed.slots();
+    h.write_u64(w([
+        usage.len() as u8,
+        u0,
+        u1,
+        u2,
+        migrations.len() as u8,
+        m0,
+        m1,
+        m2,
+    ]));
+    h.write_u64(w([
+        committed.len() as u8,
+        c0 as u8,
+        c1 as u8,
+        c2 as u8,
+        *c4_marked,
+        *p5_misrouted as u8,
+        *p9_broken as u8,
+        *p1_reused as u8,
+    ]));
+    let (p8, [p8a, p8b, p8c, p8d]) = match *p8_check {
+        None => (0, [0; 4]),
+        Some((p, s, d, a)) => (1, [p, s, d, a]),
+    };
+    h.write_u64(w([
+        *p11_broken as u8,
+        p8,
+        p8a,
+        p8b,
+        p8c,
+        p8d,
+        relationships.len() as u8,
+        0,
+    ]));
+    let [r0, r1, r2] = *relationships.slots();
+    let [s0, s1, s2, s3] = seen.0.to_le_bytes();
+    h.write_u64(w([s0, s1, s2, s3, o8(r0.0), r0.1, r0.2, o8(r1.0)]));
+    h.write_u64(w([r1.1, r1.2, o8(r2.0), r2.1, r2.2, 0, 0, 0]));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet, VecDeque};
+    use std::hash::{Hash, Hasher};
+
+    use crate::model::OsfModel;
+    use crate::state::Sys;
+
+    /// Records the words a state is hashed as.
+    #[derive(Default)]
+    struct Words(Vec<u64>);
+
+    impl Hasher for Words {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, _: &[u8]) {
+            panic!("Sys is hashed as words only");
+        }
+        fn write_u64(&mut self, x: u64) {
+            self.0.push(x);
         }
     }
 
-    fn task(&mut self, t: &Task) {
-        let Task {
-            threads,
-            pma_caps: [cap0, cap1],
-            files,
-            port_queue,
-            ref pages,
-            offered,
-            attempt,
-            faulting,
-            dirty,
-            reading,
-        } = *t;
-        self.w8([
-            threads as u8,
-            cap0,
-            cap1,
-            files,
-            port_queue,
-            offered as u8,
-            attempt,
-            o8(faulting),
-        ]);
-        self.b(dirty);
-        self.b(reading as u8);
-        self.list(pages);
+    fn words(s: &Sys) -> Vec<u64> {
+        let mut w = Words::default();
+        s.hash(&mut w);
+        w.0
     }
 
-    fn node(&mut self, n: &Node) {
-        let Node {
-            alive,
-            pma: Pma { procs, vprocs },
-            kernel: Kernel { tasks, precopied },
-        } = n;
-        self.room();
-        self.b(*alive as u8);
-        self.b(procs.len() as u8);
-        for l in procs.iter() {
-            self.local(l);
-        }
-        self.room();
-        self.b(vprocs.len() as u8);
-        for v in vprocs.iter() {
-            self.b(match *v {
-                Vproc::Unknown => 0,
-                Vproc::Local => 1,
-                Vproc::Enqueue => 2,
-                // Node ids are below NODES_LIMIT, so 3 + n never meets the tags above.
-                Vproc::Remote(n) => 3 + n,
-            });
-        }
-        self.b(tasks.len() as u8);
-        for t in tasks.iter() {
-            self.room();
-            match t {
-                None => self.b(0),
-                Some(t) => {
-                    self.b(1);
-                    self.task(t);
+    // Reference: spec §8.4. The encoding is injective: on the reachable states of every catalog
+    // run (breadth first, up to a bound each), distinct states never share their words.
+    #[test]
+    fn distinct_reachable_states_have_distinct_words() {
+        for run in crate::presets::catalog() {
+            let model = OsfModel::new(run.config.clone());
+            let init = Sys::initial(&model.cfg);
+            let mut seen: HashSet<Sys> = HashSet::from([init.clone()]);
+            let mut by_words: HashMap<Vec<u64>, Sys> = HashMap::new();
+            let mut queue = VecDeque::from([init]);
+            let mut actions = Vec::new();
+            while let Some(st) = queue.pop_front() {
+                if let Some(other) = by_words.insert(words(&st), st.clone()) {
+                    assert_eq!(other, st, "{}: two states share their words", run.name);
+                }
+                if seen.len() >= 20_000 {
+                    continue;
+                }
+                actions.clear();
+                model.enabled(&st, &mut actions);
+                for a in &actions {
+                    if let Some(next) = model.step(&st, a) {
+                        if next.net.len() <= model.cfg.queue_len_max as usize
+                            && seen.insert(next.clone())
+                        {
+                            queue.push_back(next);
+                        }
+                    }
                 }
             }
-        }
-        self.room();
-        self.list(precopied);
-    }
-
-    fn req(&mut self, r: &Req) {
-        let Req {
-            sender,
-            target,
-            call,
-            caller_node,
-            status,
-            handled,
-            forwarded,
-            absent,
-            queued,
-        } = *r;
-        let sender = match sender {
-            Sender::Proc(p) => p,
-            Sender::Pcntl => u8::MAX,
-        };
-        let (call, dst) = match call {
-            Call::Signal => (0, 0),
-            Call::GetInfo => (1, 0),
-            Call::Wait => (2, 0),
-            Call::Exit => (3, 0),
-            Call::Fork => (4, 0),
-            Call::Migrate { dst } => (5, dst),
-        };
-        let (status, at) = match status {
-            ReqStatus::Routing => (0, 0),
-            ReqStatus::Queued { node } => (1, node),
-            ReqStatus::InProgress { node } => (2, node),
-            ReqStatus::Completed(o) => (3, o as u8),
-            ReqStatus::Lost => (4, 0),
-        };
-        self.w8([sender, target, call, dst, caller_node, status, at, handled]);
-        self.w4([forwarded, absent, queued, 0]);
-    }
-
-    fn actor(a: Actor) -> [u8; 2] {
-        match a {
-            Actor::Pma(n) => [0, n],
-            Actor::Kernel(n) => [1, n],
-            Actor::PmMaster => [2, 0],
-            Actor::FileServer => [3, 0],
-            Actor::Port(p) => [4, p],
-            Actor::Pcntl => [5, 0],
-        }
-    }
-
-    fn envelope(&mut self, e: &Envelope) {
-        self.room();
-        let [s0, s1] = Self::actor(e.src);
-        let [d0, d1] = Self::actor(e.dst);
-        // Every variant: its tag and up to three one-byte fields in one word; the variants
-        // with more (an image, a request list, a task) append a fixed layout after it.
-        let (tag, a, b, c) = match e.msg {
-            Msg::Syscall { req } => (0, req, 0, 0),
-            Msg::Request { req } => (1, req, 0, 0),
-            Msg::Reply { req, outcome } => (2, req, outcome as u8, 0),
-            Msg::AbsentProcess { req } => (3, req, 0, 0),
-            Msg::Relookup { req } => (4, req, 0, 0),
-            Msg::Located { req, node } => (5, req, o8(node), 0),
-            Msg::MigrateRequest { pid, attempt, .. } => (6, pid, attempt, 0),
-            Msg::Refused { pid, attempt } => (7, pid, attempt, 0),
-            Msg::Done { pid } => (8, pid, 0, 0),
-            Msg::Forward { pid, .. } => (9, pid, 0, 0),
-            Msg::PullTask { pid, attempt } => (10, pid, attempt, 0),
-            Msg::TaskState { pid, .. } => (11, pid, 0, 0),
-            Msg::PullFailed { pid, attempt } => (12, pid, attempt, 0),
-            Msg::TaskMigrate { pid, dst } => (13, pid, dst, 0),
-            Msg::TaskOffer { pid, src, attempt } => (14, pid, src, attempt),
-            Msg::TaskMigrated { pid, node } => (15, pid, node, 0),
-            Msg::LocationUpdate { pid, node } => (16, pid, node, 0),
-            Msg::LocationAck { pid, dead } => (17, pid, dead as u8, 0),
-            Msg::WaitChild { req, parent } => (18, req, parent, 0),
-            Msg::ChildExited { req, child } => (19, req, child, 0),
-            Msg::Reap { pid } => (20, pid, 0, 0),
-            Msg::AllocPid { req, parent } => (21, req, parent, 0),
-            Msg::PidAllocated { req, child } => (22, req, o8(child), 0),
-            Msg::CleanedUp { pid } => (23, pid, 0, 0),
-            Msg::ChildCreated { pid } => (24, pid, 0, 0),
-            Msg::ExitNotify { pid } => (25, pid, 0, 0),
-            Msg::ProcessDied { pid } => (26, pid, 0, 0),
-            Msg::PageRequest { pid, page } => (27, pid, page, 0),
-            Msg::PageData { pid, page } => (28, pid, page, 0),
-            Msg::PreCopyPage { pid, page } => (29, pid, page, 0),
-            Msg::FileRead { pid } => (30, pid, 0, 0),
-            Msg::FileReply { pid } => (31, pid, 0, 0),
-        };
-        self.w8([s0, s1, d0, d1, tag, a, b, c]);
-        match &e.msg {
-            Msg::MigrateRequest { image, .. } => {
-                let ProcImage {
-                    usage_total,
-                    migrations,
-                    allowed,
-                    in_progress,
-                    exiting,
-                    threads_suspended,
-                } = *image;
-                self.w8([
-                    usage_total,
-                    migrations,
-                    allowed as u8,
-                    o8(in_progress),
-                    exiting as u8,
-                    threads_suspended as u8,
-                    0,
-                    0,
-                ]);
-            }
-            Msg::Forward { reqs, .. } => self.list(reqs),
-            Msg::TaskState { task, .. } => self.task(task),
-            _ => {}
-        }
-    }
-
-    /// The whole state.
-    pub(crate) fn sys(&mut self, s: &Sys) {
-        let Sys {
-            nodes,
-            pmm:
-                PmMaster {
-                    pids,
-                    waiters,
-                    buried,
-                },
-            emus,
-            reqs,
-            pcntl_issued,
-            pcntl_outstanding,
-            calls_issued,
-            crashes,
-            net,
-            ghost,
-        } = s;
-        self.b(nodes.len() as u8);
-        for n in nodes {
-            self.node(n);
-        }
-
-        self.room();
-        self.b(pids.len() as u8);
-        for e in pids {
-            let PmEntry {
-                life,
-                node,
-                parent,
-                pgrp,
-                session,
-                cleanup_at,
-            } = *e;
-            let life = match life {
-                Life::Unborn => 0,
-                Life::Embryo => 1,
-                Life::Alive => 2,
-                Life::Zombie => 3,
-                Life::Dead => 4,
-            };
-            self.w8([life, node, o8(parent), pgrp, session, o8(cleanup_at), 0, 0]);
-        }
-        self.room();
-        self.b(waiters.len() as u8);
-        for &(r, p, n) in waiters {
-            self.b(r);
-            self.b(p);
-            self.b(n);
-        }
-        self.list(buried);
-
-        self.room();
-        self.b(emus.len() as u8);
-        for e in emus {
-            let Emulator {
-                outstanding,
-                waited,
-                exited,
-                forked,
-            } = *e;
-            self.w4([outstanding, waited as u8, exited as u8, forked as u8]);
-        }
-        self.w4([*pcntl_issued, *pcntl_outstanding, *calls_issued, *crashes]);
-        self.b(reqs.len() as u8);
-        for r in reqs {
-            self.room();
-            self.req(r);
-        }
-
-        self.room();
-        // The network may be longer than 255 messages only beyond any valid queue_len_max;
-        // two bytes keep it exact anyway.
-        let n = net.len() as u16;
-        self.w4([n as u8, (n >> 8) as u8, 0, 0]);
-        for e in net {
-            self.envelope(e);
-        }
-
-        self.room();
-        let Ghost {
-            usage,
-            migrations,
-            committed,
-            c4_marked,
-            p5_misrouted,
-            p8_check,
-            p9_broken,
-            p1_reused,
-            p11_broken,
-            seen,
-            relationships,
-        } = ghost;
-        self.list(usage);
-        self.list(migrations);
-        self.bools(committed);
-        self.room();
-        let (p8, [p8a, p8b, p8c, p8d]) = match *p8_check {
-            None => (0, [0; 4]),
-            Some((p, s, d, a)) => (1, [p, s, d, a]),
-        };
-        self.w8([
-            *c4_marked,
-            *p5_misrouted as u8,
-            *p9_broken as u8,
-            *p1_reused as u8,
-            *p11_broken as u8,
-            p8,
-            0,
-            0,
-        ]);
-        self.w4([p8a, p8b, p8c, p8d]);
-        self.w4(seen.0.to_le_bytes());
-        self.b(relationships.len() as u8);
-        for &(parent, pgrp, session) in relationships {
-            self.b(o8(parent));
-            self.b(pgrp);
-            self.b(session);
         }
     }
 }

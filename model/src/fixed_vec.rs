@@ -39,6 +39,11 @@ impl<T: Copy + Default, const N: usize> FixedVec<T, N> {
         self.len += 1;
     }
 
+    /// All `N` slots: the items, then default values (spec §8.4: hashing reads them whole).
+    pub fn slots(&self) -> &[T; N] {
+        &self.items
+    }
+
     /// Keeps the items `keep` accepts, in order; the freed slots go back to the default.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let mut kept = 0;

@@ -298,7 +298,7 @@ impl Seen {
     }
 }
 
-/// The whole system (spec §2). Hashed through the byte encoding of `encode.rs`.
+/// The whole system (spec §2). Hashed as the packed words of `encode.rs`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Sys {
     pub nodes: NodeVec<Node>,
@@ -321,9 +321,7 @@ pub struct Sys {
 
 impl Hash for Sys {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        let mut e = crate::encode::Enc::new(h);
-        e.sys(self);
-        e.finish();
+        crate::encode::sys(h, self);
     }
 }
 
