@@ -107,18 +107,53 @@ pub enum Body {
     Relookup(ReqId),
     Located(ReqId, Option<NodeId>),
     MigrateRequest(Box<crate::pma::Image>),
-    Refused { pid: Pid, attempt: u32 },
-    Done { pid: Pid },
-    Forward { pid: Pid, reqs: Vec<ReqId> },
-    PullFailed { pid: Pid, attempt: u32 },
-    TaskMigrate { pid: Pid, dst: NodeId, attempt: u32 },
-    TaskOffer { pid: Pid, src: NodeId, attempt: u32 },
-    TaskMigrated { pid: Pid, node: NodeId },
+    Refused {
+        pid: Pid,
+        attempt: u32,
+    },
+    Done {
+        pid: Pid,
+    },
+    Forward {
+        pid: Pid,
+        reqs: Vec<ReqId>,
+    },
+    PullFailed {
+        pid: Pid,
+        attempt: u32,
+    },
+    TaskMigrate {
+        pid: Pid,
+        dst: NodeId,
+        attempt: u32,
+    },
+    TaskOffer {
+        pid: Pid,
+        src: NodeId,
+        attempt: u32,
+    },
+    TaskMigrated {
+        pid: Pid,
+        node: NodeId,
+    },
     WaitChild(ReqId),
     ChildExited(ReqId, Pid),
-    FileIo { pid: Pid, bytes: u32 },
-    FileReply { pid: Pid },
-    ProcessDied { pid: Pid },
+    FileIo {
+        pid: Pid,
+        bytes: u32,
+    },
+    FileReply {
+        pid: Pid,
+    },
+    ProcessDied {
+        pid: Pid,
+    },
+    /// PM3: the parent's PMA created the child; the PM Master records it (until then the
+    /// pid is an embryo that no look-up finds).
+    ChildCreated {
+        pid: Pid,
+        parent: Pid,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -177,8 +212,8 @@ pub enum Effect {
 /// What a finished plan leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Then {
-    /// R3 done: try R5.
-    Suspended { pid: Pid },
+    /// R3 done: try R5. `attempt`: the migration attempt the suspension is for.
+    Suspended { pid: Pid, attempt: u32 },
     /// AS1 done: suspend now.
     PreCopied { pid: Pid },
     /// R11 done at D: the task is installed (process mode: R12 next; task mode: resume).
@@ -647,6 +682,27 @@ impl World {
             Effect::Commit => self.commit_pull(plan),
             Effect::Suspend => {
                 let node = plan.node;
+                // R3 for a migration abandoned meanwhile (R10) must not suspend: nobody would
+                // resume the threads (found by trace recording, spec §12.9).
+                if let Then::Suspended { pid, attempt } = plan.then {
+                    let on = self.nodes[node]
+                        .pma
+                        .procs
+                        .get(&pid)
+                        .and_then(|p| p.out.as_ref())
+                        .is_some_and(|o| o.attempt == attempt);
+                    if !on {
+                        return false;
+                    }
+                    if let Some(o) = self.nodes[node]
+                        .pma
+                        .procs
+                        .get_mut(&pid)
+                        .and_then(|p| p.out.as_mut())
+                    {
+                        o.threads_held = true;
+                    }
+                }
                 if let Some(t) = self.nodes[node].kernel.tasks.get_mut(&plan.pid) {
                     t.suspend();
                     self.task_suspended(plan.pid);
@@ -685,7 +741,7 @@ impl World {
 
     fn finish_plan(&mut self, plan: Plan) {
         match plan.then {
-            Then::Suspended { pid } => self.try_freeze(pid),
+            Then::Suspended { pid, .. } => self.try_freeze(pid),
             Then::PreCopied { pid } => self.precopy_done(pid),
             Then::Pulled {
                 pid,
@@ -790,6 +846,11 @@ impl World {
             Body::FileIo { pid, bytes } => self.on_file_io(m.dst, pid, bytes),
             Body::FileReply { pid } => self.on_file_reply(pid),
             Body::ProcessDied { pid } => self.on_process_died(pid),
+            Body::ChildCreated { pid, parent } => {
+                if let Ep::Pma(n) = m.src {
+                    self.pmm.register(pid, Some(parent), n);
+                }
+            }
         }
     }
 

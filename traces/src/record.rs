@@ -21,6 +21,11 @@ use crate::format::{
 use crate::generate::SplitMix64;
 use crate::projection::{of_refimpl, Observed};
 
+thread_local! {
+    /// The refimpl's timeline of the last recording (a debugging aid, `OSFMIG_TIMELINE=1`).
+    static TIMELINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// The refimpl's timing profile named in refimpl trace headers.
 pub const PROFILE: &str = "i386-25mhz-10mbit";
 
@@ -200,8 +205,37 @@ fn rule_for(labels: &[String]) -> &'static str {
     TAU
 }
 
-/// Records one trace of `spec`'s configuration.
+/// Records one trace of `spec`'s configuration. A refimpl invariant broken on the way (its
+/// own P1-P10 checks, spec §11.9) is an error naming the trace, not a panic.
 pub fn record_one(
+    preset: &str,
+    spec: &RunSpec,
+    seed: u64,
+    index: u64,
+    opts: &RecordOptions,
+) -> Result<String, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        record_inner(preset, spec, seed, index, opts)
+    }));
+    std::panic::set_hook(hook);
+    if std::env::var_os("OSFMIG_TIMELINE").is_some() {
+        eprint!("{}", TIMELINE.with(|t| t.take()));
+    }
+    match r {
+        Ok(r) => r,
+        Err(e) => Err(format!(
+            "the refimpl broke an invariant: {}",
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+fn record_inner(
     preset: &str,
     spec: &RunSpec,
     seed: u64,
@@ -255,6 +289,9 @@ pub fn record_one(
             if pending {
                 w.step();
                 ran += 1;
+            }
+            if std::env::var_os("OSFMIG_TIMELINE").is_some() {
+                TIMELINE.with(|t| t.replace(w.trace.render()));
             }
             let now = of_refimpl(&w, cfg);
             if now == obs {

@@ -89,16 +89,15 @@ impl World {
             crate::world::Call::Fork { prog, on } => Call { prog, on },
             _ => return,
         };
-        // PM3: the PM Master records the child now that it is created (with the fork's reply
-        // to the PMA; no message of its own in the timing model).
-        self.pmm.register(child, Some(parent), n);
         let Some(ptask_node) = self.nodes[n].pma.procs.get(&parent).map(|p| p.task_node) else {
-            // The parent died meanwhile; the child is never started.
+            // The parent died meanwhile; the child is never started and its pid is dead.
+            self.pmm.register(child, Some(parent), n);
             self.on_process_died(child);
             return;
         };
         let t = on.unwrap_or(ptask_node);
         if !self.nodes[t].alive {
+            self.pmm.register(child, Some(parent), n);
             self.on_process_died(child);
             return self.respond(n, r, Outcome::Rejected);
         }
@@ -122,6 +121,16 @@ impl World {
             }
         }
         self.ensure_calls(child);
+        // PM3: the PM Master records the child now that it exists (an async notice, off the
+        // parent's critical path).
+        self.send(
+            Ep::Pma(n),
+            Ep::Pmm,
+            MsgKind::Async,
+            0,
+            0,
+            Body::ChildCreated { pid: child, parent },
+        );
         self.respond(n, r, Outcome::Child(child));
         self.q
             .after(0, crate::world::Ev::ComputeDone { pid: child, gen: 0 });

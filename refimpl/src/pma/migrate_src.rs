@@ -86,6 +86,7 @@ impl World {
             caller,
             queue: Vec::new(),
             suspended: false,
+            threads_held: false,
             frozen: false,
         });
         pma.vprocs.insert(pid, VprocOps::Enqueue);
@@ -169,7 +170,11 @@ impl World {
             .get(&pid)
             .map(|t| t.threads.len() as u32)
             .unwrap_or(0);
-        let mut plan = Plan::new(s, None, pid, Then::Suspended { pid });
+        let attempt = self.nodes[s].pma.procs[&pid]
+            .out
+            .as_ref()
+            .map_or(0, |o| o.attempt);
+        let mut plan = Plan::new(s, None, pid, Then::Suspended { pid, attempt });
         plan.suspend_threads(&c, threads);
         self.start_plan(plan);
     }
@@ -361,7 +366,7 @@ impl World {
         let Some(out) = p.out.take() else { return };
         self.nodes[s].pma.set_list(pid, List::Active);
         self.nodes[s].pma.vprocs.insert(pid, VprocOps::Local);
-        if out.suspended || out.frozen {
+        if out.suspended || out.frozen || out.threads_held {
             if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
                 t.resume();
             }

@@ -38,6 +38,9 @@ pub struct Outgoing {
     /// The pending queue Q (R2).
     pub queue: Vec<ReqId>,
     pub suspended: bool,
+    /// The kernel has suspended the threads for this attempt (R3's first kernel call took
+    /// effect), even if the suspension plan has not finished: a reinstatement must resume.
+    pub threads_held: bool,
     pub frozen: bool,
 }
 

@@ -1,0 +1,111 @@
+//! Trace conformance between the model and the refimpl (spec §12.7-§12.10).
+
+use osfmig_model::presets::find_run;
+use osfmig_traces::generate::{generate, GenMode, GenOptions};
+use osfmig_traces::parse::parse_bytes;
+use osfmig_traces::record::{record_one, RecordOptions};
+use osfmig_traces::replay::replay;
+use osfmig_traces::validate::{validate, validate_with, Limits};
+
+fn recorded(run: &str, n: u64) -> Vec<(String, osfmig_traces::Trace)> {
+    let spec = find_run(run).expect("run");
+    (0..n)
+        .map(|i| {
+            let text = record_one("ci", &spec, 1, i, &RecordOptions::default()).expect("record");
+            let name = format!("{run}-{i}");
+            let t = parse_bytes(std::path::Path::new(&name), text.as_bytes()).expect("parse");
+            (name, t)
+        })
+        .collect()
+}
+
+/// Whether a refimpl event is the R6 detach (its timeline labels name R6).
+fn detaches(e: &osfmig_traces::Event) -> bool {
+    e.params["labels"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|x| x == "R6"))
+}
+
+// Reference: spec §12.9 — refimpl traces of the migration runs are accepted by the model.
+#[test]
+fn recorded_traces_are_model_behaviours() {
+    for run in [
+        "null-migration",
+        "two-procs-signal",
+        "refusal-queue",
+        "abandon",
+        "fork-exit-wait",
+    ] {
+        for (name, t) in recorded(run, 40) {
+            let v = validate(&t, &name, &Limits::default()).expect("validate");
+            assert!(v.accepted(), "{}", v.rejection.unwrap());
+            assert_eq!(v.accepted_prefix, t.events.len());
+        }
+    }
+}
+
+// Reference: spec §12.9 — recording is deterministic: same seed, same bytes.
+#[test]
+fn recording_is_deterministic() {
+    let spec = find_run("two-procs-signal").unwrap();
+    let a = record_one("ci", &spec, 7, 3, &RecordOptions::default()).unwrap();
+    let b = record_one("ci", &spec, 7, 3, &RecordOptions::default()).unwrap();
+    assert_eq!(a, b);
+    let c = record_one("ci", &spec, 8, 3, &RecordOptions::default()).unwrap();
+    assert_ne!(a, c);
+}
+
+// Reference: spec §12.9 — validation has teeth: a recorded state the model cannot reach is
+// rejected at its step, with the diff and what the model allowed there.
+#[test]
+fn validation_rejects_behaviour_the_model_lacks() {
+    let (name, t) = recorded("null-migration", 20)
+        .into_iter()
+        .find(|(_, t)| t.events.iter().any(detaches))
+        .expect("a trace with a migration");
+    let honest = validate(&t, &name, &Limits::default()).unwrap();
+    assert!(honest.accepted());
+    // A trace whose recorded state is altered is rejected at that step with a diff.
+    let mut bad = t.clone();
+    let i = bad.events.iter().position(detaches).unwrap();
+    let st = bad.events[i].state.as_mut().unwrap();
+    st["nodes"][2]["procs"][0] = "active".into();
+    let v = validate_with(
+        &bad,
+        &name,
+        &find_run("null-migration").unwrap().config,
+        &Limits::default(),
+    )
+    .unwrap();
+    let r = v.rejection.expect("rejected");
+    assert_eq!(v.accepted_prefix, i);
+    assert!(r.contains("nodes[2].procs[0]"), "{r}");
+    assert!(r.contains("the model allowed there"), "{r}");
+}
+
+// Reference: spec §12.10 — model traces of the null migration replay on the refimpl.
+#[test]
+fn model_traces_replay_on_the_refimpl() {
+    for run in [
+        "null-migration",
+        "two-procs-signal",
+        "refusal-queue",
+        "abandon",
+    ] {
+        let spec = find_run(run).unwrap();
+        let opts = GenOptions {
+            mode: GenMode::Walk,
+            count: 30,
+            seed: 1,
+            max_depth: 60,
+            with_state: true,
+        };
+        let res = generate("ci", &spec, &opts).unwrap();
+        for (n, g) in res.traces.iter().enumerate() {
+            let name = format!("{run}-{n}");
+            let t = parse_bytes(std::path::Path::new(&name), g.text.as_bytes()).unwrap();
+            let r = replay(&t, &name).unwrap();
+            assert!(r.divergence.is_none(), "{}", r.divergence.unwrap());
+        }
+    }
+}
