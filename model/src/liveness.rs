@@ -86,10 +86,7 @@ pub enum FairKey {
 /// The weak-fairness key of an action enabled in `st`; `None` for the environment's choices.
 pub fn fairness_key(st: &Sys, action: &Action) -> Option<FairKey> {
     match action {
-        Action::Deliver { idx, .. } => st
-            .net
-            .get(*idx as usize)
-            .map(|e| FairKey::Deliver(*e)),
+        Action::Deliver { idx, .. } => st.net.get(*idx as usize).map(|e| FairKey::Deliver(*e)),
         Action::Suspend { .. }
         | Action::AbortRestartable { .. }
         | Action::Freeze { .. }
