@@ -279,11 +279,19 @@ fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
 /// Requests no live actor holds any more are lost: a crash destroyed the message or the queue
 /// they were in. Their senders' calls return an error (the reply right died).
 pub fn reap_unanchored(st: &mut Sys) {
+    // Requests named by a parked wait() or a message in transit, bit r = request r: computed
+    // once, on the first request in routing, since the loop changes neither (it runs after
+    // every step, spec §8.4).
+    let mut routed: Option<u64> = None;
     for r in 0..st.reqs.len() {
-        if matches!(st.reqs[r].status, ReqStatus::Completed(_) | ReqStatus::Lost) {
-            continue;
-        }
-        if !anchored(st, r as ReqId) {
+        let anchored = match st.reqs[r].status {
+            ReqStatus::Completed(_) | ReqStatus::Lost => continue,
+            ReqStatus::Queued { node } | ReqStatus::InProgress { node } => {
+                held_at(st, node, r as ReqId)
+            }
+            ReqStatus::Routing => (*routed.get_or_insert_with(|| routed_mask(st)) >> r) & 1 != 0,
+        };
+        if !anchored {
             st.reqs[r].status = ReqStatus::Lost;
             match st.reqs[r].sender {
                 Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
@@ -293,26 +301,32 @@ pub fn reap_unanchored(st: &mut Sys) {
     }
 }
 
-fn anchored(st: &Sys, r: ReqId) -> bool {
-    match st.reqs[r as usize].status {
-        ReqStatus::Queued { node } | ReqStatus::InProgress { node } => held_at(st, node, r),
-        ReqStatus::Completed(_) | ReqStatus::Lost => true,
-        ReqStatus::Routing => {
-            st.pmm.waiters.iter().any(|w| w.0 == r)
-                || st.net.iter().any(|e| match &e.msg {
-                    Msg::Syscall { req }
-                    | Msg::Request { req }
-                    | Msg::Reply { req, .. }
-                    | Msg::AbsentProcess { req }
-                    | Msg::Relookup { req }
-                    | Msg::Located { req, .. }
-                    | Msg::WaitChild { req, .. }
-                    | Msg::AllocPid { req, .. }
-                    | Msg::PidAllocated { req, .. }
-                    | Msg::ChildExited { req, .. } => *req == r,
-                    Msg::Forward { reqs, .. } => reqs.contains(&r),
-                    _ => false,
-                })
+/// The requests a parked wait() or a message in transit names, as a bit set.
+fn routed_mask(st: &Sys) -> u64 {
+    const _: () = assert!(REQS_CAP <= 64);
+    let mut mask = 0u64;
+    for w in st.pmm.waiters.iter() {
+        mask |= 1 << w.0;
+    }
+    for e in &st.net {
+        match &e.msg {
+            Msg::Syscall { req }
+            | Msg::Request { req }
+            | Msg::Reply { req, .. }
+            | Msg::AbsentProcess { req }
+            | Msg::Relookup { req }
+            | Msg::Located { req, .. }
+            | Msg::WaitChild { req, .. }
+            | Msg::AllocPid { req, .. }
+            | Msg::PidAllocated { req, .. }
+            | Msg::ChildExited { req, .. } => mask |= 1 << req,
+            Msg::Forward { reqs, .. } => {
+                for r in reqs.iter() {
+                    mask |= 1 << r;
+                }
+            }
+            _ => {}
         }
     }
+    mask
 }

@@ -39,6 +39,17 @@ impl<T: Copy + Default, const N: usize> FixedVec<T, N> {
         self.len += 1;
     }
 
+    /// The number of items (without going through the slice: this is called on hot paths).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// All `N` slots: the items, then default values (spec §8.4: hashing reads them whole).
     pub fn slots(&self) -> &[T; N] {
         &self.items
