@@ -343,6 +343,14 @@ pub enum Ev {
     Crash {
         node: NodeId,
     },
+    /// R13 second half: the PM Master's acknowledgement is in; D restarts `pid`.
+    Restart {
+        pid: Pid,
+    },
+    /// R5 may hold now for `pid` (a call of the freezing process completed).
+    FreezeCheck {
+        pid: Pid,
+    },
     /// A survivor learns of a crash through a dead-name notification (spec §5.2).
     DeadName {
         node: NodeId,
@@ -425,6 +433,8 @@ pub struct World {
     pub open_calls: Vec<u32>,
     /// Deaths a PMA has reported to the PM Master (P9's exception).
     pub dead_reported: std::collections::BTreeSet<Pid>,
+    /// When the last message sent on each channel arrives (per-channel FIFO, spec §4.1).
+    pub channel_last: BTreeMap<(Ep, Ep), Time>,
     /// Scripted processes (spec §12.8): they run no program and issue only the calls a
     /// conformance driver injects.
     pub scripted: bool,
@@ -462,6 +472,7 @@ impl World {
             pcntl_outstanding: 0,
             open_calls: Vec::new(),
             dead_reported: Default::default(),
+            channel_last: BTreeMap::new(),
             scripted: false,
             refuse_next: Default::default(),
         }
@@ -622,7 +633,11 @@ impl World {
                 return;
             }
         }
-        self.q.after(cost, Ev::Deliver(Msg { src, dst, body }));
+        // Mach IPC between two endpoints is FIFO (spec §4.1): a cheaper message never
+        // overtakes an earlier one on the same channel; it arrives right after it.
+        let at = (self.now() + cost).max(self.channel_last.get(&(src, dst)).copied().unwrap_or(0));
+        self.channel_last.insert((src, dst), at);
+        self.q.at(at, Ev::Deliver(Msg { src, dst, body }));
     }
 
     // ---- plans -------------------------------------------------------------------------
@@ -750,7 +765,8 @@ impl World {
                 mode,
             } => self.pull_done(pid, plan.node, src, attempt, mode),
             Then::Installed { pid } => self.installed(pid),
-            Then::Informed { pid } => self.restart(pid),
+            // The PM Master's acknowledgement reaches D; D restarts P as its own event.
+            Then::Informed { pid } => self.q.after(0, Ev::Restart { pid }),
             Then::Forked { req, child } => self.forked(req, child, plan.node),
             Then::Exited { req } => self.exited(req, plan.node),
             Then::Offered { pid, dst, attempt } => self.task_offered(pid, plan.node, dst, attempt),
@@ -794,6 +810,8 @@ impl World {
             Ev::Abandon { pid } => self.abandon(pid),
             Ev::Crash { node } => self.crash(node),
             Ev::DeadName { node, dead } => self.on_dead_name(node, dead),
+            Ev::FreezeCheck { pid } => self.freeze_check_for(pid),
+            Ev::Restart { pid } => self.restart(pid),
         }
         if self.cfg.check_invariants {
             if let Err(e) = crate::invariants::check(self) {

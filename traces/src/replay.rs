@@ -12,7 +12,7 @@
 use osfmig_model::model::rule_of;
 use osfmig_model::types::Msg;
 use osfmig_model::{Action, Config, OsfModel, Sys};
-use osfmig_refimpl::world::World;
+use osfmig_refimpl::world::{Ep, Ev, World};
 use serde_json::Value;
 
 use crate::bridge::{apply, world_for, Stimulus};
@@ -63,6 +63,61 @@ fn enabled_list(model: &OsfModel, st: &Sys) -> String {
         .join("\n")
 }
 
+/// An endpoint in the trace vocabulary (`pma:1`, `port:0`, ...; spec §12.3).
+fn ep_name(e: Ep) -> String {
+    match e {
+        Ep::Pma(n) => format!("pma:{n}"),
+        Ep::Kernel(n) => format!("kernel:{n}"),
+        Ep::Pmm => "pm_master".into(),
+        Ep::Fs(_) => "file_server".into(),
+        Ep::Task(p) => format!("port:{p}"),
+        Ep::Monitor => "pcntl".into(),
+    }
+}
+
+/// Message names both sides use (spec §4; the trace vocabulary).
+const SHARED: &[&str] = &[
+    "Syscall",
+    "Request",
+    "Reply",
+    "AbsentProcess",
+    "Relookup",
+    "Located",
+    "MigrateRequest",
+    "Refused",
+    "Done",
+    "Forward",
+    "PullFailed",
+    "TaskMigrate",
+    "TaskOffer",
+    "TaskMigrated",
+    "WaitChild",
+    "ChildExited",
+    "ChildCreated",
+    "ProcessDied",
+];
+
+/// A refimpl message's name (its body's variant).
+fn msg_kind(m: &osfmig_refimpl::world::Msg) -> String {
+    let body = format!("{:?}", m.body);
+    body.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+}
+
+/// The refimpl's pending message that a model delivery names: the oldest deliverable one
+/// with the same message name, source and destination.
+fn same_message(w: &World, params: &Value) -> Option<u64> {
+    let name = params.get("deliver")?.as_str()?;
+    let src = params.get("src")?.as_str()?;
+    let dst = params.get("dst")?.as_str()?;
+    let choices = w.choices();
+    let pending = w.q.pending();
+    choices.iter().find_map(|c| {
+        let (_, _, ev) = pending.iter().find(|(_, seq, _)| *seq == c.seq)?;
+        let Ev::Deliver(m) = ev else { return None };
+        (msg_kind(m) == name && ep_name(m.src) == src && ep_name(m.dst) == dst).then_some(c.seq)
+    })
+}
+
 /// Runs refimpl events until it shows `target`; false if it cannot within `DRIVE_MAX`.
 fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> bool {
     for _ in 0..DRIVE_MAX {
@@ -73,7 +128,14 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
         let mut towards: Option<World> = None;
         let mut stutter: Option<World> = None;
         let mut exact: Option<World> = None;
+        let pending = w.q.pending();
         for c in w.choices() {
+            // A message of the shared vocabulary is delivered when the model delivers it (the
+            // hint in `replay_with`) or when it yields progress, never as a mere filler.
+            let shared = pending.iter().any(|(_, seq, ev)| {
+                *seq == c.seq
+                    && matches!(ev, Ev::Deliver(m) if SHARED.contains(&msg_kind(m).as_str()))
+            });
             let mut w2 = w.clone();
             w2.run_choice(c.seq);
             let obs = of_refimpl(&w2, cfg);
@@ -82,12 +144,22 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
                 break;
             }
             if obs == cur {
-                if stutter.is_none() {
+                if stutter.is_none() && !shared {
                     stutter = Some(w2);
                 }
             } else if towards.is_none() && cur.moves_towards(&obs, target) {
                 towards = Some(w2);
             }
+        }
+        if std::env::var_os("OSFMIG_DRIVE_DEBUG").is_some() {
+            eprintln!(
+                "drive: {} choices, exact {} towards {} stutter {}; diff:\n{}",
+                w.choices().len(),
+                exact.is_some(),
+                towards.is_some(),
+                stutter.is_some(),
+                cur.diff(target)
+            );
         }
         match exact.or(towards).or(stutter) {
             Some(next) => {
@@ -164,6 +236,19 @@ pub fn replay_with(
             }
             Action::Abandon { pid, .. } => w.abandon(pid as u32),
             _ => {}
+        }
+        // A message the model delivers now is delivered now on the refimpl too, when the
+        // refimpl has a message of that name on that channel (the shared vocabulary).
+        if refused.is_none() {
+            if let Some(seq) = same_message(&w, &ev.params) {
+                let before = of_refimpl(&w, cfg);
+                let mut w2 = w.clone();
+                w2.run_choice(seq);
+                if before.moves_towards(&of_refimpl(&w2, cfg), &target) {
+                    w = w2;
+                    ran += 1;
+                }
+            }
         }
         let ok = refused.is_none() && drive(&mut w, cfg, &target, &mut ran);
         if ok {

@@ -295,16 +295,12 @@ impl World {
         let Some(p) = self.nodes[n].pma.procs.get_mut(&req.target) else {
             return self.absent_process(n, r);
         };
-        let own = req.sender == Sender::Proc(req.target);
-        // R2 applies on the migrating list, and on the active list while freezing (a process's
-        // own calls only once it is frozen); a P11 hold takes precedence on the active list.
+        // R2 applies on the migrating list, and on the active list while freezing (spec §3.1:
+        // the process's own calls too, found by trace replay); a P11 hold takes precedence
+        // on the active list.
         let enqueue = match p.list {
             List::Migrating => true,
-            List::Active => {
-                p.awaiting_forward.is_none()
-                    && p.out.is_some()
-                    && (!own || p.out.as_ref().is_some_and(|o| o.frozen))
-            }
+            List::Active => p.awaiting_forward.is_none() && p.out.is_some(),
             List::Incoming => false,
         };
         if enqueue {
@@ -327,6 +323,12 @@ impl World {
                 "R2",
                 format!("enqueue req {r} for pid {}", req.target),
             );
+            if req.sender == Sender::Proc(req.target) {
+                // An own call queued is no longer one being executed (R4's literal scope):
+                // the freeze it held up may proceed (found by trace replay).
+                self.q
+                    .after(0, crate::world::Ev::FreezeCheck { pid: req.target });
+            }
             return;
         }
         match p.list {
@@ -405,8 +407,9 @@ impl World {
                     Ep::Task(pid),
                     Body::CallReply(r, o),
                 );
-                // A call of a freezing process completed: R5 may now hold.
-                self.freeze_check_for(pid);
+                // A call of a freezing process completed: R5 may now hold. The freezing
+                // thread takes it up as its own event (a chosen order may put others first).
+                self.q.after(0, crate::world::Ev::FreezeCheck { pid });
             }
             Sender::Pcntl => {
                 self.send_free(Ep::Pma(MASTER), Ep::Monitor, Body::CallReply(r, o));
