@@ -123,7 +123,8 @@ pub struct TracesGenerateArgs {
     /// Trace only this run of the preset.
     #[arg(long, value_name = "NAME")]
     pub run: Option<String>,
-    /// Traces per run (exhaustive mode: at most this many).
+    /// Traces in all, spread over the preset's runs in turn (exhaustive mode: at most this
+    /// many per run).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// Seed of the random walks.

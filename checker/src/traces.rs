@@ -190,7 +190,17 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let mut out = String::new();
     let mut covered: Vec<&'static str> = Vec::new();
     let mut files = 0usize;
-    for spec in &sel.runs {
+    // Random walks: `--count` traces in all, spread over the runs in turn (the first runs get
+    // one more when it does not divide). Exhaustive: at most `--count` per run.
+    let runs = sel.runs.len() as u64;
+    for (i, spec) in sel.runs.iter().enumerate() {
+        let mut opts = opts.clone();
+        if opts.mode == GenMode::Walk {
+            opts.count = args.count / runs + u64::from((i as u64) < args.count % runs);
+            if opts.count == 0 {
+                continue;
+            }
+        }
         let res = generate(&sel.preset, spec, &opts)
             .map_err(|e| Error::Runtime(format!("run {}: {e}", spec.name)))?;
         write_traces(&args.out, &res.traces).map_err(Error::Runtime)?;
