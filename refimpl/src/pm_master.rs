@@ -219,9 +219,7 @@ impl World {
         let parent = self.reqs[r as usize].target;
         self.pmm.waiters.retain(|w| w.1 != parent);
         if let Some(child) = self.pmm.child_in(parent, Life::Zombie) {
-            if let Some(e) = self.pmm.entries.get_mut(&child) {
-                e.life = Life::Dead;
-            }
+            // Reaped when the wait() completes at the parent's PMA (PM1, `Reap`).
             self.send(
                 Ep::Pmm,
                 Ep::Pma(node),

@@ -154,6 +154,10 @@ pub enum Body {
         pid: Pid,
         parent: Pid,
     },
+    /// PM1: the parent's wait() completed with this zombie; the PM Master reaps it.
+    Reap {
+        pid: Pid,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -864,6 +868,7 @@ impl World {
             Body::FileIo { pid, bytes } => self.on_file_io(m.dst, pid, bytes),
             Body::FileReply { pid } => self.on_file_reply(pid),
             Body::ProcessDied { pid } => self.on_process_died(pid),
+            Body::Reap { pid } => self.pmm.reap(pid),
             Body::ChildCreated { pid, parent } => {
                 if let Ep::Pma(n) = m.src {
                     self.pmm.register(pid, Some(parent), n);

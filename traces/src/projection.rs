@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use osfmig_model::state::{Life, Local};
+use osfmig_model::state::{Life, Local, Threads};
 use osfmig_model::{Config, Sys};
 use osfmig_refimpl::pma::List;
 use osfmig_refimpl::world::World;
@@ -61,6 +61,8 @@ pub struct Observed {
     pub pm: Vec<ObsPm>,
     /// The live node whose kernel holds each pid's task; `None` in transit or gone.
     pub tasks: Vec<Option<u8>>,
+    /// Whether that task's threads are suspended (R3, T1); `false` when it has no task.
+    pub suspended: Vec<bool>,
 }
 
 /// How a variable of the model's state is treated by the projection.
@@ -100,7 +102,11 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Mapped("Kernel.tasks (the node holding the task; none in transit)"),
     ),
     (
-        "nodes[n].kernel.tasks[pid].(threads, caps, pages, queue)",
+        "nodes[n].kernel.tasks[pid].threads",
+        Mapping::Mapped("Task.suspended() (every thread's suspend count above zero)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].(caps, pages, queue)",
         Mapping::Unobservable(
             "the refimpl prices threads, capabilities and pages in its timing model; their \
              counts differ by design (the null process has 2 threads, 8 capabilities)",
@@ -189,7 +195,7 @@ pub fn of_model(st: &Sys) -> Observed {
             ObsPm { life, node }
         })
         .collect();
-    let tasks = (0..pids)
+    let tasks: Vec<Option<u8>> = (0..pids)
         .map(|pid| {
             st.nodes
                 .iter()
@@ -197,7 +203,20 @@ pub fn of_model(st: &Sys) -> Observed {
                 .map(|n| n as u8)
         })
         .collect();
-    Observed { nodes, pm, tasks }
+    let suspended = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .is_some_and(|t| t.threads == Threads::Suspended)
+        })
+        .collect();
+    Observed {
+        nodes,
+        pm,
+        tasks,
+        suspended,
+    }
 }
 
 /// The refimpl's state, observed with the model configuration's shape (its node count and
@@ -248,14 +267,27 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             }
         })
         .collect();
-    let tasks = (0..pids as u32)
+    let tasks: Vec<Option<u8>> = (0..pids as u32)
         .map(|pid| {
             (0..w.nodes.len().min(cfg.nodes_max as usize))
                 .find(|&n| w.nodes[n].alive && w.nodes[n].kernel.tasks.contains_key(&pid))
                 .map(|n| n as u8)
         })
         .collect();
-    Observed { nodes, pm, tasks }
+    let suspended = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
+                .is_some_and(|t| t.suspended())
+        })
+        .collect();
+    Observed {
+        nodes,
+        pm,
+        tasks,
+        suspended,
+    }
 }
 
 impl Observed {
@@ -274,6 +306,9 @@ impl Observed {
         }
         for (pid, t) in self.tasks.iter().enumerate() {
             out.push((format!("tasks[{pid}]"), format!("{t:?}")));
+        }
+        for (pid, s) in self.suspended.iter().enumerate() {
+            out.push((format!("suspended[{pid}]"), s.to_string()));
         }
         out
     }

@@ -94,6 +94,7 @@ const SHARED: &[&str] = &[
     "WaitChild",
     "ChildExited",
     "ChildCreated",
+    "Reap",
     "ProcessDied",
 ];
 
@@ -263,6 +264,9 @@ pub fn replay_with(
                 Some((k, d, at)) => (k, d, at),
                 None => (i, target.diff(&of_refimpl(&w, cfg)), st.clone()),
             };
+            if std::env::var_os("OSFMIG_DRIVE_DEBUG").is_some() {
+                eprint!("{}", w.trace.render());
+            }
             let ev0 = &trace.events[first];
             let why = match refused {
                 Some(r) => format!("  the refimpl cannot take the stimulus: {r}\n"),

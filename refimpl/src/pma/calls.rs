@@ -164,9 +164,17 @@ impl World {
             return; // R4' aborted it, or the process left: ignored (spec §3.3.6).
         }
         p.in_progress = None;
-        // PM1: the PM Master reaps the zombie (the Reap notice is off the critical path and
-        // not priced).
-        self.pmm.reap(child);
+        // PM1: the PM Master reaps the zombie (an async notice, off the critical path).
+        if child != pid {
+            self.send(
+                Ep::Pma(n),
+                Ep::Pmm,
+                MsgKind::Async,
+                0,
+                0,
+                Body::Reap { pid: child },
+            );
+        }
         let now = self.now();
         self.trace.log(
             now,
