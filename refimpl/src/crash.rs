@@ -19,6 +19,19 @@ impl World {
             .log(now, node, "C*", format!("node {node} crashes"));
         self.stats.crashes += 1;
         let stranded = self.stranded_at(node);
+        // Messages the dead node's servers and tasks sent that have not arrived are lost
+        // with it (spec §4.1: from or to a crashed node).
+        let tasks_here: Vec<crate::Pid> = self.nodes[node].kernel.tasks.keys().copied().collect();
+        self.q.retain(|ev| match ev {
+            Ev::Deliver(m) => !match m.src {
+                crate::world::Ep::Pma(k)
+                | crate::world::Ep::Kernel(k)
+                | crate::world::Ep::Fs(k) => k == node,
+                crate::world::Ep::Task(p) => tasks_here.contains(&p),
+                _ => false,
+            },
+            _ => true,
+        });
         let n = &mut self.nodes[node];
         n.alive = false;
         n.kernel = Default::default();

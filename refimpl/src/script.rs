@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::kernel::Run;
 use crate::sim::Time;
 use crate::workload::Program;
 use crate::world::{Call, Ev, World};
@@ -50,7 +51,33 @@ impl World {
         if !t.running() {
             return Err(format!("pid {pid}'s threads are suspended"));
         }
+        if matches!(t.exec.run, Run::Faulting { .. }) {
+            return Err(format!("pid {pid} waits for a page (R17)"));
+        }
         self.issue(pid, n, target, call);
+        Ok(())
+    }
+
+    /// R17: the scripted process `pid` touches page `page` of its address space now; a page
+    /// homed on another live node is faulted in (copy on reference). An error says why not.
+    pub fn inject_touch(&mut self, pid: Pid, page: u32) -> Result<(), String> {
+        let n = self
+            .port_holder(pid)
+            .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
+        let t = &self.nodes[n].kernel.tasks[&pid];
+        if !t.running() || matches!(t.exec.run, Run::Faulting { .. }) {
+            return Err(format!("pid {pid} cannot run now"));
+        }
+        let home = *t
+            .pages
+            .get(page as usize)
+            .ok_or_else(|| format!("pid {pid} has no page {page}"))?;
+        if home == n || !self.nodes[home].alive {
+            return Err(format!(
+                "page {page} of pid {pid} is not homed on another live node"
+            ));
+        }
+        self.cor_fault(pid, n, page, home);
         Ok(())
     }
 

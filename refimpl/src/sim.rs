@@ -147,6 +147,12 @@ impl<E> EventQueue<E> {
         Some(e.ev)
     }
 
+    /// Keeps only the pending events `keep` accepts (a crash discards what the dead node
+    /// sent).
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.heap.retain(|e| keep(&e.ev));
+    }
+
     pub fn peek_time(&self) -> Option<Time> {
         self.heap.peek().map(|e| e.at)
     }

@@ -20,6 +20,8 @@ pub enum Stimulus {
     Pcntl { pid: u8, dst: u8 },
     /// C*: a test node crashes.
     Crash { node: u8 },
+    /// R17: process `pid` touches `page` (a copy-on-reference fault if homed elsewhere).
+    Touch { pid: u8, page: u8 },
 }
 
 impl Stimulus {
@@ -29,6 +31,7 @@ impl Stimulus {
             Action::Issue { pid, call, target } => Some(Stimulus::Issue { pid, call, target }),
             Action::PcntlMigrate { pid, dst } => Some(Stimulus::Pcntl { pid, dst }),
             Action::Crash { node } => Some(Stimulus::Crash { node }),
+            Action::Touch { pid, page } => Some(Stimulus::Touch { pid, page }),
             _ => None,
         }
     }
@@ -39,6 +42,7 @@ impl Stimulus {
             Stimulus::Issue { pid, call, target } => Action::Issue { pid, call, target },
             Stimulus::Pcntl { pid, dst } => Action::PcntlMigrate { pid, dst },
             Stimulus::Crash { node } => Action::Crash { node },
+            Stimulus::Touch { pid, page } => Action::Touch { pid, page },
         }
     }
 
@@ -57,6 +61,11 @@ impl Stimulus {
                 json!({ "pid": pid, "dst": dst }),
             ),
             Stimulus::Crash { node } => ("C* NodeCrash", "env", json!({ "node": node })),
+            Stimulus::Touch { pid, page } => (
+                "R17 CORFault",
+                "process",
+                json!({ "pid": pid, "page": page }),
+            ),
         }
     }
 
@@ -87,6 +96,10 @@ impl Stimulus {
                 dst: get("dst")?,
             }),
             ("C* NodeCrash", "env") => Some(Stimulus::Crash { node: get("node")? }),
+            ("R17 CORFault", "process") => Some(Stimulus::Touch {
+                pid: get("pid")?,
+                page: get("page")?,
+            }),
             _ => None,
         })
     }
@@ -119,20 +132,15 @@ pub fn supported(cfg: &Config) -> Result<(), String> {
     if cfg.mutant.is_some() {
         return Err("a model mutant is selected".into());
     }
-    if cfg.calls.touch || cfg.calls.file_read {
+    if cfg.calls.file_read {
+        return Err("file reads are not stimuli a scripted refimpl process takes yet".into());
+    }
+    if cfg.strategy == Strategy::Precopy {
         return Err(
-            "page touches and file reads are not stimuli a scripted refimpl process takes yet"
+            "pre-copy: the model's page-by-page rounds and dirtying are not driven on the \
+             refimpl yet"
                 .into(),
         );
-    }
-    if cfg.strategy == Strategy::Precopy || cfg.strategy == Strategy::Flush {
-        return Err(format!(
-            "strategy {:?}: its page traffic is not observed (spec §12.7)",
-            cfg.strategy
-        ));
-    }
-    if !cfg.disallowed.is_empty() {
-        return Err("G2 disallow lists are not set up in the refimpl".into());
     }
     if !cfg.attempt_tags {
         return Err("the refimpl always tags attempts (spec §10 finding 8)".into());
@@ -166,7 +174,19 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         .map(|p| cfg.home_of(p) as usize)
         .collect();
     w.load_scripted(&homes);
-    // The model's proc tables start with the processes in them; so do the refimpl's.
+    for (pid, &home) in homes.iter().enumerate() {
+        // The model's address space has `pages_max` pages, all homed where the process
+        // starts; G2 lists are set by pcntl before the run.
+        if let Some(t) = w.nodes[home].kernel.tasks.get_mut(&(pid as u32)) {
+            t.pages.truncate(cfg.pages_max as usize);
+            t.heap_base = t.pages.len() as u32;
+        }
+        if cfg.disallowed.contains(&(pid as u8)) {
+            if let Some(p) = w.nodes[home].pma.procs.get_mut(&(pid as u32)) {
+                p.allowed = false;
+            }
+        }
+    }
     Ok(w)
 }
 
@@ -191,6 +211,7 @@ pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
             w.pcntl(pid as u32, dst as usize, mode_of(cfg));
             Ok(())
         }
+        Stimulus::Touch { pid, page } => w.inject_touch(pid as u32, page as u32),
         Stimulus::Crash { node } => {
             if !w.nodes.get(node as usize).is_some_and(|n| n.alive) || node == 0 {
                 return Err(format!("node {node} is not a live test node"));

@@ -71,7 +71,10 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
             continue;
         };
         let t = &w.nodes[n].kernel.tasks[&(pid as u32)];
-        if !t.running() || t.emulator.outstanding >= cfg.outstanding_max as u32 {
+        if !t.running()
+            || matches!(t.exec.run, osfmig_refimpl::kernel::Run::Faulting { .. })
+            || t.emulator.outstanding >= cfg.outstanding_max as u32
+        {
             continue;
         }
         let c = cfg.calls;
@@ -135,6 +138,25 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
             }
         }
     }
+    if cfg.calls.touch {
+        for pid in 0..pids {
+            let Some(n) = w.port_holder(pid as u32) else {
+                continue;
+            };
+            let t = &w.nodes[n].kernel.tasks[&(pid as u32)];
+            if !t.running() || matches!(t.exec.run, osfmig_refimpl::kernel::Run::Faulting { .. }) {
+                continue;
+            }
+            for (page, &home) in t.pages.iter().enumerate() {
+                if home != n && w.nodes[home].alive {
+                    out.push(Stimulus::Touch {
+                        pid,
+                        page: page as u8,
+                    });
+                }
+            }
+        }
+    }
     if b.crashes < cfg.crashes_max {
         for node in cfg.test_nodes() {
             if w.nodes[node as usize].alive {
@@ -158,6 +180,7 @@ fn count(b: &mut Budget, s: Stimulus) {
         }
         Stimulus::Pcntl { .. } => b.pcntl += 1,
         Stimulus::Crash { .. } => b.crashes += 1,
+        Stimulus::Touch { .. } => {}
     }
 }
 
@@ -268,7 +291,9 @@ fn record_inner(
             let node = match s {
                 Stimulus::Crash { node } => Some(node),
                 Stimulus::Pcntl { .. } => Some(0),
-                Stimulus::Issue { pid, .. } => w.port_holder(pid as u32).map(|n| n as u8),
+                Stimulus::Issue { pid, .. } | Stimulus::Touch { pid, .. } => {
+                    w.port_holder(pid as u32).map(|n| n as u8)
+                }
             };
             (rule, actor, params, node)
         } else {

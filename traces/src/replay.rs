@@ -112,11 +112,66 @@ fn same_message(w: &World, params: &Value) -> Option<u64> {
     let dst = params.get("dst")?.as_str()?;
     let choices = w.choices();
     let pending = w.q.pending();
+    // R17: the model's PageData reaching the faulting kernel is the refimpl's fault
+    // completion (its page transfer is priced, not a message).
+    if name == "PageData" {
+        let pid: u32 = params.get("msg")?.get("pid")?.as_u64()? as u32;
+        return choices.iter().find_map(|c| {
+            let (_, _, ev) = pending.iter().find(|(_, seq, _)| *seq == c.seq)?;
+            matches!(ev, Ev::FaultDone { pid: p, .. } if *p == pid).then_some(c.seq)
+        });
+    }
     choices.iter().find_map(|c| {
         let (_, _, ev) = pending.iter().find(|(_, seq, _)| *seq == c.seq)?;
         let Ev::Deliver(m) = ev else { return None };
-        (msg_kind(m) == name && ep_name(m.src) == src && ep_name(m.dst) == dst).then_some(c.seq)
+        // The model addresses a task's kernel through the task's port (`port:P`); the refimpl
+        // names the kernel holding the task.
+        let dst_ok = ep_name(m.dst) == dst
+            || matches!(m.dst, Ep::Kernel(n) if dst.strip_prefix("port:")
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(|p| w.port_holder(p) == Some(n)));
+        (msg_kind(m) == name && ep_name(m.src) == src && dst_ok).then_some(c.seq)
     })
+}
+
+/// Whether pending refimpl event `seq` has a model counterpart the model trace schedules:
+/// a message of the shared vocabulary, or a fault completion (the model's PageData).
+fn is_shared_event(pending: &[(u64, u64, &Ev)], seq: u64) -> bool {
+    pending.iter().any(|(_, s, ev)| {
+        *s == seq
+            && match ev {
+                Ev::Deliver(m) => SHARED.contains(&msg_kind(m).as_str()),
+                Ev::FaultDone { .. } => true,
+                _ => false,
+            }
+    })
+}
+
+/// Whether a model event delivers a message of the shared vocabulary.
+fn is_shared_delivery(params: &Value) -> bool {
+    params
+        .get("deliver")
+        .and_then(Value::as_str)
+        .is_some_and(|n| SHARED.contains(&n) || n == "PageData")
+}
+
+/// Runs the earliest filler: a pending refimpl event that is not a message of the shared
+/// vocabulary and leaves the observation unchanged. False when there is none.
+fn run_filler(w: &mut World, cfg: &Config) -> bool {
+    let cur = of_refimpl(w, cfg);
+    let pending = w.q.pending();
+    for c in w.choices() {
+        if is_shared_event(&pending, c.seq) {
+            continue;
+        }
+        let mut w2 = w.clone();
+        w2.run_choice(c.seq);
+        if of_refimpl(&w2, cfg) == cur {
+            *w = w2;
+            return true;
+        }
+    }
+    false
 }
 
 /// Runs refimpl events until it shows `target`; false if it cannot within `DRIVE_MAX`.
@@ -240,14 +295,26 @@ pub fn replay_with(
         }
         // A message the model delivers now is delivered now on the refimpl too, when the
         // refimpl has a message of that name on that channel (the shared vocabulary).
-        if refused.is_none() {
-            if let Some(seq) = same_message(&w, &ev.params) {
+        // If the refimpl has not sent it yet, it runs its own fillers (events outside the
+        // shared vocabulary that change nothing observable) until it has.
+        if refused.is_none() && is_shared_delivery(&ev.params) {
+            let mut w2 = w.clone();
+            let mut n = 0usize;
+            let found = loop {
+                if let Some(seq) = same_message(&w2, &ev.params) {
+                    break Some(seq);
+                }
+                if n >= DRIVE_MAX || !run_filler(&mut w2, cfg) {
+                    break None;
+                }
+                n += 1;
+            };
+            if let Some(seq) = found {
                 let before = of_refimpl(&w, cfg);
-                let mut w2 = w.clone();
                 w2.run_choice(seq);
                 if before.moves_towards(&of_refimpl(&w2, cfg), &target) {
                     w = w2;
-                    ran += 1;
+                    ran += n + 1;
                 }
             }
         }
