@@ -74,6 +74,67 @@ pub enum TracesCommand {
     Check(TracesRunArgs),
     /// Replay model traces on the refimpl and compare after every step (spec §12.10).
     Replay(TracesRunArgs),
+    /// Shrink a failing trace (rejected by `check`, diverging on `replay`) to a minimal one
+    /// that still fails the same way (spec §12.11).
+    Shrink(TracesShrinkArgs),
+    /// Hits per action x fault class of model and refimpl traces (and of the model's
+    /// exploration with `--preset`), and what refimpl traces never exercise (spec §12.12).
+    Coverage(TracesCoverageArgs),
+    /// Export an NDJSON trace in another format (`--format itf`, spec §12.13).
+    Export(TracesExportArgs),
+}
+
+/// The file format traces are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormatArg {
+    /// NDJSON (spec §12.1).
+    Ndjson,
+    /// The Informal Trace Format of Apalache and Quint (spec §12.13).
+    Itf,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesShrinkArgs {
+    /// The failing trace.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Where the shrunk trace goes (default: FILE with `.shrunk.ndjson` for `.ndjson`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesCoverageArgs {
+    /// Trace files, or directories whose `*.ndjson` files are taken (model and refimpl
+    /// traces alike).
+    #[arg(value_name = "FILE|DIR")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Also count the model's exploration of this preset's runs (the small runs the
+    /// liveness check explores; the large safety-only runs are skipped, and said).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// States explored per run at most (with `--preset`).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub state_limit: usize,
+    /// Exit 1 when some rule of model::RULES is never exercised by the refimpl traces given.
+    #[arg(long)]
+    pub require_refimpl: bool,
+    /// Print one JSON object with the fields of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TracesExportArgs {
+    /// The NDJSON trace.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub format: TraceFormatArg,
+    /// Where it goes (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -143,6 +204,10 @@ pub struct TracesGenerateArgs {
     /// Add the state projection to every event.
     #[arg(long)]
     pub state: bool,
+    /// `itf` writes `<run>-<n>.itf.json` files in the Informal Trace Format instead of
+    /// NDJSON (spec §12.13).
+    #[arg(long, value_enum, default_value_t = TraceFormatArg::Ndjson)]
+    pub format: TraceFormatArg,
 }
 
 #[derive(Args, Debug)]

@@ -18,11 +18,17 @@ use crate::runs::select;
 
 pub fn run(cmd: &TracesCommand) -> Result<u8, Error> {
     match cmd {
+        TracesCommand::Generate(a) if a.format == crate::cli::TraceFormatArg::Itf => {
+            crate::traces_more::generate_itf(a)
+        }
         TracesCommand::Generate(a) => run_generate(a),
         TracesCommand::CheckFormat(a) => run_check_format(a),
         TracesCommand::Record(a) => run_record(a),
         TracesCommand::Check(a) => run_conform(a, Direction::Check),
         TracesCommand::Replay(a) => run_conform(a, Direction::Replay),
+        TracesCommand::Shrink(a) => crate::traces_more::shrink(a),
+        TracesCommand::Coverage(a) => crate::traces_more::coverage(a),
+        TracesCommand::Export(a) => crate::traces_more::export(a),
     }
 }
 

@@ -187,8 +187,8 @@ fn enumerate(
     true
 }
 
-/// Renders a path as events, assigning message ids in send order.
-fn render(
+/// Renders a path as events, assigning message ids in send order (also used by `shrink`).
+pub fn render(
     model: &OsfModel,
     init: &Sys,
     path: &[Action],

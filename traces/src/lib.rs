@@ -5,12 +5,15 @@
 //! produces traces from the model by seeded random walks or bounded exhaustive enumeration.
 
 pub mod bridge;
+pub mod coverage;
 pub mod format;
 pub mod generate;
+pub mod itf;
 pub mod parse;
 pub mod projection;
 pub mod record;
 pub mod replay;
+pub mod shrink;
 pub mod validate;
 
 pub use format::{Event, Header, FORMAT_VERSION};
