@@ -106,8 +106,8 @@ pub fn rules_of_label(label: &str) -> Vec<&'static str> {
 fn refimpl_event_rules(ev: &crate::format::Event) -> BTreeSet<&'static str> {
     let mut out = BTreeSet::new();
     let stimulus = matches!(
-        (ev.rule.as_str(), ev.actor.as_str()),
-        ("EM1 Syscall", "process") | ("R1 StartMigration", "pcntl") | ("C* NodeCrash", "env")
+        crate::bridge::Stimulus::parse(&ev.rule, &ev.actor, &ev.params),
+        Ok(Some(_))
     );
     if stimulus {
         if let Some(r) = RULES.iter().find(|r| **r == ev.rule) {
@@ -150,16 +150,18 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
              unobservable, spec §12.7)",
         ),
         "S-absent-relookup" => Observable("an R15 label, then an R16 label"),
-        "S-cor-fault" | "S-flush-fault" | "S-precopy-dirty" => NotObservable(
-            "page touches and the pre-copy/flush page traffic are not recordable yet (spec \
-             §12.8, bridge::supported)",
+        "S-cor-fault" | "S-flush-fault" => Observable(
+            "an R17 page touch by a pid whose recorded node is no longer its first one \
+             (approximate: where the page is homed is not observed)",
+        ),
+        "S-precopy-dirty" => NotObservable(
+            "pre-copy runs are not recordable yet: the model's page-by-page rounds are not \
+             driven on the refimpl (spec §12.8, bridge::supported)",
         ),
         "S-port-queue" => {
             NotObservable("file reads are not recordable yet (spec §12.8, bridge::supported)")
         }
-        "S-disallowed" => {
-            NotObservable("G2 disallow lists are not set up in the refimpl (spec §12.8)")
-        }
+        "S-disallowed" => Observable("a G2 label (the refimpl logs a rejected pcntl(MIGRATE))"),
         "S-migrated-twice" => Observable(
             "the PM Master's recorded node of one alive pid changes twice without the pid dying",
         ),
@@ -237,6 +239,19 @@ pub fn refimpl_shows(id: &str, trace: &Trace) -> Option<bool> {
         "S-C3" => has("C3"),
         "S-C4-died" => has("C4"),
         "S-r4-prime" => has("R4'"),
+        "S-disallowed" => has("G2"),
+        "S-cor-fault" | "S-flush-fault" => trace.events.iter().any(|e| {
+            let (Some(st), Some(p)) = (
+                e.state.as_ref(),
+                e.params.get("pid").and_then(Value::as_u64),
+            ) else {
+                return false;
+            };
+            let first = states.first().and_then(|s0| pm_node(s0, p as usize));
+            e.rule == "R17 CORFault"
+                && e.actor == "process"
+                && pm_node(st, p as usize).is_some_and(|n| Some(n) != first)
+        }),
         "S-absent-relookup" => labels
             .iter()
             .position(|l| l == "R15")

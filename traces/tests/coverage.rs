@@ -86,8 +86,8 @@ fn coverage_counts_both_sources() {
     assert!(em1.refimpl_traces["none"] > 0);
     let missing = cov.refimpl_missing_actions();
     assert!(
-        missing.contains(&"G2 AllowDisallow"),
-        "G2 is not recordable"
+        missing.contains(&"AS1 PreCopy"),
+        "pre-copy is not recordable"
     );
     assert!(!missing.contains(&"EM1 Syscall"));
     let j = cov.to_json(0.0);
