@@ -26,6 +26,7 @@ pub mod emulator;
 pub mod file_server;
 pub mod invariants;
 pub mod kernel;
+pub mod mutants;
 pub mod paper;
 pub mod pm_master;
 pub mod pma;

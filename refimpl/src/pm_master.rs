@@ -152,7 +152,9 @@ impl World {
                         {
                             self.pmm.cleanup_at.insert(pid, src);
                         }
-                        e.node = plan.node;
+                        if self.mutant != Some(crate::mutants::Mutant::SkipPmmUpdate) {
+                            e.node = plan.node;
+                        }
                     }
                 }
                 let now = self.now();
@@ -266,6 +268,9 @@ impl World {
 
     /// spec §5.3: the PM Master buries the processes it locates on a crashed node.
     pub fn pmm_bury(&mut self, dead: NodeId) {
+        if self.mutant_is(crate::mutants::Mutant::NoBurial) {
+            return;
+        }
         if !self.pmm.buried.insert(dead) {
             return;
         }

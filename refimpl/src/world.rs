@@ -445,6 +445,8 @@ pub struct World {
     /// Pids whose next MigrateRequest the destination refuses for memory exhaustion (R7, the
     /// environment's choice in a replayed trace, spec §12.8).
     pub refuse_next: std::collections::BTreeSet<Pid>,
+    /// A seeded bug switched on (spec §12.14); `None` in every real run.
+    pub mutant: Option<crate::mutants::Mutant>,
 }
 
 impl World {
@@ -479,7 +481,13 @@ impl World {
             channel_last: BTreeMap::new(),
             scripted: false,
             refuse_next: Default::default(),
+            mutant: None,
         }
+    }
+
+    /// Whether the seeded bug `m` is on.
+    pub fn mutant_is(&self, m: crate::mutants::Mutant) -> bool {
+        self.mutant == Some(m)
     }
 
     pub fn now(&self) -> Time {

@@ -237,10 +237,22 @@ pub fn record_one(
     index: u64,
     opts: &RecordOptions,
 ) -> Result<String, String> {
+    record_with(preset, spec, seed, index, opts, |_| {})
+}
+
+/// Records with a hook that may alter the refimpl after set-up (the refimpl mutants).
+pub fn record_with(
+    preset: &str,
+    spec: &RunSpec,
+    seed: u64,
+    index: u64,
+    opts: &RecordOptions,
+    setup: impl Fn(&mut World),
+) -> Result<String, String> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        record_inner(preset, spec, seed, index, opts)
+        record_inner(preset, spec, seed, index, opts, &setup)
     }));
     std::panic::set_hook(hook);
     if std::env::var_os("OSFMIG_TIMELINE").is_some() {
@@ -264,10 +276,12 @@ fn record_inner(
     seed: u64,
     index: u64,
     opts: &RecordOptions,
+    setup: &dyn Fn(&mut World),
 ) -> Result<String, String> {
     let cfg = &spec.config;
     let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
     let mut w = world_for(cfg, seed)?;
+    setup(&mut w);
     let mut b = Budget {
         exited: vec![false; cfg.pids() as usize],
         ..Budget::default()

@@ -250,6 +250,8 @@ pub fn replay_with(
     // The first model step the refimpl has not matched yet, with the diff and the model
     // state there (for the report).
     let mut lag: Option<(usize, String, Sys)> = None;
+    // The model's recent observations (the lag window).
+    let mut seen: Vec<Observed> = vec![of_model(&st)];
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
         let Some(a) = action_named(&model, &st, &ev.rule, &ev.params) else {
@@ -319,9 +321,16 @@ pub fn replay_with(
             }
         }
         let ok = refused.is_none() && drive(&mut w, cfg, &target, &mut ran);
+        seen.push(target.clone());
+        if seen.len() > LAG_MAX + 2 {
+            seen.remove(0);
+        }
+        // Behind is allowed, elsewhere is not: a lagging refimpl must show an observation the
+        // model had in the window.
+        let behind = seen.contains(&of_refimpl(&w, cfg));
         if ok {
             lag = None;
-        } else if refused.is_none() && lag.as_ref().map_or(0, |l| i - l.0) < LAG_MAX {
+        } else if refused.is_none() && behind && lag.as_ref().map_or(0, |l| i - l.0) < LAG_MAX {
             // Behind: the refimpl may still catch up at a later model step.
             if lag.is_none() {
                 lag = Some((i, target.diff(&of_refimpl(&w, cfg)), st.clone()));
@@ -356,6 +365,26 @@ pub fn replay_with(
             });
         }
         st = next;
+    }
+    // At the end the refimpl must have caught up: a lag is only ever a delay.
+    if let Some((first, diff, at)) = lag {
+        if !drive(&mut w, cfg, &of_model(&st), &mut ran) {
+            let ev0 = &trace.events[first];
+            return Ok(Replayed {
+                steps,
+                refimpl_events: ran,
+                divergence: Some(format!(
+                    "{path}:{}: step {} ({} {}) diverges\n  model != refimpl after the step \
+                     (never caught up by the end of the trace):\n{diff}  actions enabled in \
+                     the model before the step:\n{}\n  replay: osfmig traces replay {path}",
+                    first + 2,
+                    ev0.step,
+                    ev0.rule,
+                    ev0.params,
+                    enabled_list(&model, &at)
+                )),
+            });
+        }
     }
     Ok(Replayed {
         steps,

@@ -1,10 +1,11 @@
 //! Trace conformance between the model and the refimpl (spec §12.7-§12.10).
 
 use osfmig_model::presets::find_run;
+use osfmig_refimpl::mutants::Mutant;
 use osfmig_traces::generate::{generate, GenMode, GenOptions};
 use osfmig_traces::parse::parse_bytes;
-use osfmig_traces::record::{record_one, RecordOptions};
-use osfmig_traces::replay::replay;
+use osfmig_traces::record::{record_one, record_with, RecordOptions};
+use osfmig_traces::replay::{replay, replay_with};
 use osfmig_traces::validate::{validate, validate_with, Limits};
 
 fn recorded(run: &str, n: u64) -> Vec<(String, osfmig_traces::Trace)> {
@@ -107,5 +108,81 @@ fn model_traces_replay_on_the_refimpl() {
             let r = replay(&t, &name).unwrap();
             assert!(r.divergence.is_none(), "{}", r.divergence.unwrap());
         }
+    }
+}
+
+/// Replays `count` walks of `run` on the refimpl with `mutant` on (its own invariant checks
+/// off, so that only conformance can catch it); the number of traces that diverge.
+fn replay_divergences(run: &str, count: u64, mutant: Option<Mutant>) -> usize {
+    let spec = find_run(run).unwrap();
+    let opts = GenOptions {
+        mode: GenMode::Walk,
+        count,
+        seed: 1,
+        max_depth: 60,
+        with_state: false,
+    };
+    let res = generate("ci", &spec, &opts).unwrap();
+    res.traces
+        .iter()
+        .enumerate()
+        .filter(|(n, g)| {
+            let name = format!("{run}-{n}");
+            let t = parse_bytes(std::path::Path::new(&name), g.text.as_bytes()).unwrap();
+            let r = replay_with(&t, &name, &spec.config, |w| {
+                w.cfg.check_invariants = false;
+                w.mutant = mutant;
+            })
+            .unwrap();
+            r.divergence.is_some()
+        })
+        .count()
+}
+
+/// Records `count` refimpl traces of `run` with `mutant` on; the number the model rejects.
+fn check_rejections(run: &str, count: u64, mutant: Option<Mutant>) -> usize {
+    let spec = find_run(run).unwrap();
+    (0..count)
+        .filter(|&i| {
+            let name = format!("{run}-{i}");
+            let text = record_with("ci", &spec, 5, i, &RecordOptions::default(), |w| {
+                w.cfg.check_invariants = false;
+                w.mutant = mutant;
+            })
+            .unwrap();
+            let t = parse_bytes(std::path::Path::new(&name), text.as_bytes()).unwrap();
+            !validate(&t, &name, &Limits::default()).unwrap().accepted()
+        })
+        .count()
+}
+
+// Reference: spec §12.14 — every refimpl mutant is caught by replay or by validation, and
+// the same traces pass without it (the catch is the mutant's doing).
+#[test]
+fn every_refimpl_mutant_is_caught() {
+    let cases: [(Mutant, &str, bool); 7] = [
+        (Mutant::SkipPmmUpdate, "null-migration", true),
+        (Mutant::ResumeBeforeInstall, "null-migration", true),
+        (Mutant::NoSourceCleanup, "null-migration", true),
+        (Mutant::RefusalNotReinstated, "refusal-queue", true),
+        (Mutant::AbandonAfterCommit, "abandon", false),
+        (Mutant::NoBurial, "crash-cor", true),
+        (Mutant::ExitKeepsProc, "fork-exit-wait", true),
+    ];
+    assert_eq!(cases.len(), Mutant::ALL.len());
+    for (m, run, by_replay) in cases {
+        let (honest, caught) = if by_replay {
+            (
+                replay_divergences(run, 300, None),
+                replay_divergences(run, 300, Some(m)),
+            )
+        } else {
+            (
+                check_rejections(run, 300, None),
+                check_rejections(run, 300, Some(m)),
+            )
+        };
+        assert_eq!(honest, 0, "{run} without a mutant");
+        assert!(caught > 0, "mutant {} not caught on {run}", m.name());
     }
 }

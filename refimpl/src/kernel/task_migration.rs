@@ -233,6 +233,9 @@ impl World {
         }
         match mode {
             Mode::Process => {
+                if self.mutant_is(crate::mutants::Mutant::ResumeBeforeInstall) {
+                    task.resume();
+                }
                 self.nodes[d].kernel.tasks.insert(pid, task);
                 self.trace.log(
                     now,

@@ -223,6 +223,12 @@ impl World {
         self.call_done(pid);
         // The exit notice to the PM Master is under way (P9's exception, as for a death).
         self.dead_reported.insert(pid);
+        if self.mutant_is(crate::mutants::Mutant::ExitKeepsProc) {
+            for k in 0..self.nodes.len() {
+                self.nodes[k].kernel.tasks.remove(&pid);
+            }
+            return;
+        }
         self.destroy_process(n, pid, Outcome::NoSuchProcess, false);
     }
 

@@ -324,6 +324,9 @@ impl World {
             return; // a stale refusal of another attempt (spec §10 finding 8)
         }
         let d = self.nodes[s].pma.procs[&pid].out.as_ref().unwrap().dst;
+        if self.mutant_is(crate::mutants::Mutant::RefusalNotReinstated) {
+            return;
+        }
         let now = self.now();
         self.trace.log(
             now,
@@ -399,7 +402,7 @@ impl World {
                 .is_some_and(|o| o.attempt == out.attempt),
             List::Incoming => false,
         };
-        if !can {
+        if !can && !self.mutant_is(crate::mutants::Mutant::AbandonAfterCommit) {
             return; // past the commit point (P3)
         }
         let now = self.now();
@@ -417,6 +420,9 @@ impl World {
             .get(&pid)
             .is_some_and(|p| p.list == List::Migrating);
         if !ok {
+            return;
+        }
+        if self.mutant_is(crate::mutants::Mutant::NoSourceCleanup) {
             return;
         }
         let p = self.nodes[s].pma.free_proc(pid).unwrap();
