@@ -60,7 +60,17 @@ impl World {
         kc(&mut plan, 1, 0, p.send_rights); // mach_port_insert_right
         kc(&mut plan, 0, 0, p.ports); // mach_port_allocate
         kc(&mut plan, 1, 0, 2 * parent_regions.1); // inherited file and token capabilities
-                                                   // exec: open and read the image header at the file server (root, master node).
+                                                   // A child created on another node than its parent's task inherits the parent's
+                                                   // regions through XMM: each becomes a mapping of a memory object on the parent's
+                                                   // node, set up by a memory_object_init / memory_object_ready pair between the two
+                                                   // kernels (as for a migrated task's regions), before exec deallocates them.
+        if t != ptask_node {
+            for _ in 0..parent_regions.0 {
+                plan.msg(&c, ph, MsgShape::new(MsgKind::Async, false));
+                plan.msg(&c, ph, MsgShape::new(MsgKind::Async, false));
+            }
+        }
+        // exec: open and read the image header at the file server (root, master node).
         plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).caps(1));
         plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).bytes(1024));
         kc(&mut plan, 0, 0, parent_regions.0); // vm_deallocate the inherited regions
