@@ -186,3 +186,30 @@ fn every_refimpl_mutant_is_caught() {
         assert!(caught > 0, "mutant {} not caught on {run}", m.name());
     }
 }
+
+// Reference: spec §12.15 — the corpus of the paper's scenarios replays on the refimpl without
+// divergence; each scenario's step sequence is pinned (insta), so a change in the model's
+// rules or in the corpus shows in review.
+#[test]
+fn corpus_replays_and_is_pinned() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ndjson"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "corpus has {} scenarios", files.len());
+    let mut summary = String::new();
+    for f in &files {
+        let t = osfmig_traces::parse_file(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let r = replay(&t, &name).unwrap();
+        assert!(r.divergence.is_none(), "{}", r.divergence.unwrap());
+        summary.push_str(&format!("{name} ({}):\n", t.header.run));
+        for e in &t.events {
+            summary.push_str(&format!("  {:>2} {} {}\n", e.step, e.rule, e.params));
+        }
+    }
+    insta::assert_snapshot!("corpus", summary);
+}
