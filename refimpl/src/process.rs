@@ -182,7 +182,7 @@ impl World {
     }
 
     /// FS1: an RPC to a file server (data inline up to 1 KB, out of line beyond).
-    fn file_rpc(&mut self, pid: Pid, n: NodeId, fs: NodeId, bytes: u32, caps: u32) {
+    pub(crate) fn file_rpc(&mut self, pid: Pid, n: NodeId, fs: NodeId, bytes: u32, caps: u32) {
         let local = n == fs;
         let pages = if bytes > 1024 {
             bytes.div_ceil(4096)
@@ -221,6 +221,11 @@ impl World {
 
     /// The file server's reply reaches the task (wherever it now is).
     pub fn on_file_reply(&mut self, pid: Pid) {
+        if self.scripted {
+            // A scripted read's reply is consumed on arrival (the model's ConsumeReply).
+            self.file_reads.remove(&pid);
+            return;
+        }
         let Some(n) = self.port_holder(pid) else {
             return;
         };

@@ -81,6 +81,23 @@ impl World {
         Ok(())
     }
 
+    /// FS1: the scripted process `pid` reads an open file on the master node's file server;
+    /// the reply goes to its port (and moves with the task).
+    pub fn inject_file_read(&mut self, pid: Pid) -> Result<(), String> {
+        let n = self
+            .port_holder(pid)
+            .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
+        let t = &self.nodes[n].kernel.tasks[&pid];
+        if !t.running() || matches!(t.exec.run, Run::Faulting { .. }) {
+            return Err(format!("pid {pid} cannot run now"));
+        }
+        if !self.file_reads.insert(pid) {
+            return Err(format!("pid {pid} has a read outstanding"));
+        }
+        self.file_rpc(pid, n, crate::MASTER, 0, 0);
+        Ok(())
+    }
+
     /// The pending events a driver may run next, earliest first: every plan step and
     /// notification, and of the messages on one channel only the oldest.
     pub fn choices(&self) -> Vec<Choice> {

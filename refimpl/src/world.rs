@@ -373,6 +373,10 @@ pub struct Config {
     pub p11_fix: bool,
     /// G1: all processes form one migration group.
     pub group: bool,
+    /// R10 handshake: pulls and refusals carry the migration attempt they belong to (the
+    /// assumption spec §10 finding 8 chose). Off, a stale one is taken for the current
+    /// attempt, as in the model's `attempt_tags = false` (the ABA finding).
+    pub attempt_tags: bool,
     /// Proc structures per PMA (R7 refuses when none is free).
     pub procs_per_node: u32,
     /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
@@ -393,6 +397,7 @@ impl Default for Config {
             r4_prime: false,
             p11_fix: true,
             group: false,
+            attempt_tags: true,
             procs_per_node: 64,
             refuse_num: 0,
             refuse_den: 1,
@@ -442,6 +447,8 @@ pub struct World {
     /// Scripted processes (spec §12.8): they run no program and issue only the calls a
     /// conformance driver injects.
     pub scripted: bool,
+    /// Scripted processes with a file read outstanding (FS1).
+    pub file_reads: std::collections::BTreeSet<Pid>,
     /// Pids whose next MigrateRequest the destination refuses for memory exhaustion (R7, the
     /// environment's choice in a replayed trace, spec §12.8).
     pub refuse_next: std::collections::BTreeSet<Pid>,
@@ -480,6 +487,7 @@ impl World {
             dead_reported: Default::default(),
             channel_last: BTreeMap::new(),
             scripted: false,
+            file_reads: Default::default(),
             refuse_next: Default::default(),
             mutant: None,
         }
@@ -488,6 +496,11 @@ impl World {
     /// Whether the seeded bug `m` is on.
     pub fn mutant_is(&self, m: crate::mutants::Mutant) -> bool {
         self.mutant == Some(m)
+    }
+
+    /// Whether a message of attempt `got` belongs to attempt `want` (always, untagged).
+    pub fn same_attempt(&self, got: u32, want: u32) -> bool {
+        !self.cfg.attempt_tags || got == want
     }
 
     pub fn now(&self) -> Time {

@@ -55,12 +55,10 @@ fn main() {
             let holds = |st: &Sys, rules: &[&str]| -> bool {
                 match goal.strip_prefix("rule:") {
                     Some(r) => rules.contains(&r),
-                    None => {
-                        props
-                            .iter()
-                            .find(|p| p.name == goal)
-                            .is_some_and(|p| (p.condition)(&model, st))
-                    }
+                    None => props
+                        .iter()
+                        .find(|p| p.name == goal)
+                        .is_some_and(|p| (p.condition)(&model, st)),
                 }
             };
             let init = Sys::initial(&spec.config);

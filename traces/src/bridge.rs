@@ -22,6 +22,8 @@ pub enum Stimulus {
     Crash { node: u8 },
     /// R17: process `pid` touches `page` (a copy-on-reference fault if homed elsewhere).
     Touch { pid: u8, page: u8 },
+    /// FS1: process `pid` reads an open file (the reply queues at its port).
+    FileRead { pid: u8 },
 }
 
 impl Stimulus {
@@ -32,6 +34,7 @@ impl Stimulus {
             Action::PcntlMigrate { pid, dst } => Some(Stimulus::Pcntl { pid, dst }),
             Action::Crash { node } => Some(Stimulus::Crash { node }),
             Action::Touch { pid, page } => Some(Stimulus::Touch { pid, page }),
+            Action::FileRead { pid } => Some(Stimulus::FileRead { pid }),
             _ => None,
         }
     }
@@ -43,6 +46,7 @@ impl Stimulus {
             Stimulus::Pcntl { pid, dst } => Action::PcntlMigrate { pid, dst },
             Stimulus::Crash { node } => Action::Crash { node },
             Stimulus::Touch { pid, page } => Action::Touch { pid, page },
+            Stimulus::FileRead { pid } => Action::FileRead { pid },
         }
     }
 
@@ -66,6 +70,10 @@ impl Stimulus {
                 "process",
                 json!({ "pid": pid, "page": page }),
             ),
+            // `read` tells it from the model's ConsumeReply, which shares rule and actor.
+            Stimulus::FileRead { pid } => {
+                ("FS1 FileIO", "process", json!({ "pid": pid, "read": true }))
+            }
         }
     }
 
@@ -96,6 +104,9 @@ impl Stimulus {
                 dst: get("dst")?,
             }),
             ("C* NodeCrash", "env") => Some(Stimulus::Crash { node: get("node")? }),
+            ("FS1 FileIO", "process") if params.get("read") == Some(&Value::Bool(true)) => {
+                Some(Stimulus::FileRead { pid: get("pid")? })
+            }
             ("R17 CORFault", "process") => Some(Stimulus::Touch {
                 pid: get("pid")?,
                 page: get("page")?,
@@ -132,19 +143,6 @@ pub fn supported(cfg: &Config) -> Result<(), String> {
     if cfg.mutant.is_some() {
         return Err("a model mutant is selected".into());
     }
-    if cfg.calls.file_read {
-        return Err("file reads are not stimuli a scripted refimpl process takes yet".into());
-    }
-    if cfg.strategy == Strategy::Precopy {
-        return Err(
-            "pre-copy: the model's page-by-page rounds and dirtying are not driven on the \
-             refimpl yet"
-                .into(),
-        );
-    }
-    if !cfg.attempt_tags {
-        return Err("the refimpl always tags attempts (spec §10 finding 8)".into());
-    }
     Ok(())
 }
 
@@ -163,6 +161,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         r4_prime: cfg.r4_prime,
         p11_fix: cfg.p11_fix,
         group: cfg.group,
+        attempt_tags: cfg.attempt_tags,
         procs_per_node: cfg.procs_per_node_max as u32,
         refuse_num: 0,
         refuse_den: 1,
@@ -212,6 +211,7 @@ pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
             Ok(())
         }
         Stimulus::Touch { pid, page } => w.inject_touch(pid as u32, page as u32),
+        Stimulus::FileRead { pid } => w.inject_file_read(pid as u32),
         Stimulus::Crash { node } => {
             if !w.nodes.get(node as usize).is_some_and(|n| n.alive) || node == 0 {
                 return Err(format!("node {node} is not a live test node"));

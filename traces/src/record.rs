@@ -138,6 +138,23 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
             }
         }
     }
+    if cfg.calls.file_read {
+        for pid in 0..pids {
+            if b.exited[pid as usize]
+                || b.calls >= cfg.requests_max
+                || w.file_reads.contains(&(pid as u32))
+            {
+                continue;
+            }
+            let Some(n) = w.port_holder(pid as u32) else {
+                continue;
+            };
+            let t = &w.nodes[n].kernel.tasks[&(pid as u32)];
+            if t.running() && !matches!(t.exec.run, osfmig_refimpl::kernel::Run::Faulting { .. }) {
+                out.push(Stimulus::FileRead { pid });
+            }
+        }
+    }
     if cfg.calls.touch {
         for pid in 0..pids {
             let Some(n) = w.port_holder(pid as u32) else {
@@ -181,6 +198,7 @@ fn count(b: &mut Budget, s: Stimulus) {
         Stimulus::Pcntl { .. } => b.pcntl += 1,
         Stimulus::Crash { .. } => b.crashes += 1,
         Stimulus::Touch { .. } => {}
+        Stimulus::FileRead { .. } => b.calls += 1,
     }
 }
 
@@ -305,9 +323,9 @@ fn record_inner(
             let node = match s {
                 Stimulus::Crash { node } => Some(node),
                 Stimulus::Pcntl { .. } => Some(0),
-                Stimulus::Issue { pid, .. } | Stimulus::Touch { pid, .. } => {
-                    w.port_holder(pid as u32).map(|n| n as u8)
-                }
+                Stimulus::Issue { pid, .. }
+                | Stimulus::Touch { pid, .. }
+                | Stimulus::FileRead { pid } => w.port_holder(pid as u32).map(|n| n as u8),
             };
             (rule, actor, params, node)
         } else {

@@ -169,7 +169,7 @@ impl World {
             .kernel
             .offers
             .get(&pid)
-            .is_some_and(|o| o.attempt == attempt && o.dst == d);
+            .is_some_and(|o| o.dst == d && (!self.cfg.attempt_tags || o.attempt == attempt));
         let now = self.now();
         if !offered || !self.nodes[src].kernel.tasks.contains_key(&pid) {
             self.trace.log(

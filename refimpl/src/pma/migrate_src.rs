@@ -318,7 +318,10 @@ impl World {
     pub fn on_refused(&mut self, dst: Ep, pid: Pid, attempt: u32) {
         let Ep::Pma(s) = dst else { return };
         let ok = self.nodes[s].pma.procs.get(&pid).is_some_and(|p| {
-            p.list == List::Migrating && p.out.as_ref().is_some_and(|o| o.attempt == attempt)
+            p.list == List::Migrating
+                && p.out
+                    .as_ref()
+                    .is_some_and(|o| !self.cfg.attempt_tags || o.attempt == attempt)
         });
         if !ok {
             return; // a stale refusal of another attempt (spec §10 finding 8)
@@ -526,7 +529,7 @@ impl World {
             .procs
             .get(&pid)
             .and_then(|p| p.inc.as_ref())
-            .is_some_and(|i| i.attempt == attempt);
+            .is_some_and(|i| !self.cfg.attempt_tags || i.attempt == attempt);
         if mine {
             let now = self.now();
             self.trace.log(
