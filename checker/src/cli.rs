@@ -174,6 +174,9 @@ pub struct TracesRunArgs {
 pub enum TraceModeArg {
     Walk,
     Exhaustive,
+    /// Coverage-directed: per run, traces that together fire every rule and reach every
+    /// reachability item the run can (`--count` caps the traces per run).
+    Cover,
 }
 
 #[derive(Args, Debug)]

@@ -187,6 +187,7 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
         mode: match args.gen_mode {
             TraceModeArg::Walk => GenMode::Walk,
             TraceModeArg::Exhaustive => GenMode::Exhaustive,
+            TraceModeArg::Cover => GenMode::Cover,
         },
         count: args.count,
         seed: args.seed,
@@ -230,6 +231,9 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
                 ""
             }
         ));
+        if let Some(c) = &res.cover {
+            out.push_str(&format!("  {}\n", c.summary()));
+        }
     }
     let rules = osfmig_model::model::RULES;
     let missed: Vec<&str> = rules

@@ -160,6 +160,7 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
         mode: match args.gen_mode {
             TraceModeArg::Walk => GenMode::Walk,
             TraceModeArg::Exhaustive => GenMode::Exhaustive,
+            TraceModeArg::Cover => GenMode::Cover,
         },
         count: args.count,
         seed: args.seed,

@@ -43,6 +43,9 @@ pub enum GenMode {
     /// Every maximal path up to the depth bound, in depth-first order of the model's action
     /// order, up to `count` of them.
     Exhaustive,
+    /// Coverage-directed: traces that together fire every rule and reach every reachability
+    /// item the run can (`cover.rs`), at most `count` of them.
+    Cover,
 }
 
 impl GenMode {
@@ -50,6 +53,7 @@ impl GenMode {
         match self {
             GenMode::Walk => "walk",
             GenMode::Exhaustive => "exhaustive",
+            GenMode::Cover => "cover",
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct GenResult {
     pub traces: Vec<GenTrace>,
     /// Exhaustive mode: every maximal path up to the depth bound was emitted.
     pub complete: bool,
+    /// Cover mode: what the traces cover and what they do not.
+    pub cover: Option<crate::cover::CoverReport>,
 }
 
 /// Actions enabled in `st` whose successor stays within the run's boundary (spec §8.4).
@@ -102,6 +108,7 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
     let init = Sys::initial(&spec.config);
     let mut paths: Vec<Vec<Action>> = Vec::new();
     let mut complete = true;
+    let mut cover = None;
     match opts.mode {
         GenMode::Walk => {
             for n in 0..opts.count {
@@ -123,6 +130,17 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
         GenMode::Exhaustive => {
             complete = enumerate(&model, &init, opts, &mut Vec::new(), &mut paths);
         }
+        GenMode::Cover => {
+            let c = crate::cover::cover_paths(
+                spec,
+                opts.count,
+                opts.seed,
+                opts.max_depth,
+                &crate::cover::CoverBudget::default(),
+            )?;
+            paths = c.paths;
+            cover = Some(c.report);
+        }
     }
     let mut traces = Vec::new();
     for (n, path) in paths.iter().enumerate() {
@@ -134,7 +152,7 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
             run: spec.name.clone(),
             config: serde_json::to_value(&spec.config).map_err(|e| e.to_string())?,
             generator: opts.mode.name().into(),
-            seed: (opts.mode == GenMode::Walk).then_some(opts.seed),
+            seed: (opts.mode != GenMode::Exhaustive).then_some(opts.seed),
             index: n as u64,
             timing_profile: None,
             tool: "osfmig".into(),
@@ -147,13 +165,21 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
             text.push_str(&serde_json::to_string(ev).map_err(|e| e.to_string())?);
             text.push('\n');
         }
+        let file_name = match opts.mode {
+            GenMode::Cover => format!("{}-cover-{n:04}.ndjson", spec.name),
+            _ => format!("{}-{n:04}.ndjson", spec.name),
+        };
         traces.push(GenTrace {
-            file_name: format!("{}-{n:04}.ndjson", spec.name),
+            file_name,
             text,
             rules,
         });
     }
-    Ok(GenResult { traces, complete })
+    Ok(GenResult {
+        traces,
+        complete,
+        cover,
+    })
 }
 
 /// Depth-first enumeration of maximal paths; false when `count` cut it short.

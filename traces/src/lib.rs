@@ -2,9 +2,11 @@
 //!
 //! A trace is an NDJSON file: a header line, then one event per step. [`format`] defines the
 //! lines, [`parse`] reads and validates a file (errors name file and line), [`generate`]
-//! produces traces from the model by seeded random walks or bounded exhaustive enumeration.
+//! produces traces from the model by seeded random walks, bounded exhaustive enumeration or
+//! coverage-directed search ([`cover`]).
 
 pub mod bridge;
+pub mod cover;
 pub mod coverage;
 pub mod format;
 pub mod generate;
