@@ -12,6 +12,8 @@
 //!    (a successor that satisfies an uncovered item, else, three times out of four, an action
 //!    with an uncovered rule label, else uniform); a walk is kept, cut right after its last
 //!    step that covered something new, when it covers at least one new target;
+//!    then, for items still uncovered, breadth-first searches re-rooted at the end of the
+//!    witnesses found so far, longest first (a second migration lies beyond a first);
 //! 3. items still uncovered are looked up in the exhaustive safety check (DFS with symmetry,
 //!    `check::check_run`), whose discovery paths are witnesses.
 //!
@@ -37,6 +39,10 @@ pub struct CoverBudget {
     pub bfs_states: usize,
     /// Random walks after a cut search.
     pub walks: u64,
+    /// Breadth-first searches re-rooted at the end of a witness, for items still uncovered
+    /// after the walks, and the states each may visit.
+    pub rebases: usize,
+    pub rebase_states: usize,
     /// Fall back on the exhaustive safety check for items still uncovered.
     pub check_fallback: bool,
 }
@@ -46,6 +52,8 @@ impl Default for CoverBudget {
         CoverBudget {
             bfs_states: 300_000,
             walks: 3_000,
+            rebases: 16,
+            rebase_states: 50_000,
             check_fallback: true,
         }
     }
@@ -81,6 +89,8 @@ pub struct CoverReport {
     pub bfs_complete: bool,
     /// Random walks taken (phase 2).
     pub walks: u64,
+    /// Re-rooted searches run (phase 2b).
+    pub rebased: usize,
     /// Items found by the exhaustive check (phase 3).
     pub from_check: Vec<&'static str>,
 }
@@ -117,6 +127,9 @@ impl CoverReport {
                 " [search cut at {} states, {} walk(s)",
                 self.bfs_states, self.walks
             ));
+            if self.rebased > 0 {
+                s.push_str(&format!(", {} re-rooted search(es)", self.rebased));
+            }
         }
         if !self.from_check.is_empty() {
             s.push_str(&format!(
@@ -314,6 +327,51 @@ pub fn cover_paths(
         }
     }
 
+    // Phase 2b: items still missing, searched breadth-first again from the end of the
+    // witnesses found so far, longest first (a deep item, such as a second migration, lies
+    // beyond a first one).
+    let mut rebased = 0;
+    if !bfs_complete {
+        let mut roots: Vec<Vec<Action>> = witnesses.clone();
+        roots.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        for prefix in roots {
+            let missing: Vec<Target> = items
+                .iter()
+                .map(|p| Target::Item(p.id))
+                .filter(|t| !found.contains(t))
+                .collect();
+            if missing.is_empty() || rebased >= budget.rebases {
+                break;
+            }
+            if prefix.len() >= max_depth {
+                continue;
+            }
+            let mut root = init.clone();
+            for a in &prefix {
+                root = model
+                    .step(&root, a)
+                    .ok_or_else(|| format!("witness step {a:?} not enabled"))?;
+            }
+            rebased += 1;
+            let mut sub = Vec::new();
+            bfs(
+                &model,
+                &root,
+                &items,
+                &missing,
+                max_depth - prefix.len(),
+                budget.rebase_states,
+                &mut found,
+                &mut sub,
+            );
+            for w in sub {
+                let mut p = prefix.clone();
+                p.extend(w);
+                witnesses.push(p);
+            }
+        }
+    }
+
     // Phase 3: the exhaustive safety check's discovery paths for items still missing.
     let mut from_check = Vec::new();
     if !bfs_complete
@@ -425,17 +483,18 @@ pub fn cover_paths(
             bfs_states,
             bfs_complete,
             walks,
+            rebased,
             from_check,
         },
     })
 }
 
-/// Breadth-first search recording the shortest path to each target; returns the states
+/// Breadth-first search from `root` recording the shortest path (from `root`) to each target; returns the states
 /// visited and whether the search was complete (not cut by the state or depth budget).
 #[allow(clippy::too_many_arguments)]
 fn bfs(
     model: &OsfModel,
-    init: &Sys,
+    root: &Sys,
     items: &[PropDef],
     all: &[Target],
     max_depth: usize,
@@ -471,9 +530,9 @@ fn bfs(
             }
         }
     };
-    seen.insert(fingerprint(init));
-    note_items(init, None, &tree, found, witnesses);
-    queue.push_back((0, 0, init.clone()));
+    seen.insert(fingerprint(root));
+    note_items(root, None, &tree, found, witnesses);
+    queue.push_back((0, 0, root.clone()));
     let mut complete = true;
     while let Some((me, depth, st)) = queue.pop_front() {
         if all.iter().all(|t| found.contains(t)) {

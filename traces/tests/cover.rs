@@ -120,3 +120,26 @@ fn count_caps_cover_traces() {
         .iter()
         .any(|(_, why)| why.contains("cut by --count")));
 }
+
+// Reference: spec §12.6. With a search cut early, the biased walks and the re-rooted searches
+// still reach every item, without the exhaustive check, and stay deterministic.
+#[test]
+fn cut_search_falls_back_on_walks_and_rerooted_searches() {
+    let budget = CoverBudget {
+        bfs_states: 100,
+        walks: 300,
+        rebases: 16,
+        rebase_states: 2_000,
+        check_fallback: false,
+    };
+    for name in RUNS {
+        let spec = find_run(name).unwrap();
+        let a = cover_paths(&spec, 1000, 7, 200, &budget).unwrap();
+        let b = cover_paths(&spec, 1000, 7, 200, &budget).unwrap();
+        assert_eq!(a.paths, b.paths, "{name}");
+        let r = &a.report;
+        assert!(!r.bfs_complete && r.walks > 0, "{name}: {}", r.summary());
+        assert_eq!(r.items_covered(), r.items.len(), "{name}: {}", r.summary());
+        assert!(r.summary().contains("search cut"), "{}", r.summary());
+    }
+}
