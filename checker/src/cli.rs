@@ -119,6 +119,10 @@ pub struct TracesCoverageArgs {
     /// Exit 1 when some rule of model::RULES is never exercised by the refimpl traces given.
     #[arg(long)]
     pub require_refimpl: bool,
+    /// A rule label `--require-refimpl` tolerates as missing (repeatable); each is printed
+    /// as tolerated, and one that is exercised after all is an error (the list must shrink).
+    #[arg(long, value_name = "RULE")]
+    pub allow_missing: Vec<String>,
     /// Print one JSON object with the fields of the text report.
     #[arg(long)]
     pub json: bool,

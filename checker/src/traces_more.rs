@@ -116,7 +116,19 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
         emit(&cov.to_text(seconds));
     }
     if args.require_refimpl {
-        let missing = cov.refimpl_missing_actions();
+        let mut missing = cov.refimpl_missing_actions();
+        for a in &args.allow_missing {
+            if !osfmig_model::model::RULES.contains(&a.as_str()) {
+                return Err(Error::Usage(format!("--allow-missing: unknown rule `{a}`")));
+            }
+            if !missing.iter().any(|m| m == a) {
+                return Err(Error::Usage(format!(
+                    "--allow-missing: `{a}` is exercised by the refimpl traces: drop it from the list"
+                )));
+            }
+            eprintln!("osfmig: --require-refimpl: `{a}` tolerated as missing (--allow-missing)");
+        }
+        missing.retain(|m| !args.allow_missing.iter().any(|a| a == m));
         if !missing.is_empty() {
             eprintln!(
                 "osfmig: --require-refimpl: {} action(s) never exercised by refimpl traces: {}",

@@ -63,17 +63,16 @@ pub fn fault_class(trace: &Trace) -> usize {
     class
 }
 
+/// The refimpl timeline labels an event carries: its own step's, and those of the
+/// stuttering steps recorded with it (spec §12.9).
 fn labels_of(params: &Value) -> Vec<String> {
-    params
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    ["labels", "stutter_labels"]
+        .iter()
+        .filter_map(|k| params.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The rules a refimpl timeline label counts for (see the module documentation).
@@ -87,6 +86,7 @@ pub fn rules_of_label(label: &str) -> Vec<&'static str> {
     };
     match label {
         "R13" => vec!["R13 InformPMMAndRestart"],
+        "R13-hold" => vec!["R13 HoldUntilRestart"],
         "C1" | "C2" | "C4" => vec!["C* DetectCrash"],
         "C5" => vec!["C* PMMBury"],
         "C3" => vec!["C3 ProcessDied"],

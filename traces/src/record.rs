@@ -299,6 +299,11 @@ fn record_inner(
     let cfg = &spec.config;
     let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
     let mut w = world_for(cfg, seed)?;
+    // A run whose model breaks a property on purpose (a finding, spec §10) breaks the
+    // refimpl's own check of it too: the recording goes on and the model judges it.
+    if !spec.expected_violations.is_empty() {
+        w.cfg.check_invariants = false;
+    }
     setup(&mut w);
     let mut b = Budget {
         exited: vec![false; cfg.pids() as usize],
@@ -307,16 +312,35 @@ fn record_inner(
     let mut events: Vec<Event> = Vec::new();
     let mut obs: Observed = of_refimpl(&w, cfg);
     let mut ran = 0usize;
+    // Rule labels of stuttering refimpl steps since the last event written.
+    let mut carried: Vec<String> = Vec::new();
+    let mut just_changed = false;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let stimuli = possible(&w, cfg, &b);
         let pending = !w.q.is_empty();
         if stimuli.is_empty() && !pending {
             break;
         }
-        let stimulate = !stimuli.is_empty() && (!pending || rng.below(4) == 0);
+        // Stimuli come more often right after a protocol milestone (an observed change),
+        // where the interesting races are (a request to D between its restart and the
+        // forwarded queue, P11).
+        let odds = if just_changed { 2 } else { 8 };
+        let stimulate = !stimuli.is_empty() && (!pending || rng.below(odds) == 0);
+        just_changed = false;
         let log_from = w.trace.entries.len();
         let (rule, actor, params, node) = if stimulate {
-            let s = stimuli[rng.below(stimuli.len())];
+            // An idle system starts a migration half the time, so that the call budget is
+            // not always spent before anything migrates.
+            let migrations: Vec<Stimulus> = stimuli
+                .iter()
+                .copied()
+                .filter(|s| matches!(s, Stimulus::Pcntl { .. }))
+                .collect();
+            let s = if !pending && !migrations.is_empty() && rng.below(2) == 0 {
+                migrations[rng.below(migrations.len())]
+            } else {
+                stimuli[rng.below(stimuli.len())]
+            };
             apply(&mut w, cfg, s).map_err(|e| format!("refimpl refused stimulus {s:?}: {e}"))?;
             count(&mut b, s);
             let (rule, actor, params) = s.render();
@@ -352,14 +376,29 @@ fn record_inner(
             }
             let now = of_refimpl(&w, cfg);
             if now == obs {
-                continue; // a stuttering step: not written (spec §12.9)
+                // A stuttering step: not written (spec §12.9); its labels go with the next
+                // event written.
+                carried.extend(
+                    w.trace.entries[log_from..]
+                        .iter()
+                        .map(|e| e.rule.to_string()),
+                );
+                continue;
             }
+            just_changed = true;
             let labels: Vec<String> = w.trace.entries[log_from..]
                 .iter()
                 .map(|e| e.rule.to_string())
                 .collect();
+            let stutter: Vec<String> = std::mem::take(&mut carried);
             let node = w.trace.entries[log_from..].first().map(|e| e.node as u8);
-            (rule_for(&labels), actor, json!({ "labels": labels }), node)
+            let rule = rule_for(&labels);
+            (
+                rule,
+                actor,
+                json!({ "labels": labels, "stutter_labels": stutter }),
+                node,
+            )
         };
         obs = of_refimpl(&w, cfg);
         events.push(Event {
@@ -371,6 +410,22 @@ fn record_inner(
             action: action_id(rule).into(),
             rule: rule.into(),
             params,
+            msg_ids: MsgIds::default(),
+            state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
+        });
+    }
+    if !carried.is_empty() && events.len() < opts.events_max {
+        // The labels of the last stuttering steps, on a final stuttering event (its state is
+        // the current one: a declared stuttering step, spec §12.9).
+        events.push(Event {
+            kind: "event".into(),
+            step: events.len() as u64,
+            time_ns: Some(w.now()),
+            node: None,
+            actor: "pma".into(),
+            action: action_id(TAU).into(),
+            rule: TAU.into(),
+            params: json!({ "labels": Vec::<String>::new(), "stutter_labels": carried }),
             msg_ids: MsgIds::default(),
             state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
         });

@@ -200,6 +200,9 @@ impl World {
     /// VP1: route through the target's vproc.
     pub fn route(&mut self, c: NodeId, r: ReqId) {
         let target = self.reqs[r as usize].target;
+        let now = self.now();
+        self.trace
+            .log(now, c, "VP1", format!("route req {r} for pid {target}"));
         let pma = &self.nodes[c].pma;
         match dispatch(
             c,
@@ -338,10 +341,24 @@ impl World {
                 }
                 p.held.push(r);
                 self.reqs[r as usize].status = ReqStatus::Queued;
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    n,
+                    "R13-hold",
+                    format!("hold req {r} for pid {} until restart", req.target),
+                );
             }
             List::Active if p.awaiting_forward.is_some() => {
                 p.held.push(r);
                 self.reqs[r as usize].status = ReqStatus::Queued;
+                let now = self.now();
+                self.trace.log(
+                    now,
+                    n,
+                    "P11",
+                    format!("hold req {r} for pid {} until the forward", req.target),
+                );
             }
             List::Active => self.serve(n, r),
             List::Migrating => unreachable!("a migrating proc always enqueues"),
@@ -363,10 +380,32 @@ impl World {
                 p.rusage.charge_call();
             }
         }
+        let now = self.now();
         match req.call {
-            Call::Info | Call::Kill => self.respond(n, r, Outcome::Ok),
+            Call::Info => {
+                self.trace.log(
+                    now,
+                    n,
+                    "A1",
+                    format!("getrusage of pid {} (req {r})", req.target),
+                );
+                self.respond(n, r, Outcome::Ok)
+            }
+            Call::Kill => {
+                self.trace
+                    .log(now, n, "VP2", format!("kill pid {} (req {r})", req.target));
+                self.respond(n, r, Outcome::Ok)
+            }
             Call::Fork { prog, on } => self.fork(n, r, prog, on),
-            Call::Wait => self.wait(n, r),
+            Call::Wait => {
+                self.trace.log(
+                    now,
+                    n,
+                    "PM1",
+                    format!("wait() of pid {} (req {r})", req.target),
+                );
+                self.wait(n, r)
+            }
             Call::Exit => self.exit(n, r),
             Call::Migrate { dst, mode } => self.start_migration(n, r, dst, mode),
         }
@@ -390,6 +429,10 @@ impl World {
 
     /// VP3 at the caller's PMA.
     pub fn on_reply(&mut self, r: ReqId, o: Outcome) {
+        let now = self.now();
+        let c = self.reqs[r as usize].caller;
+        self.trace
+            .log(now, c, "VP3", format!("reply to req {r}: {o:?}"));
         self.complete(r, o);
     }
 
