@@ -177,13 +177,9 @@ fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
     Ok(if rejected == 0 { 0 } else { 1 })
 }
 
-fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
-    let sel = select(
-        Some(&args.preset),
-        args.run.as_deref(),
-        &ConfigArgs::default(),
-    )?;
-    let opts = GenOptions {
+/// The generation options `traces generate`'s flags ask for (NDJSON and ITF alike).
+pub(crate) fn gen_options(args: &TracesGenerateArgs) -> GenOptions {
+    GenOptions {
         mode: match args.gen_mode {
             TraceModeArg::Walk => GenMode::Walk,
             TraceModeArg::Exhaustive => GenMode::Exhaustive,
@@ -193,7 +189,16 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
         seed: args.seed,
         max_depth: args.depth,
         with_state: args.state,
-    };
+    }
+}
+
+fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
+    let sel = select(
+        Some(&args.preset),
+        args.run.as_deref(),
+        &ConfigArgs::default(),
+    )?;
+    let opts = gen_options(args);
     let mut out = String::new();
     let mut covered: Vec<&'static str> = Vec::new();
     let mut files = 0usize;

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use osfmig_traces::coverage::{explore_run, Coverage};
-use osfmig_traces::generate::{generate, GenMode, GenOptions};
+use osfmig_traces::generate::{generate, GenMode};
 use osfmig_traces::itf::to_itf_text;
 use osfmig_traces::parse::{parse_bytes, parse_file, trace_files};
 use osfmig_traces::shrink::{shrink as shrink_trace, to_ndjson, ShrinkError};
 
-use crate::cli::{ConfigArgs, Error, TraceFormatArg, TraceModeArg};
+use crate::cli::{ConfigArgs, Error, TraceFormatArg};
 use crate::cli::{TracesCoverageArgs, TracesExportArgs, TracesGenerateArgs, TracesShrinkArgs};
 use crate::report::emit;
 use crate::runs::select;
@@ -168,17 +168,7 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
         args.run.as_deref(),
         &ConfigArgs::default(),
     )?;
-    let base = GenOptions {
-        mode: match args.gen_mode {
-            TraceModeArg::Walk => GenMode::Walk,
-            TraceModeArg::Exhaustive => GenMode::Exhaustive,
-            TraceModeArg::Cover => GenMode::Cover,
-        },
-        count: args.count,
-        seed: args.seed,
-        max_depth: args.depth,
-        with_state: args.state,
-    };
+    let base = crate::traces::gen_options(args);
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Error::Runtime(format!("{}: {e}", args.out.display())))?;
     let runs = sel.runs.len() as u64;

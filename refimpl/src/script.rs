@@ -41,9 +41,9 @@ impl World {
         self.root = 0;
     }
 
-    /// EM1: the scripted process `pid` makes `call` on `target` now. An error says why the
-    /// process cannot (gone, in transit, threads suspended).
-    pub fn inject_call(&mut self, pid: Pid, target: Pid, call: Call) -> Result<(), String> {
+    /// The node where the scripted process `pid` can act now: its task is on a live node,
+    /// its threads run and it waits for no page. An error says which does not hold.
+    fn runnable_node(&self, pid: Pid) -> Result<NodeId, String> {
         let n = self
             .port_holder(pid)
             .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
@@ -54,6 +54,13 @@ impl World {
         if matches!(t.exec.run, Run::Faulting { .. }) {
             return Err(format!("pid {pid} waits for a page (R17)"));
         }
+        Ok(n)
+    }
+
+    /// EM1: the scripted process `pid` makes `call` on `target` now. An error says why the
+    /// process cannot (gone, in transit, threads suspended).
+    pub fn inject_call(&mut self, pid: Pid, target: Pid, call: Call) -> Result<(), String> {
+        let n = self.runnable_node(pid)?;
         self.issue(pid, n, target, call);
         Ok(())
     }
@@ -61,13 +68,8 @@ impl World {
     /// R17: the scripted process `pid` touches page `page` of its address space now; a page
     /// homed on another live node is faulted in (copy on reference). An error says why not.
     pub fn inject_touch(&mut self, pid: Pid, page: u32) -> Result<(), String> {
-        let n = self
-            .port_holder(pid)
-            .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
+        let n = self.runnable_node(pid)?;
         let t = &self.nodes[n].kernel.tasks[&pid];
-        if !t.running() || matches!(t.exec.run, Run::Faulting { .. }) {
-            return Err(format!("pid {pid} cannot run now"));
-        }
         let home = *t
             .pages
             .get(page as usize)
@@ -84,13 +86,7 @@ impl World {
     /// FS1: the scripted process `pid` reads an open file on the master node's file server;
     /// the reply goes to its port (and moves with the task).
     pub fn inject_file_read(&mut self, pid: Pid) -> Result<(), String> {
-        let n = self
-            .port_holder(pid)
-            .ok_or_else(|| format!("pid {pid} has no task on a live node"))?;
-        let t = &self.nodes[n].kernel.tasks[&pid];
-        if !t.running() || matches!(t.exec.run, Run::Faulting { .. }) {
-            return Err(format!("pid {pid} cannot run now"));
-        }
+        let n = self.runnable_node(pid)?;
         if !self.file_reads.insert(pid) {
             return Err(format!("pid {pid} has a read outstanding"));
         }
