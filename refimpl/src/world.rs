@@ -158,6 +158,15 @@ pub enum Body {
     Reap {
         pid: Pid,
     },
+    /// PM2: the PMA tells the PM Master that `pid` exited (an RPC; `req` is the exit call).
+    ExitNotify {
+        pid: Pid,
+        req: ReqId,
+    },
+    /// The reply to ExitNotify.
+    ExitAck {
+        req: ReqId,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -890,6 +899,13 @@ impl World {
             Body::FileReply { pid } => self.on_file_reply(pid),
             Body::ProcessDied { pid } => self.on_process_died(pid),
             Body::Reap { pid } => self.pmm.reap(pid),
+            Body::ExitNotify { pid, req } => {
+                self.pmm_exit(pid);
+                if let Ep::Pma(n) = m.src {
+                    self.send_free(Ep::Pmm, Ep::Pma(n), Body::ExitAck { req });
+                }
+            }
+            Body::ExitAck { req } => self.on_exit_ack(req),
             Body::ChildCreated { pid, parent } => {
                 if let Ep::Pma(n) = m.src {
                     self.pmm.register(pid, Some(parent), n);

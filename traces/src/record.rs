@@ -315,6 +315,7 @@ fn record_inner(
     // Rule labels of stuttering refimpl steps since the last event written.
     let mut carried: Vec<String> = Vec::new();
     let mut just_changed = false;
+    let milestones_only = rng.below(2) == 0;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let stimuli = possible(&w, cfg, &b);
         let pending = !w.q.is_empty();
@@ -324,8 +325,12 @@ fn record_inner(
         // Stimuli come more often right after a protocol milestone (an observed change),
         // where the interesting races are (a request to D between its restart and the
         // forwarded queue, P11).
+        // In a "milestone" trace (half of them) the environment acts only when the system is
+        // idle or right after a milestone, which keeps the call budget for the windows
+        // between milestones.
         let odds = if just_changed { 2 } else { 8 };
-        let stimulate = !stimuli.is_empty() && (!pending || rng.below(odds) == 0);
+        let busy_ok = if milestones_only { just_changed } else { true };
+        let stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
         just_changed = false;
         let log_from = w.trace.entries.len();
         let (rule, actor, params, node) = if stimulate {

@@ -95,6 +95,7 @@ const SHARED: &[&str] = &[
     "ChildExited",
     "ChildCreated",
     "Reap",
+    "ExitNotify",
     "ProcessDied",
 ];
 

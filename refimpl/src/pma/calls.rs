@@ -215,12 +215,6 @@ impl World {
             MsgShape::new(MsgKind::KernelCall, t == n),
             Effect::Terminate,
         ); // task_terminate
-        plan.msg_with(
-            &c,
-            Phase::Creation,
-            MsgShape::new(MsgKind::Rpc, n == MASTER),
-            Effect::ExitNotify,
-        );
         self.start_plan(plan);
     }
 
@@ -242,8 +236,22 @@ impl World {
         self.destroy_process(n, pid, Outcome::NoSuchProcess, false);
     }
 
-    /// PM2 done: the PM Master has recorded the exit.
-    pub fn exited(&mut self, r: ReqId, _n: NodeId) {
+    /// PM2 at the PMA done: the exit notice goes to the PM Master, an RPC on the PMA's
+    /// channel to it (so it keeps its place among the PMA's other messages, spec §4.1).
+    pub fn exited(&mut self, r: ReqId, n: NodeId) {
+        let pid = self.reqs[r as usize].target;
+        self.send(
+            Ep::Pma(n),
+            Ep::Pmm,
+            MsgKind::Rpc,
+            0,
+            0,
+            Body::ExitNotify { pid, req: r },
+        );
+    }
+
+    /// PM2 done: the PM Master has recorded the exit (the RPC's reply).
+    pub fn on_exit_ack(&mut self, r: ReqId) {
         let pid = self.reqs[r as usize].target;
         let now = self.now();
         if pid == self.root && self.root_exit.is_none() {
