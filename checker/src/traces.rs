@@ -192,6 +192,20 @@ pub(crate) fn gen_options(args: &TracesGenerateArgs) -> GenOptions {
     }
 }
 
+/// The options for run `i` of `runs`: random walks are `count` traces in all, spread over the
+/// runs in turn (the first runs get one more when it does not divide); `None` when this run
+/// gets none. Exhaustive and cover modes keep `count` per run.
+pub(crate) fn run_options(base: &GenOptions, i: u64, runs: u64) -> Option<GenOptions> {
+    let mut opts = base.clone();
+    if opts.mode == GenMode::Walk {
+        opts.count = base.count / runs + u64::from(i < base.count % runs);
+        if opts.count == 0 {
+            return None;
+        }
+    }
+    Some(opts)
+}
+
 fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let sel = select(
         Some(&args.preset),
@@ -202,17 +216,11 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let mut out = String::new();
     let mut covered: Vec<&'static str> = Vec::new();
     let mut files = 0usize;
-    // Random walks: `--count` traces in all, spread over the runs in turn (the first runs get
-    // one more when it does not divide). Exhaustive: at most `--count` per run.
     let runs = sel.runs.len() as u64;
     for (i, spec) in sel.runs.iter().enumerate() {
-        let mut opts = opts.clone();
-        if opts.mode == GenMode::Walk {
-            opts.count = args.count / runs + u64::from((i as u64) < args.count % runs);
-            if opts.count == 0 {
-                continue;
-            }
-        }
+        let Some(opts) = run_options(&opts, i as u64, runs) else {
+            continue;
+        };
         let res = generate(&sel.preset, spec, &opts)
             .map_err(|e| Error::Runtime(format!("run {}: {e}", spec.name)))?;
         write_traces(&args.out, &res.traces).map_err(Error::Runtime)?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use osfmig_traces::coverage::{explore_run, Coverage};
-use osfmig_traces::generate::{generate, GenMode};
+use osfmig_traces::generate::generate;
 use osfmig_traces::itf::to_itf_text;
 use osfmig_traces::parse::{parse_bytes, parse_file, trace_files};
 use osfmig_traces::shrink::{shrink as shrink_trace, to_ndjson, ShrinkError};
@@ -175,14 +175,10 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let mut files = 0usize;
     let mut out = String::new();
     for (i, spec) in sel.runs.iter().enumerate() {
-        let mut opts = base.clone();
         // As NDJSON generation: walks spread over the runs, exhaustive at most N per run.
-        if opts.mode == GenMode::Walk {
-            opts.count = args.count / runs + u64::from((i as u64) < args.count % runs);
-            if opts.count == 0 {
-                continue;
-            }
-        }
+        let Some(opts) = crate::traces::run_options(&base, i as u64, runs) else {
+            continue;
+        };
         let res = generate(&sel.preset, spec, &opts)
             .map_err(|e| Error::Runtime(format!("run {}: {e}", spec.name)))?;
         for g in &res.traces {
