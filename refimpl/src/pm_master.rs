@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::timing::MsgKind;
-use crate::world::{Body, Effect, Ep, Plan, World};
+use crate::world::{Body, Ep, Plan, World};
 use crate::{NodeId, Pid, ReqId, MASTER};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,47 +131,39 @@ impl PmMaster {
 }
 
 impl World {
-    pub fn pmm_effect(&mut self, plan: &Plan, e: Effect) {
-        match e {
-            // Handled by the plan (it learns the child's pid); the PM Master records the child
-            // only when its PMA has created it (PM3: until then a look-up finds nothing).
-            Effect::AllocPid => {}
-            Effect::ExitNotify => self.pmm_exit(plan.pid),
-            Effect::LocationUpdate => {
-                let pid = plan.pid;
-                let alive = self.pmm.alive(pid);
-                if alive {
-                    if let Some(e) = self.pmm.entries.get_mut(&pid) {
-                        // The source must report its clean-up before the pid may be reused.
-                        if let Some(src) = self.nodes[plan.node]
-                            .pma
-                            .procs
-                            .get(&pid)
-                            .and_then(|p| p.inc.as_ref())
-                            .map(|i| i.src)
-                        {
-                            self.pmm.cleanup_at.insert(pid, src);
-                        }
-                        if self.mutant != Some(crate::mutants::Mutant::SkipPmmUpdate) {
-                            e.node = plan.node;
-                        }
-                    }
+    /// R13 first half at the PM Master: the new location, recorded and acknowledged.
+    pub fn pmm_location_update(&mut self, plan: &Plan) {
+        let pid = plan.pid;
+        let alive = self.pmm.alive(pid);
+        if alive {
+            if let Some(e) = self.pmm.entries.get_mut(&pid) {
+                // The source must report its clean-up before the pid may be reused.
+                if let Some(src) = self.nodes[plan.node]
+                    .pma
+                    .procs
+                    .get(&pid)
+                    .and_then(|p| p.inc.as_ref())
+                    .map(|i| i.src)
+                {
+                    self.pmm.cleanup_at.insert(pid, src);
                 }
-                let now = self.now();
-                self.trace.log(
-                    now,
-                    MASTER,
-                    "R13",
-                    format!(
-                        "PM Master: pid {pid} now on node {} (ack, dead={})",
-                        plan.node, !alive
-                    ),
-                );
-                if let Some(p) = self.nodes[plan.node].pma.procs.get_mut(&pid) {
-                    p.pmm_dead = !alive;
+                if self.mutant != Some(crate::mutants::Mutant::SkipPmmUpdate) {
+                    e.node = plan.node;
                 }
             }
-            _ => {}
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            MASTER,
+            "R13",
+            format!(
+                "PM Master: pid {pid} now on node {} (ack, dead={})",
+                plan.node, !alive
+            ),
+        );
+        if let Some(p) = self.nodes[plan.node].pma.procs.get_mut(&pid) {
+            p.pmm_dead = !alive;
         }
     }
 

@@ -169,6 +169,38 @@ pub enum Body {
     },
 }
 
+impl Body {
+    /// The message's name, as the trace vocabulary writes it (spec §4, §12.3).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Body::Syscall { .. } => "Syscall",
+            Body::CallReply { .. } => "CallReply",
+            Body::Request { .. } => "Request",
+            Body::Reply { .. } => "Reply",
+            Body::AbsentProcess { .. } => "AbsentProcess",
+            Body::Relookup { .. } => "Relookup",
+            Body::Located { .. } => "Located",
+            Body::MigrateRequest { .. } => "MigrateRequest",
+            Body::Refused { .. } => "Refused",
+            Body::Done { .. } => "Done",
+            Body::Forward { .. } => "Forward",
+            Body::PullFailed { .. } => "PullFailed",
+            Body::TaskMigrate { .. } => "TaskMigrate",
+            Body::TaskOffer { .. } => "TaskOffer",
+            Body::TaskMigrated { .. } => "TaskMigrated",
+            Body::WaitChild { .. } => "WaitChild",
+            Body::ChildExited { .. } => "ChildExited",
+            Body::FileIo { .. } => "FileIo",
+            Body::FileReply { .. } => "FileReply",
+            Body::ProcessDied { .. } => "ProcessDied",
+            Body::ChildCreated { .. } => "ChildCreated",
+            Body::Reap { .. } => "Reap",
+            Body::ExitNotify { .. } => "ExitNotify",
+            Body::ExitAck { .. } => "ExitAck",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Msg {
     pub src: Ep,
@@ -214,8 +246,6 @@ pub enum Effect {
     AllocPid,
     /// Exit: the task is terminated and the proc freed at the PMA (PM2).
     Terminate,
-    /// Exit: the PM Master records the zombie.
-    ExitNotify,
     /// R13 first half: the PM Master records the new location (acknowledged).
     LocationUpdate,
     /// AS1: one page pre-copied to the destination.
@@ -780,8 +810,8 @@ impl World {
                 );
                 true
             }
-            Effect::ExitNotify | Effect::LocationUpdate => {
-                self.pmm_effect(plan, e);
+            Effect::LocationUpdate => {
+                self.pmm_location_update(plan);
                 true
             }
             Effect::PreCopyPage => true,

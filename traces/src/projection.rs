@@ -232,16 +232,13 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             alive: nd.alive,
             procs: (0..pids as u32)
                 .map(|pid| match nd.pma.procs.get(&pid) {
-                    None => Slot::Free,
-                    Some(p) if !nd.alive => {
-                        let _ = p;
-                        Slot::Free
-                    }
-                    Some(p) => match p.list {
+                    // A crashed node's PMA holds nothing.
+                    Some(p) if nd.alive => match p.list {
                         List::Active => Slot::Active,
                         List::Migrating => Slot::Migrating,
                         List::Incoming => Slot::Incoming,
                     },
+                    _ => Slot::Free,
                 })
                 .collect(),
         })

@@ -21,11 +21,6 @@ use crate::format::{
 use crate::generate::SplitMix64;
 use crate::projection::{of_refimpl, Observed};
 
-thread_local! {
-    /// The refimpl's timeline of the last recording (a debugging aid, `OSFMIG_TIMELINE=1`).
-    static TIMELINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
 /// The refimpl's timing profile named in refimpl trace headers.
 pub const PROFILE: &str = "i386-25mhz-10mbit";
 
@@ -273,9 +268,6 @@ pub fn record_with(
         record_inner(preset, spec, seed, index, opts, &setup)
     }));
     std::panic::set_hook(hook);
-    if std::env::var_os("OSFMIG_TIMELINE").is_some() {
-        eprint!("{}", TIMELINE.with(|t| t.take()));
-    }
     match r {
         Ok(r) => r,
         Err(e) => Err(format!(
@@ -375,9 +367,6 @@ fn record_inner(
             if pending {
                 w.step();
                 ran += 1;
-            }
-            if std::env::var_os("OSFMIG_TIMELINE").is_some() {
-                TIMELINE.with(|t| t.replace(w.trace.render()));
             }
             let now = of_refimpl(&w, cfg);
             if now == obs {

@@ -99,12 +99,6 @@ const SHARED: &[&str] = &[
     "ProcessDied",
 ];
 
-/// A refimpl message's name (its body's variant).
-fn msg_kind(m: &osfmig_refimpl::world::Msg) -> String {
-    let body = format!("{:?}", m.body);
-    body.split(['(', ' ', '{']).next().unwrap_or("").to_string()
-}
-
 /// The refimpl's pending message that a model delivery names: the oldest deliverable one
 /// with the same message name, source and destination.
 fn same_message(w: &World, params: &Value) -> Option<u64> {
@@ -131,7 +125,7 @@ fn same_message(w: &World, params: &Value) -> Option<u64> {
             || matches!(m.dst, Ep::Kernel(n) if dst.strip_prefix("port:")
                 .and_then(|p| p.parse::<u32>().ok())
                 .is_some_and(|p| w.port_holder(p) == Some(n)));
-        (msg_kind(m) == name && ep_name(m.src) == src && dst_ok).then_some(c.seq)
+        (m.body.name() == name && ep_name(m.src) == src && dst_ok).then_some(c.seq)
     })
 }
 
@@ -141,7 +135,7 @@ fn is_shared_event(pending: &[(u64, u64, &Ev)], seq: u64) -> bool {
     pending.iter().any(|(_, s, ev)| {
         *s == seq
             && match ev {
-                Ev::Deliver(m) => SHARED.contains(&msg_kind(m).as_str()),
+                Ev::Deliver(m) => SHARED.contains(&m.body.name()),
                 Ev::FaultDone { .. } => true,
                 _ => false,
             }
@@ -189,10 +183,7 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
         for c in w.choices() {
             // A message of the shared vocabulary is delivered when the model delivers it (the
             // hint in `replay_with`) or when it yields progress, never as a mere filler.
-            let shared = pending.iter().any(|(_, seq, ev)| {
-                *seq == c.seq
-                    && matches!(ev, Ev::Deliver(m) if SHARED.contains(&msg_kind(m).as_str()))
-            });
+            let shared = is_shared_event(&pending, c.seq);
             let mut w2 = w.clone();
             w2.run_choice(c.seq);
             let obs = of_refimpl(&w2, cfg);
@@ -207,16 +198,6 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
             } else if towards.is_none() && cur.moves_towards(&obs, target) {
                 towards = Some(w2);
             }
-        }
-        if std::env::var_os("OSFMIG_DRIVE_DEBUG").is_some() {
-            eprintln!(
-                "drive: {} choices, exact {} towards {} stutter {}; diff:\n{}",
-                w.choices().len(),
-                exact.is_some(),
-                towards.is_some(),
-                stutter.is_some(),
-                cur.diff(target)
-            );
         }
         match exact.or(towards).or(stutter) {
             Some(next) => {
@@ -341,9 +322,6 @@ pub fn replay_with(
                 Some((k, d, at)) => (k, d, at),
                 None => (i, target.diff(&of_refimpl(&w, cfg)), st.clone()),
             };
-            if std::env::var_os("OSFMIG_DRIVE_DEBUG").is_some() {
-                eprint!("{}", w.trace.render());
-            }
             let ev0 = &trace.events[first];
             let why = match refused {
                 Some(r) => format!("  the refimpl cannot take the stimulus: {r}\n"),

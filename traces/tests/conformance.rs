@@ -59,7 +59,7 @@ fn recording_is_deterministic() {
 // Reference: spec §12.9 — validation has teeth: a recorded state the model cannot reach is
 // rejected at its step, with the diff and what the model allowed there.
 #[test]
-fn validation_rejects_behaviour_the_model_lacks() {
+fn validation_rejects_a_recorded_state_the_model_cannot_reach() {
     let (name, t) = recorded("null-migration", 20)
         .into_iter()
         .find(|(_, t)| t.events.iter().any(detaches))
