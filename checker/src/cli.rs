@@ -116,12 +116,14 @@ pub struct TracesCoverageArgs {
     /// States explored per run at most (with `--preset`).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     pub state_limit: usize,
-    /// Exit 1 when some rule of model::RULES is never exercised by the refimpl traces given.
+    /// Exit 1 when some rule of model::RULES, or some reachability item of the runs covered,
+    /// is never exercised by the refimpl traces given.
     #[arg(long)]
     pub require_refimpl: bool,
-    /// A rule label `--require-refimpl` tolerates as missing (repeatable); each is printed
-    /// as tolerated, and one that is exercised after all is an error (the list must shrink).
-    #[arg(long, value_name = "RULE")]
+    /// A rule label or reachability item ID `--require-refimpl` tolerates as missing
+    /// (repeatable); each is printed as tolerated, and one that is exercised after all is an
+    /// error (the list must shrink).
+    #[arg(long, value_name = "RULE|ITEM")]
     pub allow_missing: Vec<String>,
     /// Print one JSON object with the fields of the text report.
     #[arg(long)]

@@ -116,10 +116,22 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
         emit(&cov.to_text(seconds));
     }
     if args.require_refimpl {
-        let mut missing = cov.refimpl_missing_actions();
+        let mut missing: Vec<String> = cov
+            .refimpl_missing_actions()
+            .into_iter()
+            .map(String::from)
+            .chain(cov.refimpl_missing_items())
+            .collect();
+        let items: Vec<&str> =
+            osfmig_model::properties::reachability_items(&osfmig_model::Config::default())
+                .into_iter()
+                .map(|(_, p)| p.id)
+                .collect();
         for a in &args.allow_missing {
-            if !osfmig_model::model::RULES.contains(&a.as_str()) {
-                return Err(Error::Usage(format!("--allow-missing: unknown rule `{a}`")));
+            if !osfmig_model::model::RULES.contains(&a.as_str()) && !items.contains(&a.as_str()) {
+                return Err(Error::Usage(format!(
+                    "--allow-missing: unknown rule or reachability item `{a}`"
+                )));
             }
             if !missing.iter().any(|m| m == a) {
                 return Err(Error::Usage(format!(
@@ -131,7 +143,8 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
         missing.retain(|m| !args.allow_missing.iter().any(|a| a == m));
         if !missing.is_empty() {
             eprintln!(
-                "osfmig: --require-refimpl: {} action(s) never exercised by refimpl traces: {}",
+                "osfmig: --require-refimpl: {} action(s) or reachability item(s) never \
+                 exercised by refimpl traces: {}",
                 missing.len(),
                 missing.join(", ")
             );

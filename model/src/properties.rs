@@ -345,14 +345,24 @@ pub fn registry(cfg: &Config) -> Vec<PropDef> {
     v.push(always("P11", "P11 per-sender order", p11_per_sender_order));
     v.push(always("A1", "A1 accounting", a1_accounting));
 
+    v.extend(
+        reachability_items(cfg)
+            .into_iter()
+            .filter_map(|(applies, p)| applies.then_some(p)),
+    );
+    v
+}
+
+/// Every reachability item (spec §6.3), each with whether it applies to `cfg` (whether the
+/// configuration makes it reachable, so that `check` must prove it is). Trace validation
+/// evaluates all of them: a refimpl may reach an item a run does not promise (spec §12.16).
+pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
+    let process = cfg.mode == Mode::Process;
     let c = cfg.calls;
     let reqs = cfg.requests_max > 0 && (c.signal || c.getinfo || c.wait || c.exit);
     let crash = cfg.crashes_max > 0;
-    let mut s = |cond: bool, p: PropDef| {
-        if cond {
-            v.push(p);
-        }
-    };
+    let mut v = Vec::new();
+    let mut s = |cond: bool, p: PropDef| v.push((cond, p));
     s(
         cfg.refusals,
         sometimes("S-refusal", "a refusal", reach_refusal),

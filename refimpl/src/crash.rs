@@ -19,6 +19,13 @@ impl World {
             .log(now, node, "C*", format!("node {node} crashes"));
         self.stats.crashes += 1;
         let stranded = self.stranded_at(node);
+        // C4 monitor: a process this node shipped (pull committed) that has not restarted
+        // at its destination yet; whether it survives shows at its restart.
+        for &pid in &self.nodes[node].pma.migrating {
+            if !self.nodes[node].kernel.tasks.contains_key(&pid) {
+                self.c4_shipped.insert(pid);
+            }
+        }
         // Messages the dead node's servers and tasks sent that have not arrived are lost
         // with it (spec §4.1: from or to a crashed node).
         let tasks_here: Vec<crate::Pid> = self.nodes[node].kernel.tasks.keys().copied().collect();

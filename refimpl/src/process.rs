@@ -27,6 +27,7 @@ impl World {
 
     /// Executes operations until the thread blocks.
     pub fn run_task(&mut self, pid: Pid) {
+        self.receive_queued_replies(pid);
         if self.scripted {
             return; // a scripted process only makes the calls injected (spec §12.8)
         }
@@ -134,7 +135,7 @@ impl World {
                     while t.exec.touch_next < want {
                         let page = t.heap_base + t.exec.touch_next;
                         let home = t.pages[page as usize];
-                        if t.precopied && !t.dirty.contains(&page) {
+                        if t.precopied_pages.contains(&page) && !t.dirty.contains(&page) {
                             t.dirty.push(page); // AS1: written after its pre-copy
                         }
                         if home != n {
@@ -219,16 +220,44 @@ impl World {
         let _ = fs;
     }
 
-    /// The file server's reply reaches the task (wherever it now is).
+    /// The file server's reply reaches the task's reply port (wherever the task now is). A
+    /// suspended thread cannot receive it: it waits in the port's queue, which moves with the
+    /// task (paper §3.1), and is received when the threads run again.
     pub fn on_file_reply(&mut self, pid: Pid) {
-        if self.scripted {
-            // A scripted read's reply is consumed on arrival (the model's ConsumeReply).
-            self.file_reads.remove(&pid);
-            return;
-        }
         let Some(n) = self.port_holder(pid) else {
             return;
         };
+        let Some(t) = self.nodes[n].kernel.tasks.get_mut(&pid) else {
+            return;
+        };
+        if !t.running() {
+            if t.space.ports.is_empty() {
+                t.space.ports.push(crate::kernel::Port::default());
+            }
+            t.space.ports[0].queued += 1;
+            return;
+        }
+        self.receive_file_reply(pid, n);
+    }
+
+    /// Replies left in the reply port while the threads were suspended are received now.
+    fn receive_queued_replies(&mut self, pid: Pid) {
+        while let Some(n) = self.runnable_at(pid) {
+            let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
+            match t.space.ports.first_mut() {
+                Some(port) if port.queued > 0 => port.queued -= 1,
+                _ => return,
+            }
+            self.receive_file_reply(pid, n);
+        }
+    }
+
+    fn receive_file_reply(&mut self, pid: Pid, n: NodeId) {
+        if self.scripted {
+            // A scripted read's reply is consumed on receipt (the model's ConsumeReply).
+            self.file_reads.remove(&pid);
+            return;
+        }
         let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
         if t.exec.run != Run::InCall {
             return;

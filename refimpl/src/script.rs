@@ -83,6 +83,44 @@ impl World {
         Ok(())
     }
 
+    /// AS1: the scripted process `pid` writes page `page` now. A page whose pre-copy already
+    /// reached the destination becomes dirty (copied again at the pull); any other write
+    /// needs nothing. An error says why the process cannot write.
+    pub fn inject_write(&mut self, pid: Pid, page: u32) -> Result<(), String> {
+        let n = self.runnable_node(pid)?;
+        let t = self.nodes[n].kernel.tasks.get_mut(&pid).expect("runnable");
+        if page as usize >= t.pages.len() {
+            return Err(format!("pid {pid} has no page {page}"));
+        }
+        if t.precopied_pages.contains(&page) && !t.dirty.contains(&page) {
+            t.dirty.push(page);
+        }
+        Ok(())
+    }
+
+    /// Pages of `pid` whose write now would make them dirty (AS1): pre-copied in the
+    /// migration in progress, not yet written since, the process running where its PMA
+    /// freezes it.
+    pub fn dirtiable_pages(&self, pid: Pid) -> Vec<u32> {
+        let Ok(n) = self.runnable_node(pid) else {
+            return Vec::new();
+        };
+        let migrating_out = self.nodes[n]
+            .pma
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.out.is_some());
+        if !migrating_out {
+            return Vec::new();
+        }
+        let t = &self.nodes[n].kernel.tasks[&pid];
+        t.precopied_pages
+            .iter()
+            .copied()
+            .filter(|p| !t.dirty.contains(p))
+            .collect()
+    }
+
     /// FS1: the scripted process `pid` reads an open file on the master node's file server;
     /// the reply goes to its port (and moves with the task).
     pub fn inject_file_read(&mut self, pid: Pid) -> Result<(), String> {

@@ -18,6 +18,10 @@ pub struct Entry {
 pub struct Trace {
     pub on: bool,
     pub entries: Vec<Entry>,
+    /// The interesting cases of spec §6.3 this run reached, by their IDs ("S-overtaken"), in
+    /// the order reached: the refimpl's own monitors, which trace recording reports and
+    /// `traces check` holds against the model (spec §12.16).
+    pub reached: Vec<(Time, &'static str)>,
 }
 
 impl Trace {
@@ -25,6 +29,14 @@ impl Trace {
         Trace {
             on,
             entries: Vec::new(),
+            reached: Vec::new(),
+        }
+    }
+
+    /// Notes that the run reached the interesting case `item` (a spec §6.3 ID).
+    pub fn reach(&mut self, at: Time, item: &'static str) {
+        if self.on {
+            self.reached.push((at, item));
         }
     }
 

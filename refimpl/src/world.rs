@@ -481,6 +481,9 @@ pub struct World {
     pub open_calls: Vec<u32>,
     /// Deaths a PMA has reported to the PM Master (P9's exception).
     pub dead_reported: std::collections::BTreeSet<Pid>,
+    /// C4 monitor: processes whose source crashed after the pull committed and before they
+    /// restarted at the destination (spec §5.4).
+    pub c4_shipped: std::collections::BTreeSet<Pid>,
     /// When the last message sent on each channel arrives (per-channel FIFO, spec §4.1).
     pub channel_last: BTreeMap<(Ep, Ep), Time>,
     /// Scripted processes (spec §12.8): they run no program and issue only the calls a
@@ -524,6 +527,7 @@ impl World {
             pcntl_outstanding: 0,
             open_calls: Vec::new(),
             dead_reported: Default::default(),
+            c4_shipped: Default::default(),
             channel_last: BTreeMap::new(),
             scripted: false,
             file_reads: Default::default(),
@@ -592,6 +596,8 @@ impl World {
             heap_base: p.resident_pages,
             dirty: Vec::new(),
             precopied: false,
+            precopy_todo: Vec::new(),
+            precopied_pages: Vec::new(),
             emulator: crate::emulator::Emulator::new(pma),
             exec: Exec {
                 prog,
@@ -814,7 +820,10 @@ impl World {
                 self.pmm_location_update(plan);
                 true
             }
-            Effect::PreCopyPage => true,
+            Effect::PreCopyPage => {
+                self.precopy_page(plan.node, plan.pid);
+                true
+            }
         }
     }
 

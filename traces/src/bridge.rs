@@ -24,6 +24,9 @@ pub enum Stimulus {
     Touch { pid: u8, page: u8 },
     /// FS1: process `pid` reads an open file (the reply queues at its port).
     FileRead { pid: u8 },
+    /// AS1: process `pid` writes `page`, already pre-copied, while it still runs at the
+    /// source (the page is dirty: copied again at the pull).
+    Write { pid: u8, page: u8 },
 }
 
 impl Stimulus {
@@ -35,6 +38,7 @@ impl Stimulus {
             Action::Crash { node } => Some(Stimulus::Crash { node }),
             Action::Touch { pid, page } => Some(Stimulus::Touch { pid, page }),
             Action::FileRead { pid } => Some(Stimulus::FileRead { pid }),
+            Action::Dirty { pid, page } => Some(Stimulus::Write { pid, page }),
             _ => None,
         }
     }
@@ -47,6 +51,7 @@ impl Stimulus {
             Stimulus::Crash { node } => Action::Crash { node },
             Stimulus::Touch { pid, page } => Action::Touch { pid, page },
             Stimulus::FileRead { pid } => Action::FileRead { pid },
+            Stimulus::Write { pid, page } => Action::Dirty { pid, page },
         }
     }
 
@@ -74,6 +79,12 @@ impl Stimulus {
             Stimulus::FileRead { pid } => {
                 ("FS1 FileIO", "process", json!({ "pid": pid, "read": true }))
             }
+            // `write` tells it from the kernel's pre-copy rounds, which share the rule.
+            Stimulus::Write { pid, page } => (
+                "AS1 PreCopy",
+                "process",
+                json!({ "pid": pid, "page": page, "write": true }),
+            ),
         }
     }
 
@@ -106,6 +117,12 @@ impl Stimulus {
             ("C* NodeCrash", "env") => Some(Stimulus::Crash { node: get("node")? }),
             ("FS1 FileIO", "process") if params.get("read") == Some(&Value::Bool(true)) => {
                 Some(Stimulus::FileRead { pid: get("pid")? })
+            }
+            ("AS1 PreCopy", "process") if params.get("write") == Some(&Value::Bool(true)) => {
+                Some(Stimulus::Write {
+                    pid: get("pid")?,
+                    page: get("page")?,
+                })
             }
             ("R17 CORFault", "process") => Some(Stimulus::Touch {
                 pid: get("pid")?,
@@ -212,6 +229,7 @@ pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
         }
         Stimulus::Touch { pid, page } => w.inject_touch(pid as u32, page as u32),
         Stimulus::FileRead { pid } => w.inject_file_read(pid as u32),
+        Stimulus::Write { pid, page } => w.inject_write(pid as u32, page as u32),
         Stimulus::Crash { node } => {
             if !w.nodes.get(node as usize).is_some_and(|n| n.alive) || node == 0 {
                 return Err(format!("node {node} is not a live test node"));

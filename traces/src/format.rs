@@ -71,6 +71,11 @@ pub struct Event {
     /// An optional projection of the state after the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<Value>,
+    /// The interesting cases (spec §6.3 IDs, `S-overtaken`) the producer's own monitors saw
+    /// reached since the previous event (refimpl traces; spec §12.16). `traces check` holds
+    /// each against the model's explanation of the trace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<String>,
 }
 
 /// The action ID of a rule label: its first token.

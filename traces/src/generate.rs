@@ -260,6 +260,7 @@ pub fn render(
             rule: rule.into(),
             params,
             msg_ids,
+            reached: Vec::new(),
             state: with_state
                 .then(|| serde_json::to_value(crate::projection::of_model(&st)))
                 .transpose()

@@ -169,6 +169,16 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
             }
         }
     }
+    if cfg.strategy == osfmig_model::config::Strategy::Precopy {
+        for pid in 0..pids {
+            for page in w.dirtiable_pages(pid as u32) {
+                out.push(Stimulus::Write {
+                    pid,
+                    page: page as u8,
+                });
+            }
+        }
+    }
     if b.crashes < cfg.crashes_max {
         for node in cfg.test_nodes() {
             if w.nodes[node as usize].alive {
@@ -192,7 +202,7 @@ fn count(b: &mut Budget, s: Stimulus) {
         }
         Stimulus::Pcntl { .. } => b.pcntl += 1,
         Stimulus::Crash { .. } => b.crashes += 1,
-        Stimulus::Touch { .. } => {}
+        Stimulus::Touch { .. } | Stimulus::Write { .. } => {}
         Stimulus::FileRead { .. } => b.calls += 1,
     }
 }
@@ -280,6 +290,19 @@ pub fn record_with(
     }
 }
 
+/// The items the refimpl's monitors reached since `from` (each once, in the order first
+/// reached), and `from` moved past them.
+fn reached_since(w: &World, from: &mut usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, item) in &w.trace.reached[*from..] {
+        if !out.iter().any(|x| x == item) {
+            out.push(item.to_string());
+        }
+    }
+    *from = w.trace.reached.len();
+    out
+}
+
 fn record_inner(
     preset: &str,
     spec: &RunSpec,
@@ -307,6 +330,8 @@ fn record_inner(
     // Rule labels of stuttering refimpl steps since the last event written.
     let mut carried: Vec<String> = Vec::new();
     let mut just_changed = false;
+    // The refimpl's monitors (spec §12.16): items reached since the last event written.
+    let mut reached_from = w.trace.reached.len();
     let milestones_only = rng.below(2) == 0;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let stimuli = possible(&w, cfg, &b);
@@ -322,7 +347,16 @@ fn record_inner(
         // between milestones.
         let odds = if just_changed { 2 } else { 8 };
         let busy_ok = if milestones_only { just_changed } else { true };
-        let stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
+        let mut stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
+        // A crash ends most of what a trace could still show: while the system is busy and
+        // a crash is all the environment could do, it waits two times in three.
+        if stimulate
+            && pending
+            && stimuli.iter().all(|s| matches!(s, Stimulus::Crash { .. }))
+            && rng.below(3) != 0
+        {
+            stimulate = false;
+        }
         just_changed = false;
         let log_from = w.trace.entries.len();
         let (rule, actor, params, node) = if stimulate {
@@ -333,11 +367,21 @@ fn record_inner(
                 .copied()
                 .filter(|s| matches!(s, Stimulus::Pcntl { .. }))
                 .collect();
-            let s = if !pending && !migrations.is_empty() && rng.below(2) == 0 {
+            let mut s = if !pending && !migrations.is_empty() && rng.below(2) == 0 {
                 migrations[rng.below(migrations.len())]
             } else {
                 stimuli[rng.below(stimuli.len())]
             };
+            // A crash ends most of what a trace could still show: two times in three the
+            // environment does something else first, if it can.
+            let others: Vec<Stimulus> = stimuli
+                .iter()
+                .copied()
+                .filter(|s| !matches!(s, Stimulus::Crash { .. }))
+                .collect();
+            if matches!(s, Stimulus::Crash { .. }) && !others.is_empty() && rng.below(3) != 0 {
+                s = others[rng.below(others.len())];
+            }
             apply(&mut w, cfg, s).map_err(|e| format!("refimpl refused stimulus {s:?}: {e}"))?;
             count(&mut b, s);
             let (rule, actor, params) = s.render();
@@ -346,6 +390,7 @@ fn record_inner(
                 Stimulus::Pcntl { .. } => Some(0),
                 Stimulus::Issue { pid, .. }
                 | Stimulus::Touch { pid, .. }
+                | Stimulus::Write { pid, .. }
                 | Stimulus::FileRead { pid } => w.port_holder(pid as u32).map(|n| n as u8),
             };
             (rule, actor, params, node)
@@ -395,6 +440,7 @@ fn record_inner(
             )
         };
         obs = of_refimpl(&w, cfg);
+        let reached = reached_since(&w, &mut reached_from);
         events.push(Event {
             kind: "event".into(),
             step: events.len() as u64,
@@ -406,9 +452,11 @@ fn record_inner(
             params,
             msg_ids: MsgIds::default(),
             state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
+            reached,
         });
     }
-    if !carried.is_empty() && events.len() < opts.events_max {
+    let reached = reached_since(&w, &mut reached_from);
+    if (!carried.is_empty() || !reached.is_empty()) && events.len() < opts.events_max {
         // The labels of the last stuttering steps, on a final stuttering event (its state is
         // the current one: a declared stuttering step, spec §12.9).
         events.push(Event {
@@ -422,6 +470,7 @@ fn record_inner(
             params: json!({ "labels": Vec::<String>::new(), "stutter_labels": carried }),
             msg_ids: MsgIds::default(),
             state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
+            reached,
         });
     }
     let header = Header {

@@ -8,11 +8,17 @@
 //! another, a bookkeeping step) or moves it towards the recorded one. The search is bounded
 //! (`Limits`); the set of model states consistent with the trace so far is carried along,
 //! since the trace does not show every choice.
+//!
+//! A refimpl trace may also say which interesting cases (spec §6.3) the refimpl's own
+//! monitors saw reached (`reached`). Each consistent model state carries the items its path
+//! reached at the recorded events; a claim no explanation of the trace reaches rejects the
+//! trace (spec §12.16). Which items the explanations reach is part of the verdict.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use osfmig_model::model::rule_of;
 use osfmig_model::presets::{find_run, RunSpec};
+use osfmig_model::properties::{reachability_items, PropDef};
 use osfmig_model::{Action, Config, OsfModel, Sys};
 use serde_json::Value;
 
@@ -53,6 +59,9 @@ pub struct Verdict {
     pub rejection: Option<String>,
     /// Model states visited in all.
     pub visited: usize,
+    /// The reachability items (spec §6.3) some explanation of the accepted trace reaches
+    /// (empty when rejected).
+    pub items: BTreeSet<String>,
 }
 
 impl Verdict {
@@ -90,6 +99,45 @@ fn is_stimulus(a: &Action) -> bool {
     Stimulus::of_action(a).is_some()
 }
 
+/// The items of a model state's path: bit `i` for `items[i]`.
+type Mask = u64;
+
+/// A model state consistent with the trace so far, with the items its path reached.
+type Cand = (Sys, Mask);
+
+/// Every reachability item (spec §6.3), whether or not `cfg` promises it: the refimpl may
+/// reach one a run's `check` does not prove reachable.
+fn items_of(cfg: &Config) -> Vec<PropDef> {
+    let items: Vec<PropDef> = reachability_items(cfg)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert!(
+        items.len() <= Mask::BITS as usize,
+        "a mask holds every item"
+    );
+    items
+}
+
+fn mask_of(model: &OsfModel, items: &[PropDef], st: &Sys) -> Mask {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| (p.check)(model, st))
+        .fold(0, |m, (i, _)| m | (1 << i))
+}
+
+/// Adds `c` to `out` once per state; a state reached twice keeps the items of both paths.
+fn push_cand(out: &mut Vec<Cand>, index: &mut HashMap<Sys, usize>, c: Cand) {
+    match index.get(&c.0) {
+        Some(&i) => out[i].1 |= c.1,
+        None => {
+            index.insert(c.0.clone(), out.len());
+            out.push(c);
+        }
+    }
+}
+
 fn successors(model: &OsfModel, st: &Sys) -> Vec<(Action, Sys)> {
     let mut acts = Vec::new();
     model.enabled(st, &mut acts);
@@ -102,22 +150,22 @@ fn successors(model: &OsfModel, st: &Sys) -> Vec<(Action, Sys)> {
 /// States reachable from `from` by non-stimulus steps that keep the observation (stuttering).
 fn stutter_closure(
     model: &OsfModel,
-    from: Vec<Sys>,
+    from: Vec<Cand>,
     lim: &Limits,
     visited: &mut usize,
-) -> Vec<Sys> {
-    let mut seen: HashSet<Sys> = from.iter().cloned().collect();
+) -> Vec<Cand> {
+    let mut seen: HashSet<Sys> = from.iter().map(|c| c.0.clone()).collect();
     let mut out = from.clone();
     let mut layer = from;
     for _ in 0..lim.depth_max {
         let mut next = Vec::new();
-        for st in &layer {
+        for (st, m) in &layer {
             let obs = of_model(st);
             for (_, n) in successors(model, st) {
                 *visited += 1;
                 if of_model(&n) == obs && seen.insert(n.clone()) {
-                    out.push(n.clone());
-                    next.push(n);
+                    out.push((n.clone(), *m));
+                    next.push((n, *m));
                 }
             }
             if seen.len() > lim.visited_max {
@@ -136,23 +184,23 @@ fn stutter_closure(
 /// of which stutters or moves the observation towards `target`.
 fn reach(
     model: &OsfModel,
-    from: &[Sys],
+    from: &[Cand],
     target: &Observed,
     lim: &Limits,
     visited: &mut usize,
-) -> Vec<Sys> {
+) -> Vec<Cand> {
     let mut found = Vec::new();
-    let mut found_set: HashSet<Sys> = HashSet::new();
-    let mut seen: HashSet<Sys> = from.iter().cloned().collect();
-    let mut layer: Vec<Sys> = from.to_vec();
-    for st in from {
-        if of_model(st) == *target && found_set.insert(st.clone()) {
-            found.push(st.clone());
+    let mut found_index: HashMap<Sys, usize> = HashMap::new();
+    let mut seen: HashSet<Sys> = from.iter().map(|c| c.0.clone()).collect();
+    let mut layer: Vec<Cand> = from.to_vec();
+    for c in from {
+        if of_model(&c.0) == *target {
+            push_cand(&mut found, &mut found_index, c.clone());
         }
     }
     for _ in 0..lim.depth_max {
         let mut next = Vec::new();
-        for st in &layer {
+        for (st, m) in &layer {
             let obs = of_model(st);
             if obs == *target {
                 continue; // the next event's closure takes it on from here
@@ -164,11 +212,9 @@ fn reach(
                     continue;
                 }
                 if nobs == *target {
-                    if found_set.insert(n.clone()) {
-                        found.push(n.clone());
-                    }
+                    push_cand(&mut found, &mut found_index, (n, *m));
                 } else {
-                    next.push(n);
+                    next.push((n, *m));
                 }
             }
             if seen.len() > lim.visited_max {
@@ -185,9 +231,9 @@ fn reach(
 
 /// What the model could do from `states` (for a rejection report): each enabled action
 /// with the observation change it makes, at most `max` lines.
-fn allowed_there(model: &OsfModel, states: &[Sys], max: usize) -> String {
+fn allowed_there(model: &OsfModel, states: &[Cand], max: usize) -> String {
     let mut lines: Vec<String> = Vec::new();
-    for st in states.iter().take(4) {
+    for (st, _) in states.iter().take(4) {
         let obs = of_model(st);
         let mut acts = Vec::new();
         model.enabled(st, &mut acts);
@@ -231,8 +277,12 @@ pub fn validate_with(
     lim: &Limits,
 ) -> Result<Verdict, String> {
     let model = OsfModel::new(cfg.clone());
-    let mut frontier = vec![Sys::initial(cfg)];
+    let items = items_of(cfg);
+    let init = Sys::initial(cfg);
+    let mut frontier: Vec<Cand> = vec![(init.clone(), mask_of(&model, &items, &init))];
     let mut visited = 0usize;
+    // The refimpl's claims: item, and the step that first made it.
+    let mut claims: Vec<(String, u64, usize)> = Vec::new();
     let steps = trace.events.len();
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
@@ -240,22 +290,25 @@ pub fn validate_with(
         let stim = Stimulus::parse(&ev.rule, &ev.actor, &ev.params)
             .map_err(|e| format!("{path}:{line}: {e}"))?;
         let closure = stutter_closure(&model, frontier, lim, &mut visited);
-        let next: Vec<Sys> = match stim {
+        for item in &ev.reached {
+            if !claims.iter().any(|(c, _, _)| c == item) {
+                claims.push((item.clone(), ev.step, line));
+            }
+        }
+        let next: Vec<Cand> = match stim {
             Some(s) => {
                 let a = s.action();
-                let mut out: Vec<Sys> = Vec::new();
-                let mut set = HashSet::new();
-                for st in &closure {
+                let mut out: Vec<Cand> = Vec::new();
+                let mut index = HashMap::new();
+                for (st, m) in &closure {
                     let mut acts = Vec::new();
                     model.enabled(st, &mut acts);
                     if !acts.contains(&a) {
                         continue;
                     }
                     if let Some(n) = model.step(st, &a) {
-                        if target.as_ref().map_or(true, |t| of_model(&n) == *t)
-                            && set.insert(n.clone())
-                        {
-                            out.push(n);
+                        if target.as_ref().map_or(true, |t| of_model(&n) == *t) {
+                            push_cand(&mut out, &mut index, (n, *m));
                         }
                     }
                 }
@@ -271,7 +324,7 @@ pub fn validate_with(
             },
         };
         if next.is_empty() {
-            let cur = of_model(&closure[0]);
+            let cur = of_model(&closure[0].0);
             let diff = match &target {
                 Some(t) => cur.diff(t),
                 None => String::new(),
@@ -292,16 +345,53 @@ pub fn validate_with(
                 accepted_prefix: i,
                 rejection: Some(rejection),
                 visited,
+                items: BTreeSet::new(),
             });
         }
-        frontier = next;
+        // The items each explanation reaches at this recorded event.
+        frontier = next
+            .into_iter()
+            .map(|(n, m)| {
+                let m = m | mask_of(&model, &items, &n);
+                (n, m)
+            })
+            .collect();
         frontier.truncate(lim.frontier_max);
+    }
+    let reached: Mask = frontier.iter().fold(0, |a, (_, m)| a | m);
+    let explained: BTreeSet<String> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| reached & (1 << i) != 0)
+        .map(|(_, p)| p.id.to_string())
+        .collect();
+    // spec §12.16: what the refimpl says it reached, some explanation must reach.
+    if let Some((item, step, line)) = claims.iter().find(|(c, _, _)| !explained.contains(c)) {
+        let known = items.iter().any(|p| p.id == item);
+        let why = if known {
+            "no explanation of the trace by the model reaches it"
+        } else {
+            "the model has no such reachability item"
+        };
+        let rejection = format!(
+            "{path}:{line}: step {step}: the refimpl reports reaching {item}, but {why} \
+             (explanations reach: {})",
+            explained.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+        return Ok(Verdict {
+            steps,
+            accepted_prefix: steps,
+            rejection: Some(rejection),
+            visited,
+            items: BTreeSet::new(),
+        });
     }
     Ok(Verdict {
         steps,
         accepted_prefix: steps,
         rejection: None,
         visited,
+        items: explained,
     })
 }
 

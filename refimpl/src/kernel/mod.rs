@@ -81,7 +81,13 @@ pub struct Task {
     pub heap_base: u32,
     /// Pages written since they were pre-copied (AS1).
     pub dirty: Vec<u32>,
+    /// AS1: every page of this attempt has been pre-copied (the freeze may start).
     pub precopied: bool,
+    /// AS1: pages still to pre-copy in this attempt, in copy order.
+    pub precopy_todo: Vec<u32>,
+    /// AS1: pages whose pre-copy reached the destination in this attempt; a write to one
+    /// makes it dirty (copied again at the pull).
+    pub precopied_pages: Vec<u32>,
     pub emulator: Emulator,
     pub exec: Exec,
 }

@@ -202,8 +202,18 @@ impl World {
                 }
             }
         }
+        if self.cfg.strategy == Strategy::Precopy && !task.dirty.is_empty() {
+            // AS1: pages written since their pre-copy go again with the task.
+            self.trace.reach(now, "S-precopy-dirty");
+        }
+        if task.space.ports.iter().any(|p| p.queued > 0) {
+            // Messages queued on the task's ports move with it (paper §3.1).
+            self.trace.reach(now, "S-port-queue");
+        }
         task.dirty.clear();
         task.precopied = false;
+        task.precopied_pages.clear();
+        task.precopy_todo.clear();
         if let crate::kernel::Run::Faulting { .. } = task.exec.run {
             // The fault restarts at D.
             task.exec.run = crate::kernel::Run::Ready;

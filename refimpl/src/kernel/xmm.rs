@@ -5,7 +5,7 @@
 use crate::kernel::Run;
 use crate::timing::{MsgKind, MsgShape};
 use crate::world::{Ev, World};
-use crate::{NodeId, Pid};
+use crate::{NodeId, Pid, MASTER};
 
 impl World {
     /// R17: a fault on a page homed on `home`, taken on `node`.
@@ -43,7 +43,16 @@ impl World {
         };
         t.pages[page as usize] = node;
         t.exec.touch_next += 1;
+        // Which pager served it: the master node's after a flush (AS1), else the node the
+        // page was left on (copy on reference).
+        let item = if home == MASTER {
+            "S-flush-fault"
+        } else {
+            "S-cor-fault"
+        };
         t.exec.run = Run::Ready;
+        let now = self.now();
+        self.trace.reach(now, item);
         self.stats.cor_faults += 1;
         self.run_task(pid);
     }

@@ -174,6 +174,7 @@ impl World {
             return; // R4' aborted it, or the process left: ignored (spec §3.3.6).
         }
         p.in_progress = None;
+        let freezing = p.out.is_some();
         // PM1: the PM Master reaps the zombie (an async notice, off the critical path).
         if child != pid {
             self.send(
@@ -186,6 +187,10 @@ impl World {
             );
         }
         let now = self.now();
+        if freezing {
+            // The freeze waited for this wait() (R4): it may proceed now.
+            self.trace.reach(now, "S-wait-delays-freeze");
+        }
         self.trace.log(
             now,
             n,
@@ -262,6 +267,7 @@ impl World {
     /// Destroys P's proc at `n` and its task wherever it is; answers what the PMA owes.
     /// `report`: tell the PM Master (a death it cannot see, C3/C4).
     pub fn destroy_process(&mut self, n: NodeId, pid: Pid, o: Outcome, report: bool) {
+        self.c4_shipped.remove(&pid);
         for k in 0..self.nodes.len() {
             if let Some(task) = self.nodes[k].kernel.tasks.remove(&pid) {
                 for fd in &task.emulator.fds {

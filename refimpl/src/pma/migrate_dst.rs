@@ -182,6 +182,21 @@ impl World {
         if let Some(t) = self.nodes[d].kernel.tasks.get_mut(&pid) {
             t.resume();
         }
+        if self.c4_shipped.remove(&pid) {
+            // C4: the source died after the pull; P runs on if nothing of it stayed on a
+            // dead node (no page homed there).
+            let dead: Vec<NodeId> = (0..self.nodes.len())
+                .filter(|&k| !self.nodes[k].alive)
+                .collect();
+            let free = self.nodes[d]
+                .kernel
+                .tasks
+                .get(&pid)
+                .is_some_and(|t| !t.pages.iter().any(|h| dead.contains(h)));
+            if free {
+                self.trace.reach(now, "S-C4-survived");
+            }
+        }
         if let Some(rec) = self.stats.record(pid) {
             rec.restarted = Some(now);
         }

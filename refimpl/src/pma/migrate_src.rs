@@ -101,13 +101,9 @@ impl World {
             "R1",
             format!("start migration of pid {pid} to node {dst} (attempt {attempt})"),
         );
-        let precopy = self.cfg.strategy == Strategy::Precopy
-            && !self.nodes[s]
-                .kernel
-                .tasks
-                .get(&pid)
-                .is_some_and(|t| t.precopied);
-        if precopy {
+        // AS1 pre-copies on every attempt: a destination that refused discarded what it had
+        // received, and a new one has nothing.
+        if self.cfg.strategy == Strategy::Precopy {
             self.precopy(s, pid, dst);
         } else {
             self.suspend_for_freeze(s, pid);
@@ -121,6 +117,11 @@ impl World {
             return;
         };
         task.dirty.clear();
+        task.precopied = false;
+        task.precopied_pages.clear();
+        task.precopy_todo = (0..task.pages.len() as u32)
+            .filter(|&i| task.pages[i as usize] == s)
+            .collect();
         let pages = task.pages_on(s);
         let mut plan = Plan::new(s, Some(dst), pid, Then::PreCopied { pid });
         for _ in 0..pages {
@@ -139,6 +140,16 @@ impl World {
             format!("pre-copy {pages} pages of pid {pid} to node {dst}"),
         );
         self.start_plan(plan);
+    }
+
+    /// AS1: the next page's copy reached the destination.
+    pub fn precopy_page(&mut self, s: NodeId, pid: Pid) {
+        if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
+            if !t.precopy_todo.is_empty() {
+                let page = t.precopy_todo.remove(0);
+                t.precopied_pages.push(page);
+            }
+        }
     }
 
     pub fn precopy_done(&mut self, pid: Pid) {
@@ -377,6 +388,10 @@ impl World {
                 t.resume();
             }
         }
+        if !out.queue.is_empty() {
+            let now = self.now();
+            self.trace.reach(now, "S-queued-reinstated");
+        }
         for q in out.queue {
             self.accept_here(s, q);
         }
@@ -440,6 +455,9 @@ impl World {
             rq.status = ReqStatus::Routing;
         }
         let now = self.now();
+        if !out.queue.is_empty() {
+            self.trace.reach(now, "S-queued-forwarded");
+        }
         self.trace.log(
             now,
             s,

@@ -381,6 +381,25 @@ impl World {
             }
         }
         let now = self.now();
+        // P11 monitor: an earlier call of the same sender on the same process not yet served
+        // (nor answered or lost) has been overtaken by this one.
+        let call = |c: &Call| !matches!(c, Call::Migrate { .. });
+        let overtaken = call(&req.call)
+            && self.reqs[..r as usize].iter().any(|e| {
+                e.sender == req.sender
+                    && e.target == req.target
+                    && e.handled == 0
+                    && call(&e.call)
+                    && !matches!(e.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+            });
+        if overtaken {
+            self.trace.reach(now, "S-overtaken");
+            self.stats.violations.push(format!(
+                "P11 per-sender order: req {r} for pid {} served before an earlier call of \
+                 its sender",
+                req.target
+            ));
+        }
         match req.call {
             Call::Info => {
                 self.trace.log(

@@ -1,0 +1,88 @@
+//! The interesting cases the refimpl reports in `reached`, held against the model
+//! (spec §12.16).
+
+use osfmig_model::presets::find_run;
+use osfmig_traces::parse::parse_bytes;
+use osfmig_traces::record::{record_one, RecordOptions};
+use osfmig_traces::validate::{validate, Limits};
+use osfmig_traces::Trace;
+
+fn recording(run: &str, index: u64) -> Trace {
+    let spec = find_run(run).expect("run");
+    let text = record_one("ci", &spec, 1, index, &RecordOptions::default()).expect("record");
+    parse_bytes(std::path::Path::new(run), text.as_bytes()).expect("parse")
+}
+
+/// The first recording of `run` (seed 1, index below `max`) whose refimpl claims `item`.
+fn first_claiming(run: &str, item: &str, max: u64) -> Option<(u64, Trace)> {
+    (0..max)
+        .map(|i| (i, recording(run, i)))
+        .find(|(_, t)| t.events.iter().any(|e| e.reached.iter().any(|r| r == item)))
+}
+
+// Reference: spec §12.16 — every monitor of the refimpl fires in the runs where the model
+// promises its item, and each claim is one some explanation of the trace by the model
+// reaches (the trace is accepted and the verdict lists the item).
+#[test]
+fn every_refimpl_monitor_fires_and_the_model_confirms_it() {
+    for (run, item) in [
+        ("refusal-queue", "S-queued-forwarded"),
+        ("refusal-queue", "S-queued-reinstated"),
+        ("wait-freeze", "S-wait-delays-freeze"),
+        ("p11-unfixed", "S-overtaken"),
+        ("file-io", "S-port-queue"),
+        ("precopy", "S-precopy-dirty"),
+        ("crash-cor", "S-cor-fault"),
+        ("flush", "S-flush-fault"),
+        ("crash-eager", "S-C4-survived"),
+    ] {
+        let (i, t) = first_claiming(run, item, 20_000)
+            .unwrap_or_else(|| panic!("no recording of {run} claims {item}"));
+        let v = validate(&t, &format!("{run}-{i}"), &Limits::default()).expect("validate");
+        assert!(v.accepted(), "{run}-{i}: {}", v.rejection.unwrap());
+        assert!(v.items.contains(item), "{run}-{i}: {:?}", v.items);
+    }
+}
+
+// Reference: spec §12.16 — a claim no explanation reaches rejects the trace, naming the item
+// and the line: the claim check has teeth.
+#[test]
+fn a_claim_the_model_cannot_explain_is_rejected() {
+    // P11 holds with the fix: no explanation of a p11-fixed trace overtakes a call.
+    let mut t = (0..200)
+        .map(|i| recording("p11-fixed", i))
+        .find(|t| t.events.len() > 4)
+        .expect("a long enough trace");
+    let v = validate(&t, "p11-fixed", &Limits::default()).expect("validate");
+    assert!(v.accepted(), "{}", v.rejection.unwrap());
+    assert!(!v.items.contains("S-overtaken"));
+    t.events[3].reached.push("S-overtaken".into());
+    let v = validate(&t, "p11-fixed", &Limits::default()).expect("validate");
+    let why = v.rejection.expect("rejected");
+    assert!(why.contains("p11-fixed:5: step 3"), "{why}");
+    assert!(
+        why.contains("reports reaching S-overtaken, but no explanation"),
+        "{why}"
+    );
+    // An item the model does not know is rejected as such.
+    t.events[3].reached = vec!["S-no-such-item".into()];
+    let why = validate(&t, "p11-fixed", &Limits::default())
+        .expect("validate")
+        .rejection
+        .expect("rejected");
+    assert!(why.contains("has no such reachability item"), "{why}");
+}
+
+// Reference: spec §12.16 — the verdict's items come from the model's explanations, not from
+// the claims: the same trace with its claims removed still lists the item.
+#[test]
+fn the_verdict_lists_the_items_explanations_reach() {
+    let (i, t) = first_claiming("refusal-queue", "S-queued-forwarded", 20_000).expect("claim");
+    let mut bare = t.clone();
+    for e in &mut bare.events {
+        e.reached.clear();
+    }
+    let v = validate(&bare, &format!("refusal-queue-{i}"), &Limits::default()).unwrap();
+    assert!(v.accepted(), "{}", v.rejection.unwrap());
+    assert!(v.items.contains("S-queued-forwarded"), "{:?}", v.items);
+}
