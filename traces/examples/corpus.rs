@@ -1,48 +1,18 @@
-//! Regenerates `traces/corpus/`: for each named scenario of the paper, the shortest of the
-//! first seeded model walks of its run that reaches the scenario's reachability item (spec §6.2),
-//! cut at the first state where it holds. Run: `cargo run -p osfmig-traces --example corpus`.
+//! Regenerates `traces/corpus/`: for each named scenario of the paper (spec §12.15), the
+//! shortest of the first seeded model walks of its run that reaches the scenario's
+//! reachability item (spec §6.2), cut at the first state where it holds; and in
+//! `traces/corpus/refimpl/` the shortest of the first seeded refimpl recordings of its run that
+//! shows it and that the model accepts. Run: `cargo run -p osfmig-traces --example corpus`.
 
 use osfmig_model::presets::find_run;
 use osfmig_model::{Action, OsfModel, Sys};
+use osfmig_traces::corpus::{refimpl_shows_goal, SCENARIOS};
 use osfmig_traces::format::{Header, FORMAT_VERSION, TOOL_VERSION};
 use osfmig_traces::generate::{render, SplitMix64};
+use osfmig_traces::parse::parse_bytes;
+use osfmig_traces::record::{record_one, RecordOptions};
+use osfmig_traces::validate::{validate, Limits};
 use stateright::Model;
-
-/// (file name, run, reachability item ID or a rule that must fire).
-const SCENARIOS: &[(&str, &str, &str)] = &[
-    (
-        "null-migration",
-        "null-migration",
-        "rule:R14 ForwardAndCleanUp",
-    ),
-    ("refusal", "refusal-queue", "S-refusal"),
-    ("abandon", "abandon", "S-abandon"),
-    (
-        "crash-c1-source-before-pull",
-        "crash-rich|crash-eager|crash-cor",
-        "S-C1",
-    ),
-    (
-        "crash-c2-destination-before-pull",
-        "crash-rich|crash-eager|crash-cor",
-        "S-C2",
-    ),
-    (
-        "crash-c3-destination-after-pull",
-        "crash-rich|crash-eager|crash-cor|task-crash",
-        "S-C3",
-    ),
-    ("crash-c4-residual-dependency", "crash-cor", "S-C4-died"),
-    (
-        "absent-process-relookup",
-        "two-procs-rich|four-nodes|group-calls",
-        "S-absent-relookup",
-    ),
-    ("group-migration", "group", "S-group-migrated"),
-    ("task-only-migration", "task-only", "S-task-only-call"),
-    ("wait-delays-freeze", "wait-freeze", "S-wait-delays-freeze"),
-    ("p11-overtaking", "p11-unfixed", "S-overtaken"),
-];
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
@@ -118,5 +88,32 @@ fn main() {
             continue 'scenario;
         }
         panic!("{name}: not reached");
+    }
+    let rdir = dir.join("refimpl");
+    std::fs::create_dir_all(&rdir).unwrap();
+    'recorded: for &(name, runs, goal) in SCENARIOS {
+        for run in runs.split('|') {
+            let spec = find_run(run).unwrap_or_else(|| panic!("run {run}"));
+            let mut best: Option<(usize, String, u64)> = None;
+            for index in 0..5_000u64 {
+                let text = record_one("ci", &spec, 1, index, &RecordOptions::default()).unwrap();
+                let trace = parse_bytes(std::path::Path::new(name), text.as_bytes()).unwrap();
+                if best.as_ref().is_some_and(|b| b.0 <= trace.events.len()) {
+                    continue;
+                }
+                let v = validate(&trace, name, &Limits::default()).unwrap();
+                if refimpl_shows_goal(goal, &trace, &v) {
+                    best = Some((trace.events.len(), text, index));
+                }
+            }
+            let Some((len, text, index)) = best else {
+                eprintln!("{name}: no refimpl recording of {run} shows {goal}");
+                continue;
+            };
+            std::fs::write(rdir.join(format!("{name}.ndjson")), text).unwrap();
+            println!("refimpl/{name}: {len} events ({run} #{index}, {goal})");
+            continue 'recorded;
+        }
+        panic!("{name}: no refimpl recording shows it");
     }
 }

@@ -6,6 +6,7 @@
 //! coverage-directed search ([`cover`]).
 
 pub mod bridge;
+pub mod corpus;
 pub mod cover;
 pub mod coverage;
 pub mod format;

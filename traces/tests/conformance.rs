@@ -213,3 +213,44 @@ fn corpus_replays_and_is_pinned() {
     }
     insta::assert_snapshot!("corpus", summary);
 }
+
+// Reference: spec §12.15 — the refimpl side of the corpus: each scenario's refimpl recording
+// is accepted by the model and shows the scenario (its evidence, and a model explanation
+// reaching the item), and re-recording it from its header gives the same bytes.
+#[test]
+fn refimpl_corpus_is_validated_and_pinned() {
+    use osfmig_traces::corpus::{refimpl_shows_goal, SCENARIOS};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/refimpl");
+    let mut summary = String::new();
+    for &(name, _, goal) in SCENARIOS {
+        let path = dir.join(format!("{name}.ndjson"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = parse_bytes(&path, text.as_bytes()).expect("parse");
+        let v = validate(&t, name, &Limits::default()).expect("validate");
+        assert!(v.accepted(), "{name}: {}", v.rejection.unwrap());
+        assert!(
+            refimpl_shows_goal(goal, &t, &v),
+            "{name} does not show {goal}"
+        );
+        let spec = find_run(&t.header.run).expect("run");
+        let seed = t.header.seed.expect("seed");
+        let again = record_one("ci", &spec, seed, t.header.index, &RecordOptions::default())
+            .expect("record");
+        assert_eq!(again, text, "{name}: re-recording differs");
+        summary.push_str(&format!("{name} ({} #{}):\n", t.header.run, t.header.index));
+        for e in &t.events {
+            summary.push_str(&format!(
+                "  {:>2} {} {}{}\n",
+                e.step,
+                e.rule,
+                e.params,
+                if e.reached.is_empty() {
+                    String::new()
+                } else {
+                    format!(" reached {:?}", e.reached)
+                }
+            ));
+        }
+    }
+    insta::assert_snapshot!("refimpl_corpus", summary);
+}
