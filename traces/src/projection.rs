@@ -314,13 +314,27 @@ impl Observed {
     /// `target`'s value (a step of a macro-step towards `target`: the components it still
     /// has to change may pass through other values, the others are settled).
     pub fn moves_towards(&self, next: &Observed, target: &Observed) -> bool {
-        let (a, b, t) = (self.components(), next.components(), target.components());
-        a.len() == b.len()
-            && b.len() == t.len()
-            && a.iter()
-                .zip(&b)
-                .zip(&t)
-                .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
+        // The same components as `components()`, compared in place: this runs for every
+        // successor the validation search visits (spec §12.9), so it must not allocate.
+        fn settled<T: PartialEq>(a: &[T], b: &[T], t: &[T]) -> bool {
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter().zip(b).zip(t).all(|((x, y), z)| x != z || x == y)
+        }
+        self.nodes.len() == next.nodes.len()
+            && next.nodes.len() == target.nodes.len()
+            && self
+                .nodes
+                .iter()
+                .zip(&next.nodes)
+                .zip(&target.nodes)
+                .all(|((x, y), z)| {
+                    (x.alive != z.alive || x.alive == y.alive)
+                        && settled(&x.procs, &y.procs, &z.procs)
+                })
+            && settled(&self.pm, &next.pm, &target.pm)
+            && settled(&self.tasks, &next.tasks, &target.tasks)
+            && settled(&self.suspended, &next.suspended, &target.suspended)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).
@@ -407,6 +421,58 @@ mod tests {
         assert!(a.moves_towards(&b, &b));
         // From b, the settled component may not change back.
         assert!(!b.moves_towards(&a, &b));
+    }
+
+    // Reference: spec §12.9 — the in-place `moves_towards` is the component-wise rule over
+    // `components()` (settled components stay), on observations of states along walks.
+    #[test]
+    fn moves_towards_is_the_component_rule() {
+        use stateright::Model;
+        let spec = osfmig_model::presets::find_run("crash-rich").unwrap();
+        let model = osfmig_model::OsfModel::new(spec.config.clone());
+        let mut obs: Vec<Observed> = Vec::new();
+        for seed in 0..20u64 {
+            let mut st = Sys::initial(&spec.config);
+            let mut x = seed;
+            for _ in 0..40 {
+                obs.push(of_model(&st));
+                let mut acts = Vec::new();
+                model.enabled(&st, &mut acts);
+                if acts.is_empty() {
+                    break;
+                }
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                st = model
+                    .step(&st, &acts[(x >> 33) as usize % acts.len()])
+                    .unwrap();
+            }
+        }
+        let by_strings = |a: &Observed, b: &Observed, t: &Observed| {
+            let (a, b, t) = (a.components(), b.components(), t.components());
+            a.iter()
+                .zip(&b)
+                .zip(&t)
+                .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
+        };
+        let (mut yes, mut no) = (0, 0);
+        for w in obs.windows(3) {
+            for (a, b, t) in [
+                (&w[0], &w[1], &w[2]),
+                (&w[1], &w[0], &w[2]),
+                (&w[0], &w[2], &w[1]),
+            ] {
+                let m = a.moves_towards(b, t);
+                assert_eq!(m, by_strings(a, b, t));
+                if m {
+                    yes += 1;
+                } else {
+                    no += 1;
+                }
+            }
+        }
+        assert!(yes > 0 && no > 0, "both outcomes occur: {yes} / {no}");
     }
 
     // Reference: spec §12.7 — every top-level variable of the model's state is declared.
