@@ -29,14 +29,21 @@ impl World {
         // Messages the dead node's servers and tasks sent that have not arrived are lost
         // with it (spec §4.1: from or to a crashed node).
         let tasks_here: Vec<crate::Pid> = self.nodes[node].kernel.tasks.keys().copied().collect();
+        let mut carried: Vec<ReqId> = Vec::new();
         self.q.retain(|ev| match ev {
-            Ev::Deliver(m) => !match m.src {
-                crate::world::Ep::Pma(k)
-                | crate::world::Ep::Kernel(k)
-                | crate::world::Ep::Fs(k) => k == node,
-                crate::world::Ep::Task(p) => tasks_here.contains(&p),
-                _ => false,
-            },
+            Ev::Deliver(m) => {
+                let from_here = match m.src {
+                    crate::world::Ep::Pma(k)
+                    | crate::world::Ep::Kernel(k)
+                    | crate::world::Ep::Fs(k) => k == node,
+                    crate::world::Ep::Task(p) => tasks_here.contains(&p),
+                    _ => false,
+                };
+                if from_here {
+                    carried.extend(m.body.reqs());
+                }
+                !from_here
+            }
             _ => true,
         });
         let n = &mut self.nodes[node];
@@ -49,6 +56,8 @@ impl World {
         for r in stranded {
             self.lose_request(r);
         }
+        // The requests those discarded messages were routing are gone with them (§5.5).
+        self.lose_dropped(&carried);
         let note = self.costs.price(&MsgShape::new(MsgKind::Async, false));
         for k in 0..self.nodes.len() {
             if self.nodes[k].alive {

@@ -199,6 +199,30 @@ impl Paper {
         Ok(ms(wait.done - fork.issued))
     }
 
+    /// How many times `w`'s root process forks program `prog` after its migration is
+    /// requested, migrated by `mode` (make: the compilations that run after the migration).
+    pub fn forks_after_migration(
+        &mut self,
+        w: &Workload,
+        mode: Mode,
+        prog: usize,
+    ) -> Result<usize, String> {
+        let mut world = World::new(Self::cfg(), self.costs.clone(), self.seed);
+        let pid = world.load(w);
+        world.schedule_migration(w.migrate_at, pid, w.dst, mode);
+        world.run_until(crate::run::LIMIT);
+        self.events += world.q.processed;
+        Ok(world
+            .reqs
+            .iter()
+            .filter(|r| {
+                r.target == pid
+                    && r.issued >= w.migrate_at
+                    && matches!(r.call, Call::Fork { prog: p, .. } if p == prog)
+            })
+            .count())
+    }
+
     /// Execution time of a workload: unmigrated, and migrated by each mechanism.
     pub fn app(&mut self, w: &Workload) -> Result<(f64, f64, f64), String> {
         let base = run(w, None, Self::cfg(), &self.costs, self.seed)?;
@@ -471,12 +495,16 @@ pub fn reproduce(costs: &Costs, shapes: &Shapes, seed: u64) -> Result<Report, St
         .map(|j| j.value)
         .unwrap_or(1.0)
         .max(1.0);
-    let per_job = (t - b) / jobs;
+    // The compilation running when make is migrated stays on S with its processes; only
+    // the later ones pay the residual dependency (the gcc driver is make's program 1).
+    let make_w = workload("make", Synthetic::default(), shapes)?;
+    let after = px.forks_after_migration(&make_w, Mode::Task, 1)?.max(1) as f64;
+    let per_job = (t - b) / after;
     put(
         "fig10-make-task",
         dt,
         format!(
-            "unmigrated {b:.0} ms, task {t:.0} ms: {per_job:.0} ms of residual dependency per compilation (5 processes created from S's PMA, their calls back to S) x {jobs:.0} compilations (assumed; the paper gives no count); with the run fixed near {b:.0} ms by the 3 % calibration, ~50 % takes ~{:.0} compilations",
+            "unmigrated {b:.0} ms, task {t:.0} ms: {per_job:.0} ms of residual dependency per compilation started after the migration (5 processes created from S's PMA on D, their calls back to S) x {after:.0} such compilations ({jobs:.0} in all, assumed; the paper gives no count); with the run fixed near {b:.0} ms by the 3 % calibration, ~50 % takes ~{:.0} compilations after the migration",
             0.5 * b / per_job
         ),
     );

@@ -170,6 +170,37 @@ pub enum Body {
 }
 
 impl Body {
+    /// The requests the message carries: while a request is routed (`Routing`), the message
+    /// carrying it is all that anchors it (spec §5.5).
+    pub fn reqs(&self) -> Vec<ReqId> {
+        match self {
+            Body::Syscall(r)
+            | Body::CallReply(r, _)
+            | Body::Request(r)
+            | Body::Reply(r, _)
+            | Body::AbsentProcess(r)
+            | Body::Relookup(r)
+            | Body::Located(r, _)
+            | Body::WaitChild(r)
+            | Body::ChildExited(r, _)
+            | Body::ExitNotify { req: r, .. }
+            | Body::ExitAck { req: r } => vec![*r],
+            Body::Forward { reqs, .. } => reqs.clone(),
+            Body::MigrateRequest(_)
+            | Body::Refused { .. }
+            | Body::Done { .. }
+            | Body::PullFailed { .. }
+            | Body::TaskMigrate { .. }
+            | Body::TaskOffer { .. }
+            | Body::TaskMigrated { .. }
+            | Body::FileIo { .. }
+            | Body::FileReply { .. }
+            | Body::ProcessDied { .. }
+            | Body::ChildCreated { .. }
+            | Body::Reap { .. } => Vec::new(),
+        }
+    }
+
     /// The message's name, as the trace vocabulary writes it (spec §4, §12.3).
     pub fn name(&self) -> &'static str {
         match self {
@@ -697,9 +728,11 @@ impl World {
     }
 
     fn send_after(&mut self, cost: Time, src: Ep, dst: Ep, body: Body) {
-        // A message to a crashed node vanishes at send (spec §4.1).
+        // A message to a crashed node vanishes at send (spec §4.1), and the requests it
+        // carried with it (spec §5.5).
         if let Some(n) = self.node_of(dst) {
             if !self.nodes[n].alive {
+                self.lose_carried(&body);
                 return;
             }
         }
@@ -708,6 +741,41 @@ impl World {
         let at = (self.now() + cost).max(self.channel_last.get(&(src, dst)).copied().unwrap_or(0));
         self.channel_last.insert((src, dst), at);
         self.q.at(at, Ev::Deliver(Msg { src, dst, body }));
+    }
+
+    /// spec §5.5: a message carrying requests is dropped (its destination node is dead).
+    /// A request it carried that was being routed (`Routing`: between two actors, held by
+    /// no PMA) and that no other message in transit or parked `wait()` still names is gone
+    /// with it: it is `Lost`, exactly like a request stranded at a crashed PMA
+    /// (`crash::lose_request`: the `pcntl` caller stops waiting, a surviving caller's call
+    /// returns an error). A request queued or in progress at a PMA is not the message's to
+    /// lose: that PMA holds it (and loses it if it crashed, `crash::stranded_at`).
+    pub fn lose_carried(&mut self, body: &Body) {
+        self.lose_dropped(&body.reqs());
+    }
+
+    /// `lose_carried` for the requests of messages already taken out of the network (a
+    /// crash discarding what the dead node sent, `crash::crash`).
+    pub fn lose_dropped(&mut self, reqs: &[ReqId]) {
+        for &r in reqs {
+            if self.reqs[r as usize].status == ReqStatus::Routing && !self.anchored_in_transit(r) {
+                self.lose_request(r);
+            }
+        }
+    }
+
+    /// Whether a message in transit (queued for delivery, or waiting for a task in
+    /// transit) or a `wait()` parked at the PM Master still names request `r`.
+    fn anchored_in_transit(&self, r: ReqId) -> bool {
+        let names = |m: &Msg| m.body.reqs().contains(&r);
+        self.q.pending().iter().any(|(_, _, ev)| match ev {
+            Ev::Deliver(m) => names(m),
+            _ => false,
+        }) || self
+            .transit
+            .values()
+            .any(|(_, _, waiting)| waiting.iter().any(names))
+            || self.pmm.waiters.iter().any(|w| w.0 == r)
     }
 
     // ---- plans -------------------------------------------------------------------------
@@ -904,9 +972,11 @@ impl World {
     }
 
     fn deliver(&mut self, m: Msg) {
-        // A message from or to a crashed node is lost with it (spec §4.1).
+        // A message from or to a crashed node is lost with it (spec §4.1), and the requests
+        // it carried with it (spec §5.5).
         if let Some(n) = self.node_of(m.dst) {
             if !self.nodes[n].alive {
+                self.lose_carried(&m.body);
                 return;
             }
         }

@@ -116,3 +116,123 @@ fn no_request_left_at_a_dead_pma() {
         }
     }
 }
+
+/// A world of two scripted processes (spec §12.8): pid 0 on node 1, pid 1 on node 2; every
+/// PMA's vproc for each names the node it lives on.
+fn scripted() -> World {
+    let mut w = world();
+    w.load_scripted(&[1, 2]);
+    w.run_until(0);
+    w
+}
+
+/// Runs until quiet. Nothing is in transit then, so a request still `Routing` has no message
+/// carrying it any more: it was dropped without being marked `Lost`.
+fn quiesce(w: &mut World) {
+    w.run_until(LIMIT);
+    assert!(w.q.is_empty());
+    invariants::check(w).unwrap();
+    nothing_stranded(w).unwrap();
+    for (i, r) in w.reqs.iter().enumerate() {
+        assert_ne!(
+            r.status,
+            ReqStatus::Routing,
+            "req {i} ({:?} on pid {}) routed by no message\n{}",
+            r.call,
+            r.target,
+            w.trace.render()
+        );
+    }
+}
+
+/// The request a message dropped to a dead node carried is `Lost`, and its caller, who
+/// survives, is answered: it has nothing outstanding any more.
+fn assert_lost_and_answered(w: &World, r: usize, caller: u32) {
+    assert_eq!(
+        w.reqs[r].status,
+        ReqStatus::Lost,
+        "req {r} {:?}\n{}",
+        w.reqs[r],
+        w.trace.render()
+    );
+    assert_eq!(w.open_calls[caller as usize], 0, "{}", w.trace.render());
+    let n = w.port_holder(caller).expect("the caller survives");
+    assert_eq!(w.nodes[n].kernel.tasks[&caller].emulator.outstanding, 0);
+}
+
+// Reference: spec §5.5 / §4.1 — node 2 has crashed and no survivor has handled it yet; pid 0
+// calls kill() on pid 1, whose vproc at node 1 still names node 2: the Request vanishes at
+// send, and with it the request (it is held by no PMA). It is `Lost`, and the caller's call
+// returns an error instead of hanging.
+#[test]
+fn request_sent_to_a_dead_node_is_lost() {
+    let mut w = scripted();
+    w.crash(2);
+    let r = w.reqs.len();
+    w.inject_call(0, 1, Call::Kill).unwrap();
+    quiesce(&mut w);
+    assert_lost_and_answered(&w, r, 0);
+}
+
+// Reference: spec §5.5 / §4.1 — the same with the Request already in transit when node 2
+// crashes: it is dropped at delivery, and the request is `Lost`.
+#[test]
+fn request_in_transit_to_a_node_that_crashes_is_lost() {
+    let mut w = scripted();
+    let r = w.reqs.len();
+    w.inject_call(0, 1, Call::Kill).unwrap();
+    // The Syscall reaches node 1's PMA (local) and the Request leaves for node 2.
+    w.run_until(w.now() + 2 * NS_PER_MS);
+    assert!(
+        w.q.pending().iter().any(|(_, _, ev)| matches!(
+            ev,
+            osfmig_refimpl::world::Ev::Deliver(m)
+                if matches!(m.body, osfmig_refimpl::world::Body::Request(q) if q as usize == r)
+        )),
+        "{}",
+        w.trace.render()
+    );
+    w.crash(2);
+    quiesce(&mut w);
+    assert_lost_and_answered(&w, r, 0);
+}
+
+// Reference: spec §5.5 — a pcntl(MIGRATE) of pid 1 right after pid 1's node crashed: the
+// master's PMA routes it to node 2 before the PM Master has buried pid 1, the Request
+// vanishes, and the monitor stops waiting (its migration record says `Lost`).
+#[test]
+fn pcntl_routed_to_a_dead_node_is_lost() {
+    let mut w = scripted();
+    w.crash(2);
+    let r = w.reqs.len();
+    w.pcntl(1, 1, Mode::Process);
+    quiesce(&mut w);
+    assert_eq!(w.reqs[r].status, ReqStatus::Lost, "{}", w.trace.render());
+    assert_eq!(w.pcntl_outstanding, 0);
+    assert_eq!(w.stats.migrations[0].outcome.as_deref(), Some("Lost"));
+}
+
+// Reference: spec §5.5 / §4.1 — node 2 serves pid 0's kill() on pid 1 and crashes with the
+// Reply in transit: the crash discards what node 2 sent (`crash::crash`), and the request
+// with it; pid 0, on node 1, survives and must not wait for ever.
+#[test]
+fn reply_sent_by_a_node_that_crashes_is_lost() {
+    let mut w = scripted();
+    let r = w.reqs.len();
+    w.inject_call(0, 1, Call::Kill).unwrap();
+    let reply_pending = |w: &World| {
+        w.q.pending().iter().any(|(_, _, ev)| {
+            matches!(
+                ev,
+                osfmig_refimpl::world::Ev::Deliver(m)
+                    if matches!(m.body, osfmig_refimpl::world::Body::Reply(q, _) if q as usize == r)
+            )
+        })
+    };
+    while !reply_pending(&w) {
+        assert!(w.step(), "{}", w.trace.render());
+    }
+    w.crash(2);
+    quiesce(&mut w);
+    assert_lost_and_answered(&w, r, 0);
+}

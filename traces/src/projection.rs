@@ -427,7 +427,6 @@ mod tests {
     // `components()` (settled components stay), on observations of states along walks.
     #[test]
     fn moves_towards_is_the_component_rule() {
-        use stateright::Model;
         let spec = osfmig_model::presets::find_run("crash-rich").unwrap();
         let model = osfmig_model::OsfModel::new(spec.config.clone());
         let mut obs: Vec<Observed> = Vec::new();
