@@ -14,7 +14,9 @@
 //! reached at the recorded events; a claim no explanation of the trace reaches rejects the
 //! trace (spec §12.16). Which items the explanations reach is part of the verdict.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 
 use osfmig_model::model::rule_of;
 use osfmig_model::presets::{find_run, RunSpec};
