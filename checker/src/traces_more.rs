@@ -141,6 +141,14 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
             eprintln!("osfmig: --require-refimpl: `{a}` tolerated as missing (--allow-missing)");
         }
         missing.retain(|m| !args.allow_missing.iter().any(|a| a == m));
+        if cov.refimpl_rejected > 0 {
+            eprintln!(
+                "osfmig: --require-refimpl: {} refimpl trace(s) rejected by the model \
+                 (`traces check` names why)",
+                cov.refimpl_rejected
+            );
+            return Ok(1);
+        }
         if !missing.is_empty() {
             eprintln!(
                 "osfmig: --require-refimpl: {} action(s) or reachability item(s) never \

@@ -132,3 +132,36 @@ fn exploration_of_a_small_run() {
     let r6 = rows.iter().find(|r| r.rule == "R6 DetachAndSend").unwrap();
     assert!(r6.model_exploration.as_ref().unwrap()["none"] > 0);
 }
+
+// Reference: spec §12.12 — a refimpl trace counts for an item only when its evidence shows it
+// and a model explanation reaches it: a G2 label for a migration to the process's own node is
+// evidence the model's S-disallowed does not share, so that trace does not count.
+#[test]
+fn refimpl_items_need_the_models_confirmation() {
+    use osfmig_traces::coverage::refimpl_shows;
+    use osfmig_traces::validate::{validate, Limits};
+    let traces = refimpl_traces("disallowed", 300);
+    let (mut confirmed, mut unconfirmed) = (None, None);
+    for t in &traces {
+        if refimpl_shows("S-disallowed", t) != Some(true) {
+            continue;
+        }
+        let v = validate(t, "r.ndjson", &Limits::default()).unwrap();
+        assert!(v.accepted(), "{}", v.rejection.unwrap());
+        if v.items.contains("S-disallowed") {
+            confirmed.get_or_insert(t.clone());
+        } else {
+            unconfirmed.get_or_insert(t.clone());
+        }
+    }
+    let count = |t: &Trace| {
+        let mut cov = Coverage::default();
+        cov.add(t, "r.ndjson").unwrap();
+        cov.reach["S-disallowed"].2
+    };
+    assert_eq!(count(&confirmed.expect("a confirmed G2 rejection")), 1);
+    assert_eq!(
+        count(&unconfirmed.expect("a G2 label the model does not count")),
+        0
+    );
+}
