@@ -16,7 +16,7 @@ impl World {
         }
         let now = self.now();
         self.trace
-            .log(now, node, "C*", format!("node {node} crashes"));
+            .log(now, node, "C*", format_args!("node {node} crashes"));
         self.stats.crashes += 1;
         let stranded = self.stranded_at(node);
         // C4 monitor: a process this node shipped (pull committed) that has not restarted
@@ -149,7 +149,7 @@ impl World {
             now,
             MASTER,
             "C*",
-            format!("req {r} ({call:?} on pid {target}) lost with a crashed node"),
+            format_args!("req {r} ({call:?} on pid {target}) lost with a crashed node"),
         );
         match sender {
             Sender::Pcntl => {
@@ -203,7 +203,7 @@ impl World {
                 now,
                 n,
                 "C4",
-                format!("task of pid {pid} lost its dependency on node {dead}"),
+                format_args!("task of pid {pid} lost its dependency on node {dead}"),
             );
             self.nodes[n].kernel.tasks.remove(&pid);
             self.nodes[n].kernel.offers.remove(&pid);
@@ -223,7 +223,7 @@ impl World {
                         now,
                         n,
                         "C1",
-                        format!("source of pid {pid} died: reservation released"),
+                        format_args!("source of pid {pid} died: reservation released"),
                     );
                     self.release_reservation(n, pid);
                     continue;
@@ -238,7 +238,9 @@ impl World {
                             now,
                             n,
                             "C2",
-                            format!("destination of pid {pid} died before the pull: reinstated"),
+                            format_args!(
+                                "destination of pid {pid} died before the pull: reinstated"
+                            ),
                         );
                         self.reinstate(n, pid, Outcome::Abandoned);
                     } else {
@@ -247,7 +249,9 @@ impl World {
                             now,
                             n,
                             "C3",
-                            format!("destination of pid {pid} died after the pull: pid {pid} dies"),
+                            format_args!(
+                                "destination of pid {pid} died after the pull: pid {pid} dies"
+                            ),
                         );
                         self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
                     }
@@ -294,7 +298,7 @@ impl World {
                     now,
                     n,
                     "C3",
-                    format!("task of pid {pid} died with node {dead}"),
+                    format_args!("task of pid {pid} died with node {dead}"),
                 );
                 self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
             }

@@ -157,7 +157,7 @@ impl World {
             now,
             MASTER,
             "R13",
-            format!(
+            format_args!(
                 "PM Master: pid {pid} now on node {} (ack, dead={})",
                 plan.node, !alive
             ),
@@ -281,7 +281,7 @@ impl World {
                 now,
                 MASTER,
                 "C5",
-                format!("PM Master buries pid {pid} (node {dead} crashed)"),
+                format_args!("PM Master buries pid {pid} (node {dead} crashed)"),
             );
             self.on_process_died(pid);
         }

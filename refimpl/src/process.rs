@@ -27,9 +27,11 @@ impl World {
 
     /// Executes operations until the thread blocks.
     pub fn run_task(&mut self, pid: Pid) {
-        self.receive_queued_replies(pid);
         if self.scripted {
-            return; // a scripted process only makes the calls injected (spec §12.8)
+            // A scripted process only makes the calls injected (spec §12.8); it still
+            // receives the replies its port kept while it was suspended.
+            self.receive_queued_replies(pid);
+            return;
         }
         loop {
             let Some(n) = self.runnable_at(pid) else {
@@ -37,6 +39,12 @@ impl World {
             };
             let now = self.now();
             let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
+            // Replies the reply port kept while the threads were suspended come first.
+            if let Some(port) = t.space.ports.first_mut().filter(|p| p.queued > 0) {
+                port.queued -= 1;
+                self.receive_file_reply(pid, n);
+                continue;
+            }
             match t.exec.run {
                 Run::Ready => {}
                 Run::Paused { left } => {
@@ -298,7 +306,7 @@ impl World {
                     now,
                     crate::MASTER,
                     "R1",
-                    format!("pcntl(MIGRATE) of pid {pid} answered {o:?}"),
+                    format_args!("pcntl(MIGRATE) of pid {pid} answered {o:?}"),
                 );
             }
             Ep::Task(pid) => {

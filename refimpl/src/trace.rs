@@ -40,13 +40,15 @@ impl Trace {
         }
     }
 
-    pub fn log(&mut self, at: Time, node: NodeId, rule: &'static str, what: String) {
+    /// Logs one step; `what` is formatted only when the timeline is on (the timed runs of
+    /// `osfmig paper` and the benchmark run with it off).
+    pub fn log(&mut self, at: Time, node: NodeId, rule: &'static str, what: std::fmt::Arguments) {
         if self.on {
             self.entries.push(Entry {
                 at,
                 node,
                 rule,
-                what,
+                what: what.to_string(),
             });
         }
     }

@@ -606,7 +606,7 @@ impl World {
             now,
             node,
             "EM1",
-            format!("pid {pid} starts {}", self.programs[prog].name),
+            format_args!("pid {pid} starts {}", self.programs[prog].name),
         );
         self.q.after(0, Ev::ComputeDone { pid, gen: 0 });
         pid
@@ -880,7 +880,7 @@ impl World {
                     now,
                     MASTER,
                     "PM3",
-                    format!("PM Master allocates pid {child}"),
+                    format_args!("PM Master allocates pid {child}"),
                 );
                 true
             }
@@ -1035,7 +1035,7 @@ impl World {
             now,
             MASTER,
             "R1",
-            format!("pcntl(MIGRATE, pid {pid}, node {dst}) [{}]", mode.name()),
+            format_args!("pcntl(MIGRATE, pid {pid}, node {dst}) [{}]", mode.name()),
         );
         let bytes = self.costs.syscall_bytes;
         self.send(

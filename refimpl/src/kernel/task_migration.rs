@@ -148,7 +148,7 @@ impl World {
         if let Some(rec) = self.stats.record(pid) {
             rec.pull_start = Some(now);
         }
-        self.trace.log(now, d, "R11", format!(
+        self.trace.log(now, d, "R11", format_args!(
             "pull task of pid {pid} from node {src}: {threads} threads, {rights} send rights, {ports} ports, {regions} regions, {resident} resident pages [{}]",
             strategy.name()
         ));
@@ -176,7 +176,7 @@ impl World {
                 now,
                 src,
                 "R10",
-                format!("no offer of pid {pid} for attempt {attempt}: PullFailed"),
+                format_args!("no offer of pid {pid} for attempt {attempt}: PullFailed"),
             );
             self.send(
                 Ep::Kernel(src),
@@ -223,7 +223,7 @@ impl World {
             now,
             src,
             "R11",
-            format!("commit: task of pid {pid} leaves node {src}"),
+            format_args!("commit: task of pid {pid} leaves node {src}"),
         );
         self.transit.insert(pid, (task, d, Vec::new()));
         true
@@ -251,7 +251,7 @@ impl World {
                     now,
                     d,
                     "R11",
-                    format!("task of pid {pid} installed on node {d}"),
+                    format_args!("task of pid {pid} installed on node {d}"),
                 );
                 self.task_arrived(d, pid, src);
             }
@@ -266,7 +266,7 @@ impl World {
                     now,
                     d,
                     "T1",
-                    format!("task of pid {pid} resumed on node {d}"),
+                    format_args!("task of pid {pid} resumed on node {d}"),
                 );
                 self.send(
                     Ep::Kernel(d),

@@ -87,7 +87,7 @@ impl World {
             now,
             n,
             "PM3",
-            format!("fork+exec ({}) task on node {t}", p.name),
+            format_args!("fork+exec ({}) task on node {t}", p.name),
         );
         self.start_plan(plan);
     }
@@ -195,7 +195,7 @@ impl World {
             now,
             n,
             "R4",
-            format!("wait() of pid {pid} completes (child {child})"),
+            format_args!("wait() of pid {pid} completes (child {child})"),
         );
         self.respond(n, r, Outcome::Ok);
     }
@@ -227,7 +227,8 @@ impl World {
     pub fn terminate(&mut self, r: ReqId, n: NodeId) {
         let pid = self.reqs[r as usize].target;
         let now = self.now();
-        self.trace.log(now, n, "PM2", format!("pid {pid} exits"));
+        self.trace
+            .log(now, n, "PM2", format_args!("pid {pid} exits"));
         self.reqs[r as usize].status = crate::world::ReqStatus::Completed(Outcome::Ok);
         self.call_done(pid);
         // The exit notice to the PM Master is under way (P9's exception, as for a death).

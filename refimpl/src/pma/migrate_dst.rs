@@ -26,7 +26,7 @@ impl World {
                 now,
                 d,
                 "R7",
-                format!("refuse pid {pid} (attempt {})", img.attempt),
+                format_args!("refuse pid {pid} (attempt {})", img.attempt),
             );
             let attempt = img.attempt;
             self.send(
@@ -73,7 +73,7 @@ impl World {
             now,
             d,
             "R9",
-            format!("accept pid {pid}; pull the task from node {}", img.src),
+            format_args!("accept pid {pid}; pull the task from node {}", img.src),
         );
         self.start_pull(d, img.src, pid, img.attempt, Mode::Process);
     }
@@ -125,7 +125,7 @@ impl World {
                 now,
                 d,
                 "R12",
-                format!("pid {pid} installed; PMA capabilities and {n} token(s) reattached"),
+                format_args!("pid {pid} installed; PMA capabilities and {n} token(s) reattached"),
             );
         }
         let p = self.nodes[d].pma.procs.get_mut(&pid).unwrap();
@@ -164,7 +164,7 @@ impl World {
                 now,
                 d,
                 "C4",
-                format!("PM Master says pid {pid} is dead: it dies at node {d}"),
+                format_args!("PM Master says pid {pid} is dead: it dies at node {d}"),
             );
             return self.destroy_process(d, pid, crate::world::Outcome::NoSuchProcess, true);
         }
@@ -204,7 +204,7 @@ impl World {
             now,
             d,
             "R13",
-            format!(
+            format_args!(
                 "pid {pid} active on node {d} and restarted; Done to node {}",
                 inc.src
             ),
@@ -267,7 +267,7 @@ impl World {
             now,
             d,
             "C1",
-            format!("source node {src} died during the pull of pid {pid} (attempt {attempt})"),
+            format_args!("source node {src} died during the pull of pid {pid} (attempt {attempt})"),
         );
         let mine = self.nodes[d]
             .pma

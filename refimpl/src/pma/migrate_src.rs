@@ -34,7 +34,7 @@ impl World {
                 now,
                 s,
                 "G2",
-                format!("pcntl(MIGRATE) of pid {pid} rejected"),
+                format_args!("pcntl(MIGRATE) of pid {pid} rejected"),
             );
             return self.respond(s, r, Outcome::Rejected);
         }
@@ -64,8 +64,12 @@ impl World {
                         .collect();
                     for m in members {
                         let now = self.now();
-                        self.trace
-                            .log(now, s, "G1", format!("group member pid {m} migrates too"));
+                        self.trace.log(
+                            now,
+                            s,
+                            "G1",
+                            format_args!("group member pid {m} migrates too"),
+                        );
                         self.stats.ensure(m, now);
                         self.freeze_one(s, m, dst, None);
                     }
@@ -99,7 +103,7 @@ impl World {
             now,
             s,
             "R1",
-            format!("start migration of pid {pid} to node {dst} (attempt {attempt})"),
+            format_args!("start migration of pid {pid} to node {dst} (attempt {attempt})"),
         );
         // AS1 pre-copies on every attempt: a destination that refused discarded what it had
         // received, and a new one has nothing.
@@ -137,7 +141,7 @@ impl World {
             now,
             s,
             "AS1",
-            format!("pre-copy {pages} pages of pid {pid} to node {dst}"),
+            format_args!("pre-copy {pages} pages of pid {pid} to node {dst}"),
         );
         self.start_plan(plan);
     }
@@ -205,7 +209,7 @@ impl World {
                         .suspended = true;
                     let now = self.now();
                     self.trace
-                        .log(now, s, "R3", format!("threads of pid {pid} suspended"));
+                        .log(now, s, "R3", format_args!("threads of pid {pid} suspended"));
                 }
             }
             self.try_freeze_at(s, pid);
@@ -239,7 +243,7 @@ impl World {
                 now,
                 s,
                 "R4'",
-                format!("wait() of pid {pid} aborted, restarts at D"),
+                format_args!("wait() of pid {pid} aborted, restarts at D"),
             );
         }
         let p = &self.nodes[s].pma.procs[&pid];
@@ -302,12 +306,13 @@ impl World {
         if let Some(rec) = self.stats.record(pid) {
             rec.frozen = Some(now);
         }
-        self.trace.log(now, s, "R5", format!("pid {pid} frozen"));
+        self.trace
+            .log(now, s, "R5", format_args!("pid {pid} frozen"));
         self.trace.log(
             now,
             s,
             "R6",
-            format!("detach pid {pid}; MigrateRequest to node {dst} (proc+user, credentials, rusage, caps)"),
+            format_args!("detach pid {pid}; MigrateRequest to node {dst} (proc+user, credentials, rusage, caps)"),
         );
         let c = &self.costs;
         let bytes = c.proc_user_bytes + c.credentials_bytes + c.rusage_bytes;
@@ -346,7 +351,7 @@ impl World {
             now,
             s,
             "R8",
-            format!("refused by node {d}: pid {pid} reinstated"),
+            format_args!("refused by node {d}: pid {pid} reinstated"),
         );
         self.reinstate(s, pid, Outcome::Refused);
         // P8: active on S, running, and D holds nothing for this attempt.
@@ -424,8 +429,12 @@ impl World {
             return; // past the commit point (P3)
         }
         let now = self.now();
-        self.trace
-            .log(now, s, "R10", format!("abandon migration of pid {pid}"));
+        self.trace.log(
+            now,
+            s,
+            "R10",
+            format_args!("abandon migration of pid {pid}"),
+        );
         self.reinstate(s, pid, Outcome::Abandoned);
     }
 
@@ -462,7 +471,7 @@ impl World {
             now,
             s,
             "R14",
-            format!(
+            format_args!(
                 "forward {} queued request(s) of pid {pid} to node {}; clean up",
                 out.queue.len(),
                 out.dst
@@ -505,7 +514,7 @@ impl World {
             now,
             s,
             "T1",
-            format!("task migration of pid {pid} to node {dst}"),
+            format_args!("task migration of pid {pid} to node {dst}"),
         );
         self.send(
             Ep::Pma(s),
@@ -534,7 +543,7 @@ impl World {
             now,
             s,
             "T1",
-            format!("pid {pid} now runs on node {node}, still attached here"),
+            format_args!("pid {pid} now runs on node {node}, still attached here"),
         );
         self.respond(s, r, Outcome::Migrated);
     }
@@ -554,7 +563,7 @@ impl World {
                 now,
                 d,
                 "R10",
-                format!("pull of pid {pid} failed: reservation released"),
+                format_args!("pull of pid {pid} failed: reservation released"),
             );
             self.release_reservation(d, pid);
         }

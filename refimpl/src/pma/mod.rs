@@ -201,8 +201,12 @@ impl World {
     pub fn route(&mut self, c: NodeId, r: ReqId) {
         let target = self.reqs[r as usize].target;
         let now = self.now();
-        self.trace
-            .log(now, c, "VP1", format!("route req {r} for pid {target}"));
+        self.trace.log(
+            now,
+            c,
+            "VP1",
+            format_args!("route req {r} for pid {target}"),
+        );
         let pma = &self.nodes[c].pma;
         match dispatch(
             c,
@@ -245,7 +249,7 @@ impl World {
             now,
             n,
             "R15",
-            format!("AbsentProcess for pid {target} (req {r})"),
+            format_args!("AbsentProcess for pid {target} (req {r})"),
         );
         self.send_free(Ep::Pma(n), Ep::Pma(caller), Body::AbsentProcess(r));
     }
@@ -262,7 +266,7 @@ impl World {
         self.reqs[r as usize].absent += 1;
         let now = self.now();
         self.trace
-            .log(now, c, "R16", format!("Relookup for req {r}"));
+            .log(now, c, "R16", format_args!("Relookup for req {r}"));
         self.send(Ep::Pma(c), Ep::Pmm, MsgKind::Rpc, 0, 0, Body::Relookup(r));
     }
 
@@ -324,7 +328,7 @@ impl World {
                 now,
                 n,
                 "R2",
-                format!("enqueue req {r} for pid {}", req.target),
+                format_args!("enqueue req {r} for pid {}", req.target),
             );
             if req.sender == Sender::Proc(req.target) {
                 // An own call queued is no longer one being executed (R4's literal scope):
@@ -346,7 +350,7 @@ impl World {
                     now,
                     n,
                     "R13-hold",
-                    format!("hold req {r} for pid {} until restart", req.target),
+                    format_args!("hold req {r} for pid {} until restart", req.target),
                 );
             }
             List::Active if p.awaiting_forward.is_some() => {
@@ -357,7 +361,7 @@ impl World {
                     now,
                     n,
                     "P11",
-                    format!("hold req {r} for pid {} until the forward", req.target),
+                    format_args!("hold req {r} for pid {} until the forward", req.target),
                 );
             }
             List::Active => self.serve(n, r),
@@ -382,9 +386,11 @@ impl World {
         }
         let now = self.now();
         // P11 monitor: an earlier call of the same sender on the same process not yet served
-        // (nor answered or lost) has been overtaken by this one.
+        // (nor answered or lost) has been overtaken by this one. It scans the requests, so it
+        // runs only when something reads it (the invariant checks, a recorded trace).
         let call = |c: &Call| !matches!(c, Call::Migrate { .. });
-        let overtaken = call(&req.call)
+        let overtaken = (self.cfg.check_invariants || self.trace.on)
+            && call(&req.call)
             && self.reqs[..r as usize].iter().any(|e| {
                 e.sender == req.sender
                     && e.target == req.target
@@ -406,13 +412,17 @@ impl World {
                     now,
                     n,
                     "A1",
-                    format!("getrusage of pid {} (req {r})", req.target),
+                    format_args!("getrusage of pid {} (req {r})", req.target),
                 );
                 self.respond(n, r, Outcome::Ok)
             }
             Call::Kill => {
-                self.trace
-                    .log(now, n, "VP2", format!("kill pid {} (req {r})", req.target));
+                self.trace.log(
+                    now,
+                    n,
+                    "VP2",
+                    format_args!("kill pid {} (req {r})", req.target),
+                );
                 self.respond(n, r, Outcome::Ok)
             }
             Call::Fork { prog, on } => self.fork(n, r, prog, on),
@@ -421,7 +431,7 @@ impl World {
                     now,
                     n,
                     "PM1",
-                    format!("wait() of pid {} (req {r})", req.target),
+                    format_args!("wait() of pid {} (req {r})", req.target),
                 );
                 self.wait(n, r)
             }
@@ -451,7 +461,7 @@ impl World {
         let now = self.now();
         let c = self.reqs[r as usize].caller;
         self.trace
-            .log(now, c, "VP3", format!("reply to req {r}: {o:?}"));
+            .log(now, c, "VP3", format_args!("reply to req {r}: {o:?}"));
         self.complete(r, o);
     }
 
