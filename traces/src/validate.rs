@@ -129,12 +129,22 @@ fn mask_of(model: &OsfModel, items: &[PropDef], st: &Sys) -> Mask {
         .fold(0, |m, (i, _)| m | (1 << i))
 }
 
+/// A state's 64-bit fingerprint: the search's visited sets keep these, not the states (as
+/// stateright's checkers do). Deterministic (SipHash with fixed keys), so a verdict does not
+/// depend on the run.
+fn fp(st: &Sys) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    st.hash(&mut h);
+    h.finish()
+}
+
 /// Adds `c` to `out` once per state; a state reached twice keeps the items of both paths.
-fn push_cand(out: &mut Vec<Cand>, index: &mut HashMap<Sys, usize>, c: Cand) {
-    match index.get(&c.0) {
-        Some(&i) => out[i].1 |= c.1,
-        None => {
-            index.insert(c.0.clone(), out.len());
+fn push_cand(out: &mut Vec<Cand>, index: &mut HashMap<u64, usize>, c: Cand) {
+    match index.entry(fp(&c.0)) {
+        std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].1 |= c.1,
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(out.len());
             out.push(c);
         }
     }
@@ -156,7 +166,7 @@ fn stutter_closure(
     lim: &Limits,
     visited: &mut usize,
 ) -> Vec<Cand> {
-    let mut seen: HashSet<Sys> = from.iter().map(|c| c.0.clone()).collect();
+    let mut seen: HashSet<u64> = from.iter().map(|c| fp(&c.0)).collect();
     let mut out = from.clone();
     let mut layer = from;
     for _ in 0..lim.depth_max {
@@ -165,7 +175,7 @@ fn stutter_closure(
             let obs = of_model(st);
             for (_, n) in successors(model, st) {
                 *visited += 1;
-                if of_model(&n) == obs && seen.insert(n.clone()) {
+                if of_model(&n) == obs && seen.insert(fp(&n)) {
                     out.push((n.clone(), *m));
                     next.push((n, *m));
                 }
@@ -192,8 +202,8 @@ fn reach(
     visited: &mut usize,
 ) -> Vec<Cand> {
     let mut found = Vec::new();
-    let mut found_index: HashMap<Sys, usize> = HashMap::new();
-    let mut seen: HashSet<Sys> = from.iter().map(|c| c.0.clone()).collect();
+    let mut found_index: HashMap<u64, usize> = HashMap::new();
+    let mut seen: HashSet<u64> = from.iter().map(|c| fp(&c.0)).collect();
     let mut layer: Vec<Cand> = from.to_vec();
     for c in from {
         if of_model(&c.0) == *target {
@@ -210,7 +220,7 @@ fn reach(
             for (_, n) in successors(model, st) {
                 *visited += 1;
                 let nobs = of_model(&n);
-                if !obs.moves_towards(&nobs, target) || !seen.insert(n.clone()) {
+                if !obs.moves_towards(&nobs, target) || !seen.insert(fp(&n)) {
                     continue;
                 }
                 if nobs == *target {
