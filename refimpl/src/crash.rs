@@ -21,8 +21,18 @@ impl World {
         let stranded = self.stranded_at(node);
         // C4 monitor: a process this node shipped (pull committed) that has not restarted
         // at its destination yet; whether it survives shows at its restart.
+        // (The model marks C4 only between the pull's commit and the restart, spec §5.4.)
         for &pid in &self.nodes[node].pma.migrating {
-            if !self.nodes[node].kernel.tasks.contains_key(&pid) {
+            let Some(dst) = self.nodes[node].pma.procs[&pid].out.as_ref().map(|o| o.dst) else {
+                continue;
+            };
+            let not_restarted = self.transit.contains_key(&pid)
+                || self.nodes[dst]
+                    .pma
+                    .procs
+                    .get(&pid)
+                    .is_some_and(|p| p.list == List::Incoming);
+            if !self.nodes[node].kernel.tasks.contains_key(&pid) && not_restarted {
                 self.c4_shipped.insert(pid);
             }
         }

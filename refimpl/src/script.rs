@@ -105,11 +105,14 @@ impl World {
         let Ok(n) = self.runnable_node(pid) else {
             return Vec::new();
         };
+        // The pre-copied pages are at a live destination (a crash loses them, as in the
+        // model).
         let migrating_out = self.nodes[n]
             .pma
             .procs
             .get(&pid)
-            .is_some_and(|p| p.out.is_some());
+            .and_then(|p| p.out.as_ref())
+            .is_some_and(|o| self.nodes[o.dst].alive);
         if !migrating_out {
             return Vec::new();
         }

@@ -74,7 +74,7 @@ pub struct Stats {
     pub creation_time: Time,
     /// Copy-on-reference faults served (R17).
     pub cor_faults: u64,
-    /// Invariant violations detected at the moment they happen (P4, P8, P9).
+    /// Invariant violations detected at the moment they happen (P4, P6, P8, P9, P11).
     pub violations: Vec<String>,
     pub crashes: u32,
 }

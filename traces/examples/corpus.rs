@@ -1,6 +1,6 @@
 //! Regenerates `traces/corpus/`: for each named scenario of the paper (spec §12.15), the
 //! shortest of the first seeded model walks of its run that reaches the scenario's
-//! reachability item (spec §6.2), cut at the first state where it holds; and in
+//! reachability item (spec §6.3), cut at the first state where it holds; and in
 //! `traces/corpus/refimpl/` the shortest of the first seeded refimpl recordings of its run that
 //! shows it and that the model accepts. Run: `cargo run -p osfmig-traces --example corpus`.
 

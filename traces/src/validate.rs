@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use ahash::{AHashMap as HashMap, AHashSet as HashSet};
+use ahash::AHashMap as HashMap;
 
 use osfmig_model::model::rule_of;
 use osfmig_model::presets::{find_run, RunSpec};
@@ -166,21 +166,39 @@ fn stutter_closure(
     lim: &Limits,
     visited: &mut usize,
 ) -> Vec<Cand> {
-    let mut seen: HashSet<u64> = from.iter().map(|c| fp(&c.0)).collect();
-    let mut out = from.clone();
-    let mut layer = from;
+    // A state met again by another path takes that path's items too, and is explored again
+    // when that adds some (items only grow, so this ends).
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut out: Vec<Cand> = Vec::new();
+    for c in from {
+        push_cand(&mut out, &mut index, c);
+    }
+    let mut layer = out.clone();
     for _ in 0..lim.depth_max {
         let mut next = Vec::new();
         for (st, m) in &layer {
             let obs = of_model(st);
             for (_, n) in successors(model, st) {
                 *visited += 1;
-                if of_model(&n) == obs && seen.insert(fp(&n)) {
-                    out.push((n.clone(), *m));
-                    next.push((n, *m));
+                if of_model(&n) != obs {
+                    continue;
+                }
+                match index.entry(fp(&n)) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(out.len());
+                        out.push((n.clone(), *m));
+                        next.push((n, *m));
+                    }
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let had = out[*e.get()].1;
+                        if had | m != had {
+                            out[*e.get()].1 = had | m;
+                            next.push((n, had | m));
+                        }
+                    }
                 }
             }
-            if seen.len() > lim.visited_max {
+            if index.len() > lim.visited_max {
                 return out;
             }
         }
@@ -203,7 +221,8 @@ fn reach(
 ) -> Vec<Cand> {
     let mut found = Vec::new();
     let mut found_index: HashMap<u64, usize> = HashMap::new();
-    let mut seen: HashSet<u64> = from.iter().map(|c| fp(&c.0)).collect();
+    // Visited states with the items of the paths that met them (as in `stutter_closure`).
+    let mut seen: HashMap<u64, Mask> = from.iter().map(|c| (fp(&c.0), c.1)).collect();
     let mut layer: Vec<Cand> = from.to_vec();
     for c in from {
         if of_model(&c.0) == *target {
@@ -220,13 +239,23 @@ fn reach(
             for (_, n) in successors(model, st) {
                 *visited += 1;
                 let nobs = of_model(&n);
-                if !obs.moves_towards(&nobs, target) || !seen.insert(fp(&n)) {
+                if !obs.moves_towards(&nobs, target) {
                     continue;
                 }
+                let mask = match seen.entry(fp(&n)) {
+                    std::collections::hash_map::Entry::Vacant(e) => *e.insert(*m),
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        if *e.get() | m == *e.get() {
+                            continue;
+                        }
+                        *e.get_mut() |= m;
+                        *e.get()
+                    }
+                };
                 if nobs == *target {
-                    push_cand(&mut found, &mut found_index, (n, *m));
+                    push_cand(&mut found, &mut found_index, (n, mask));
                 } else {
-                    next.push((n, *m));
+                    next.push((n, mask));
                 }
             }
             if seen.len() > lim.visited_max {
@@ -389,6 +418,27 @@ pub fn validate_with(
             "{path}:{line}: step {step}: the refimpl reports reaching {item}, but {why} \
              (explanations reach: {})",
             explained.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+        return Ok(Verdict {
+            steps,
+            accepted_prefix: steps,
+            rejection: Some(rejection),
+            visited,
+            items: BTreeSet::new(),
+        });
+    }
+    // ... and one explanation must reach them all: the refimpl ran one execution.
+    let claimed: Mask = claims
+        .iter()
+        .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
+        .fold(0, |a, i| a | (1 << i));
+    if !frontier.iter().any(|(_, m)| m & claimed == claimed) {
+        let all: Vec<&str> = claims.iter().map(|(c, _, _)| c.as_str()).collect();
+        let rejection = format!(
+            "{path}:{}: the refimpl reports reaching {}; some explanation of the trace by the \
+             model reaches each, but none reaches them all",
+            claims.last().map_or(1, |c| c.2),
+            all.join(", ")
         );
         return Ok(Verdict {
             steps,

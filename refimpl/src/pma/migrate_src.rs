@@ -148,6 +148,16 @@ impl World {
 
     /// AS1: the next page's copy reached the destination.
     pub fn precopy_page(&mut self, s: NodeId, pid: Pid) {
+        // A page sent to a destination that died did not reach it.
+        let dst_alive = self.nodes[s]
+            .pma
+            .procs
+            .get(&pid)
+            .and_then(|p| p.out.as_ref())
+            .is_some_and(|o| self.nodes[o.dst].alive);
+        if !dst_alive {
+            return;
+        }
         if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
             if !t.precopy_todo.is_empty() {
                 let page = t.precopy_todo.remove(0);
