@@ -406,54 +406,46 @@ pub fn validate_with(
         .filter(|(i, _)| reached & (1 << i) != 0)
         .map(|(_, p)| p.id.to_string())
         .collect();
-    // spec §12.16: what the refimpl says it reached, some explanation must reach.
-    if let Some((item, step, line)) = claims.iter().find(|(c, _, _)| !explained.contains(c)) {
-        let known = items.iter().any(|p| p.id == item);
-        let why = if known {
-            "no explanation of the trace by the model reaches it"
-        } else {
-            "the model has no such reachability item"
-        };
-        let rejection = format!(
-            "{path}:{line}: step {step}: the refimpl reports reaching {item}, but {why} \
-             (explanations reach: {})",
-            explained.iter().cloned().collect::<Vec<_>>().join(", ")
-        );
-        return Ok(Verdict {
-            steps,
-            accepted_prefix: steps,
-            rejection: Some(rejection),
-            visited,
-            items: BTreeSet::new(),
-        });
-    }
-    // ... and one explanation must reach them all: the refimpl ran one execution.
+    // spec §12.16: what the refimpl says it reached, some explanation must reach, and one
+    // explanation must reach it all (the refimpl ran one execution).
     let claimed: Mask = claims
         .iter()
         .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
         .fold(0, |a, i| a | (1 << i));
-    if !frontier.iter().any(|(_, m)| m & claimed == claimed) {
-        let all: Vec<&str> = claims.iter().map(|(c, _, _)| c.as_str()).collect();
-        let rejection = format!(
-            "{path}:{}: the refimpl reports reaching {}; some explanation of the trace by the \
+    let rejection =
+        if let Some((item, step, line)) = claims.iter().find(|(c, _, _)| !explained.contains(c)) {
+            let why = if items.iter().any(|p| p.id == item) {
+                "no explanation of the trace by the model reaches it"
+            } else {
+                "the model has no such reachability item"
+            };
+            Some(format!(
+                "{path}:{line}: step {step}: the refimpl reports reaching {item}, but {why} \
+             (explanations reach: {})",
+                explained.iter().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        } else if !frontier.iter().any(|(_, m)| m & claimed == claimed) {
+            let all: Vec<&str> = claims.iter().map(|(c, _, _)| c.as_str()).collect();
+            Some(format!(
+                "{path}:{}: the refimpl reports reaching {}; some explanation of the trace by the \
              model reaches each, but none reaches them all",
-            claims.last().map_or(1, |c| c.2),
-            all.join(", ")
-        );
-        return Ok(Verdict {
-            steps,
-            accepted_prefix: steps,
-            rejection: Some(rejection),
-            visited,
-            items: BTreeSet::new(),
-        });
-    }
+                claims.last().map_or(1, |c| c.2),
+                all.join(", ")
+            ))
+        } else {
+            None
+        };
+    let items = if rejection.is_none() {
+        explained
+    } else {
+        BTreeSet::new()
+    };
     Ok(Verdict {
         steps,
         accepted_prefix: steps,
-        rejection: None,
+        rejection,
         visited,
-        items: explained,
+        items,
     })
 }
 
