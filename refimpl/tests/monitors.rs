@@ -127,3 +127,43 @@ fn p11_overtaking_is_seen_without_the_fix() {
         );
     }
 }
+
+// Reference: spec §5.4, §12.16 — C4 as the model marks it: S crashes after the pull and before
+// P restarted at D (here: after the PM Master's location update, so P is not buried). Under eager copy nothing of P stays on S, so P restarts and the
+// monitor reports S-C4-survived; a crash of S after the restart is not C4 and reports nothing.
+#[test]
+fn c4_survival_is_seen_only_between_commit_and_restart() {
+    for before_restart in [true, false] {
+        let mut w = scripted(Strategy::Eager, true, &[1]);
+        w.pcntl(0, 2, Mode::Process);
+        let mut crashed = false;
+        while w.step() {
+            // The pull is over and the PM Master already locates P at D (R13's first half):
+            // a crash during the pull's page traffic is C1 in the refimpl (the pull fails),
+            // and one before the location update has the PM Master bury P (spec §5.3).
+            let committed = w.pmm.location(0) == Some(2) && w.nodes[1].pma.migrating.contains(&0);
+            let restarted = w.nodes[2]
+                .pma
+                .procs
+                .get(&0)
+                .is_some_and(|p| p.list == osfmig_refimpl::pma::List::Active);
+            if !crashed && committed && restarted != before_restart {
+                w.crash(1);
+                crashed = true;
+            }
+        }
+        assert!(
+            crashed,
+            "before restart {before_restart}: the window was met"
+        );
+        assert_eq!(
+            reached(&w, "S-C4-survived"),
+            before_restart,
+            "before restart {before_restart}: {:?}\n{}",
+            w.trace.reached,
+            w.trace.render()
+        );
+        assert!(w.c4_shipped.is_empty());
+        assert_eq!(w.task_node(0), Some(2), "P runs on at D");
+    }
+}
