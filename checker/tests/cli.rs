@@ -2,27 +2,15 @@
 //! the mutant catalog and replay commands that reproduce what `check` printed.
 // Reference: spec §8.4 (command line), §7 (mutants), §8.2 (presets).
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{osfmig, stderr, stdout};
 use osfmig_model::mutants::CATALOG;
 use osfmig_model::presets::{find_run, preset};
 use osfmig_model::properties::registry;
 use serde_json::Value;
-
-fn osfmig(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_osfmig"))
-        .args(args)
-        .output()
-        .expect("osfmig runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)

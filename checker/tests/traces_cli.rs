@@ -1,20 +1,14 @@
 //! `osfmig traces`: generation is deterministic, and `check-format` exits 2 naming file and line.
 // Reference: spec §12.5, §12.6.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn osfmig(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_osfmig"))
-        .args(args)
-        .output()
-        .expect("osfmig runs")
-}
+use std::path::PathBuf;
+
+use common::osfmig;
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("osfmig-traces-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::scratch("traces", name)
 }
 
 fn files(dir: &PathBuf) -> Vec<(String, Vec<u8>)> {
@@ -51,19 +45,14 @@ fn generate_twice_gives_the_same_bytes_and_check_format_accepts_them() {
             d.to_str().unwrap(),
             "--state",
         ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", common::stderr(&o));
     }
     let fa = files(&a);
     assert_eq!(fa.len(), 3);
     assert_eq!(fa[0].0, "null-migration-0000.ndjson");
     assert_eq!(fa, files(&b));
     let o = osfmig(&["traces", "check-format", a.to_str().unwrap()]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     let o = osfmig(&[
         "traces",
         "generate",
@@ -140,7 +129,7 @@ fn check_format_exits_2_naming_file_and_line() {
         let f = d.join(format!("bad-{i}.ndjson"));
         std::fs::write(&f, body).unwrap();
         let o = osfmig(&["traces", "check-format", f.to_str().unwrap()]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = common::stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{reason}: {err}");
         let want = format!("{}:{line}: {reason}", f.display());
         assert!(err.contains(&want), "want '{want}' in: {err}");

@@ -1,27 +1,36 @@
 //! `osfmig traces shrink`, `traces coverage`, `traces export` and `traces generate --format
 //! itf` on the command line (spec §12.11-§12.13).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{osfmig, s, stderr, stdout};
 use serde_json::Value;
 
-fn osfmig(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_osfmig"))
-        .args(args)
-        .output()
-        .expect("osfmig runs")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("osfmig-traces-more-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = common::scratch("traces-more", name);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+/// `traces generate --preset ci --run RUN --count N --out DIR` and the flags in `extra`.
+fn generate(run: &str, count: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "traces",
+        "generate",
+        "--preset",
+        "ci",
+        "--run",
+        run,
+        "--count",
+        count,
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    let o = osfmig(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 fn record(dir: &Path, count: &str) {
@@ -37,7 +46,7 @@ fn record(dir: &Path, count: &str) {
         "--out",
         s(dir),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// The longest recorded trace of a directory.
@@ -78,12 +87,8 @@ fn shrink_on_the_command_line() {
 
     let small = d.join("small.ndjson");
     let o = osfmig(&["traces", "shrink", s(&bad), "--out", s(&small)]);
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
     assert!(out.contains("still rejected by `traces check`"), "{out}");
     let n = std::fs::read_to_string(&small).unwrap().lines().count();
     assert!(n < lines.len(), "{n} lines, was {}", lines.len());
@@ -101,7 +106,7 @@ fn shrink_on_the_command_line() {
 
     let o = osfmig(&["traces", "shrink", s(&good)]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("does not fail") && err.contains(s(&good)),
         "{err}"
@@ -112,7 +117,7 @@ fn shrink_on_the_command_line() {
     std::fs::write(&trunc, &text[..text.len() - 1]).unwrap();
     let o = osfmig(&["traces", "shrink", s(&trunc)]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains(&format!("{}:{}:", s(&trunc), lines.len())),
         "{err}"
@@ -120,24 +125,13 @@ fn shrink_on_the_command_line() {
 }
 
 // Reference: spec §12.12 — coverage prints one JSON object; `--require-refimpl` exits 1
-// while some rule is not recordable; a missing directory is exit 2.
+// when some rule is never exercised (four recordings leave many out); a missing directory
+// is exit 2.
 #[test]
 fn coverage_on_the_command_line() {
     let d = scratch("coverage");
     record(&d.join("rec"), "4");
-    let o = osfmig(&[
-        "traces",
-        "generate",
-        "--preset",
-        "ci",
-        "--run",
-        "two-procs-signal",
-        "--count",
-        "3",
-        "--out",
-        s(&d.join("gen")),
-    ]);
-    assert!(o.status.success());
+    generate("two-procs-signal", "3", &d.join("gen"), &[]);
     let o = osfmig(&[
         "traces",
         "coverage",
@@ -145,15 +139,15 @@ fn coverage_on_the_command_line() {
         s(&d.join("gen")),
         "--json",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     assert_eq!(v["traces"], 7);
     assert_eq!(v["model_traces"], 3);
     assert!(!v["refimpl_missing_actions"].as_array().unwrap().is_empty());
     let o = osfmig(&["traces", "coverage", s(&d.join("rec")), "--require-refimpl"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("never exercised by refimpl traces"));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("hits per action x fault class"));
+    assert!(stderr(&o).contains("never exercised by refimpl traces"));
+    assert!(stdout(&o).contains("hits per action x fault class"));
     let o = osfmig(&["traces", "coverage", s(&d.join("nope"))]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -163,38 +157,12 @@ fn coverage_on_the_command_line() {
 #[test]
 fn itf_on_the_command_line() {
     let d = scratch("itf");
-    let o = osfmig(&[
-        "traces",
-        "generate",
-        "--preset",
-        "ci",
-        "--run",
-        "null-migration",
-        "--count",
-        "2",
-        "--out",
-        s(&d.join("itf")),
-        "--format",
-        "itf",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    generate("null-migration", "2", &d.join("itf"), &["--format", "itf"]);
     let f = d.join("itf").join("null-migration-0000.itf.json");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
     assert!(v["states"].as_array().unwrap().len() > 1);
 
-    let o = osfmig(&[
-        "traces",
-        "generate",
-        "--preset",
-        "ci",
-        "--run",
-        "null-migration",
-        "--count",
-        "2",
-        "--out",
-        s(&d.join("nd")),
-    ]);
-    assert!(o.status.success());
+    generate("null-migration", "2", &d.join("nd"), &[]);
     let nd = d.join("nd").join("null-migration-0000.ndjson");
     let events = std::fs::read_to_string(&nd).unwrap().lines().count() - 1;
     let o = osfmig(&["traces", "export", s(&nd), "--format", "itf"]);
