@@ -220,46 +220,8 @@ fn node<H: Hasher>(h: &mut H, n: &Node) {
 }
 
 fn req<H: Hasher>(h: &mut H, r: &Req) {
-    let Req {
-        sender,
-        target,
-        call,
-        caller_node,
-        status,
-        handled,
-        forwarded,
-        absent,
-        queued,
-    } = *r;
-    let sender = match sender {
-        Sender::Proc(p) => p,
-        Sender::Pcntl => u8::MAX,
-    };
-    let (call, dst) = match call {
-        Call::Signal => (0, 0),
-        Call::GetInfo => (1, 0),
-        Call::Wait => (2, 0),
-        Call::Exit => (3, 0),
-        Call::Fork => (4, 0),
-        Call::Migrate { dst } => (5, dst),
-    };
-    let (status, at) = match status {
-        ReqStatus::Routing => (0, 0),
-        ReqStatus::Queued { node } => (1, node),
-        ReqStatus::InProgress { node } => (2, node),
-        ReqStatus::Completed(o) => (3, o as u8),
-        ReqStatus::Lost => (4, 0),
-    };
-    h.write_u64(w([
-        sender,
-        target,
-        call,
-        dst,
-        caller_node,
-        status,
-        at,
-        handled,
-    ]));
+    let (a, [forwarded, absent, queued]) = r.packed();
+    h.write_u64(w(a));
     h.write_u64(w([forwarded, absent, queued, 0, 0, 0, 0, 0]));
 }
 

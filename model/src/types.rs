@@ -223,9 +223,11 @@ pub struct Envelope {
     pub msg: Msg,
 }
 
-// Requests are hashed as two packed words (spec §8.4, see `state.rs`): every field, injective.
-impl std::hash::Hash for Req {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+impl Req {
+    /// Every field packed into bytes, injectively: the request's identity for hashing
+    /// (spec §8.4). The first word holds who, on whom, what, where and how far; the second
+    /// the ghost counters.
+    pub fn packed(&self) -> ([u8; 8], [u8; 3]) {
         let sender = match self.sender {
             Sender::Proc(p) => p,
             Sender::Pcntl => u8::MAX,
@@ -245,21 +247,27 @@ impl std::hash::Hash for Req {
             ReqStatus::Completed(o) => (3, o as u8),
             ReqStatus::Lost => (4, 0),
         };
-        h.write_u64(u64::from_le_bytes([
-            sender,
-            self.target,
-            call,
-            dst,
-            self.caller_node,
-            status,
-            at,
-            self.handled,
-        ]));
-        h.write_u32(u32::from_le_bytes([
-            self.forwarded,
-            self.absent,
-            self.queued,
-            0,
-        ]));
+        (
+            [
+                sender,
+                self.target,
+                call,
+                dst,
+                self.caller_node,
+                status,
+                at,
+                self.handled,
+            ],
+            [self.forwarded, self.absent, self.queued],
+        )
+    }
+}
+
+// Requests are hashed as two packed words (spec §8.4, see `state.rs`): every field, injective.
+impl std::hash::Hash for Req {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let (a, [f, b, q]) = self.packed();
+        h.write_u64(u64::from_le_bytes(a));
+        h.write_u32(u32::from_le_bytes([f, b, q, 0]));
     }
 }
