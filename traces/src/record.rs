@@ -374,13 +374,15 @@ fn record_inner(
             };
             // A crash ends most of what a trace could still show: two times in three the
             // environment does something else first, if it can.
-            let others: Vec<Stimulus> = stimuli
-                .iter()
-                .copied()
-                .filter(|s| !matches!(s, Stimulus::Crash { .. }))
-                .collect();
-            if matches!(s, Stimulus::Crash { .. }) && !others.is_empty() && rng.below(3) != 0 {
-                s = others[rng.below(others.len())];
+            if matches!(s, Stimulus::Crash { .. }) {
+                let others: Vec<Stimulus> = stimuli
+                    .iter()
+                    .copied()
+                    .filter(|s| !matches!(s, Stimulus::Crash { .. }))
+                    .collect();
+                if !others.is_empty() && rng.below(3) != 0 {
+                    s = others[rng.below(others.len())];
+                }
             }
             apply(&mut w, cfg, s).map_err(|e| format!("refimpl refused stimulus {s:?}: {e}"))?;
             count(&mut b, s);

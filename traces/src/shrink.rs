@@ -100,6 +100,15 @@ pub fn failure_of(trace: &Trace, path: &str, cfg: &Config) -> Result<Option<Fail
     failure_with(trace, path, cfg, &|_| {})
 }
 
+/// The rule label of event `step` (empty past the end: a rejection after the last event).
+fn rule_at(trace: &Trace, step: usize) -> String {
+    trace
+        .events
+        .get(step)
+        .map(|e| e.rule.clone())
+        .unwrap_or_default()
+}
+
 /// [`failure_of`] with a hook that alters the refimpl after set-up for replay (a refimpl
 /// mutant in tests).
 pub fn failure_with(
@@ -115,11 +124,7 @@ pub fn failure_with(
                 let step = v.accepted_prefix;
                 Failure {
                     step,
-                    rule: trace
-                        .events
-                        .get(step)
-                        .map(|e| e.rule.clone())
-                        .unwrap_or_default(),
+                    rule: rule_at(trace, step),
                     refused: false,
                     report,
                 }
@@ -136,11 +141,7 @@ pub fn failure_with(
                     let step = line.saturating_sub(2);
                     Ok(Some(Failure {
                         step,
-                        rule: trace
-                            .events
-                            .get(step)
-                            .map(|e| e.rule.clone())
-                            .unwrap_or_default(),
+                        rule: rule_at(trace, step),
                         refused: report.contains("cannot take the stimulus"),
                         report,
                     }))
