@@ -206,6 +206,15 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
     Ok(w)
 }
 
+/// A run whose model breaks a property on purpose (a finding, spec §10) breaks the refimpl's
+/// own check of it too: recording and replay go on without the refimpl's invariant checks
+/// and the comparison with the model judges the run.
+pub fn for_findings(w: &mut World, spec: &osfmig_model::presets::RunSpec) {
+    if !spec.expected_violations.is_empty() {
+        w.cfg.check_invariants = false;
+    }
+}
+
 /// Applies a stimulus to the refimpl; an error says why it cannot take it.
 pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
     match s {

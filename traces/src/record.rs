@@ -314,11 +314,7 @@ fn record_inner(
     let cfg = &spec.config;
     let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
     let mut w = world_for(cfg, seed)?;
-    // A run whose model breaks a property on purpose (a finding, spec §10) breaks the
-    // refimpl's own check of it too: the recording goes on and the model judges it.
-    if !spec.expected_violations.is_empty() {
-        w.cfg.check_invariants = false;
-    }
+    crate::bridge::for_findings(&mut w, spec);
     setup(&mut w);
     let mut b = Budget {
         exited: vec![false; cfg.pids() as usize],
