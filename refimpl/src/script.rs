@@ -105,15 +105,7 @@ impl World {
         let Ok(n) = self.runnable_node(pid) else {
             return Vec::new();
         };
-        // The pre-copied pages are at a live destination (a crash loses them, as in the
-        // model).
-        let migrating_out = self.nodes[n]
-            .pma
-            .procs
-            .get(&pid)
-            .and_then(|p| p.out.as_ref())
-            .is_some_and(|o| self.nodes[o.dst].alive);
-        if !migrating_out {
+        if !self.migrating_to_live_node(n, pid) {
             return Vec::new();
         }
         let t = &self.nodes[n].kernel.tasks[&pid];

@@ -146,16 +146,20 @@ impl World {
         self.start_plan(plan);
     }
 
-    /// AS1: the next page's copy reached the destination.
-    pub fn precopy_page(&mut self, s: NodeId, pid: Pid) {
-        // A page sent to a destination that died did not reach it.
-        let dst_alive = self.nodes[s]
+    /// Whether `pid` is migrating out of `s` to a live destination: where its pre-copied
+    /// pages are (a crash of the destination loses them, as in the model).
+    pub fn migrating_to_live_node(&self, s: NodeId, pid: Pid) -> bool {
+        self.nodes[s]
             .pma
             .procs
             .get(&pid)
             .and_then(|p| p.out.as_ref())
-            .is_some_and(|o| self.nodes[o.dst].alive);
-        if !dst_alive {
+            .is_some_and(|o| self.nodes[o.dst].alive)
+    }
+
+    /// AS1: the next page's copy reached the destination (unless it died meanwhile).
+    pub fn precopy_page(&mut self, s: NodeId, pid: Pid) {
+        if !self.migrating_to_live_node(s, pid) {
             return;
         }
         if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
