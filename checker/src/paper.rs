@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use osfmig_refimpl::paper::{reproduce, Report};
+use osfmig_refimpl::paper::{reproduce_with, Report};
 use osfmig_refimpl::timing::{Costs, Profile};
 use osfmig_refimpl::workload::Shapes;
 use serde_json::json;
@@ -22,7 +22,13 @@ pub fn run(args: &PaperArgs) -> Result<u8, Error> {
         None => Profile::i386(),
     };
     let costs = Costs::from_profile(&profile).map_err(Error::Usage)?;
-    let report = reproduce(&costs, &Shapes::builtin(), args.seed).map_err(Error::Runtime)?;
+    let cfg = osfmig_refimpl::world::Config {
+        cpu_contention: args.cpu_contention,
+        sms_both_ends: args.sms_both_ends,
+        ..osfmig_refimpl::paper::Paper::cfg()
+    };
+    let report =
+        reproduce_with(&costs, &Shapes::builtin(), args.seed, cfg).map_err(Error::Runtime)?;
     if let Some(dir) = &args.plots {
         write_plots(dir, &report)?;
     }

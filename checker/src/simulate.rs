@@ -62,6 +62,8 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         trace: true,
         strategy: a.strategy.refimpl(),
         r4_prime: a.r4_prime,
+        cpu_contention: a.cpu_contention,
+        sms_both_ends: a.sms_both_ends,
         ..Config::default()
     };
     let mig = at.map(|at| Migration { at, dst, mode });

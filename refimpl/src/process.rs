@@ -52,6 +52,7 @@ impl World {
                     t.exec.gen += 1;
                     let gen = t.exec.gen;
                     self.q.after(left, Ev::ComputeDone { pid, gen });
+                    self.computing_on(n, pid);
                     return;
                 }
                 _ => return,
@@ -67,6 +68,7 @@ impl World {
                     t.exec.gen += 1;
                     let gen = t.exec.gen;
                     self.q.after(d, Ev::ComputeDone { pid, gen });
+                    self.computing_on(n, pid);
                     return;
                 }
                 Op::Call { times } => {
@@ -135,6 +137,7 @@ impl World {
                     t.exec.gen += 1;
                     let gen = t.exec.gen;
                     self.q.after(d, Ev::ComputeDone { pid, gen });
+                    self.computing_on(n, pid);
                     return;
                 }
                 Op::Touch { pages } => {
@@ -211,6 +214,7 @@ impl World {
         if !self.nodes[fs].alive {
             return;
         }
+        self.system_work(n, Some(fs), &shape, cost);
         self.q.after(
             cost,
             Ev::Deliver(crate::world::Msg {

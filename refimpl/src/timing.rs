@@ -105,6 +105,8 @@ pub struct Costs {
     pub inline_1kb_remote: Time,
     pub page_local: Time,
     pub page_remote: Time,
+    /// Wire time per byte on the 10 Mbit/s Ethernet (spec §11.10).
+    pub wire_byte: Time,
     // Calibrated protocol processing costs.
     pub thread_migrate: Time,
     pub send_right_migrate: Time,
@@ -143,6 +145,7 @@ impl Costs {
             inline_1kb_remote: p.time("inline_1kb_remote")?,
             page_local: p.time("page_4kb_local")?,
             page_remote: p.time("page_4kb_remote")?,
+            wire_byte: p.time("wire_byte")?,
             thread_migrate: p.time("thread_migrate")?,
             send_right_migrate: p.time("send_right_migrate")?,
             port_migrate: p.time("port_migrate")?,

@@ -315,6 +315,13 @@ pub struct Step {
     pub phase: Phase,
     pub shape: MsgShape,
     pub effect: Effect,
+    /// The two nodes a message step is exchanged between when they are not the plan's node
+    /// and peer (the PM Master, a file server, the child's and the parent's kernels); each
+    /// lends its share of processor time (spec §11.10).
+    pub ends: Option<(NodeId, NodeId)>,
+    /// Processing shared by both ends of the plan (the SMS pull's calibrated work, spec
+    /// §11.10), not the plan's node's alone.
+    pub both_ends: bool,
 }
 
 /// A sequence of priced operations one actor performs in order (a server thread working
@@ -352,11 +359,32 @@ impl Plan {
             phase,
             shape,
             effect,
+            ends: None,
+            both_ends: false,
         });
+    }
+
+    /// Appends a message exchanged between nodes `a` and `b` rather than between the
+    /// plan's node and its peer.
+    pub fn msg_between(&mut self, c: &Costs, phase: Phase, shape: MsgShape, a: NodeId, b: NodeId) {
+        self.msg(c, phase, shape);
+        if let Some(s) = self.steps.last_mut() {
+            s.ends = Some((a, b));
+        }
     }
 
     /// Appends server processing time (a calibrated parameter), `n` times.
     pub fn cpu(&mut self, phase: Phase, cost: Time, n: u32) {
+        self.processing(phase, cost, n, false);
+    }
+
+    /// Appends processing time of the SMS pull (a calibrated parameter), `n` times: work of
+    /// both kernels, the source's and the destination's (spec §11.10).
+    pub fn cpu_both_ends(&mut self, phase: Phase, cost: Time, n: u32) {
+        self.processing(phase, cost, n, true);
+    }
+
+    fn processing(&mut self, phase: Phase, cost: Time, n: u32, both_ends: bool) {
         if n == 0 || cost == 0 {
             return;
         }
@@ -365,6 +393,8 @@ impl Plan {
             phase,
             shape: MsgShape::new(MsgKind::Cpu, true),
             effect: Effect::None,
+            ends: None,
+            both_ends,
         });
     }
 
@@ -457,6 +487,12 @@ pub struct Config {
     pub check_invariants: bool,
     /// Record a timeline (spec §11.8).
     pub trace: bool,
+    /// spec §11.10: system work on a node delays the computation in progress there (one
+    /// processor per node). Off, computations run as if on a processor of their own.
+    pub cpu_contention: bool,
+    /// spec §11.10: the SMS pull's calibrated processing is work of both kernels, half on
+    /// each end; off, all of it is the destination's (the node running the pull).
+    pub sms_both_ends: bool,
 }
 
 impl Default for Config {
@@ -473,6 +509,8 @@ impl Default for Config {
             refuse_den: 1,
             check_invariants: cfg!(debug_assertions),
             trace: false,
+            cpu_contention: true,
+            sms_both_ends: true,
         }
     }
 }
@@ -527,10 +565,13 @@ pub struct World {
     pub refuse_next: std::collections::BTreeSet<Pid>,
     /// A seeded bug switched on (spec §12.14); `None` in every real run.
     pub mutant: Option<crate::mutants::Mutant>,
+    /// Per node, the tasks whose computation system work may delay (spec §11.10).
+    pub computing: Vec<Vec<Pid>>,
 }
 
 impl World {
     pub fn new(cfg: Config, costs: Costs, seed: u64) -> World {
+        let cfg_nodes = cfg.nodes;
         let nodes = (0..cfg.nodes)
             .map(|n| Node {
                 alive: true,
@@ -564,6 +605,7 @@ impl World {
             file_reads: Default::default(),
             refuse_next: Default::default(),
             mutant: None,
+            computing: vec![Vec::new(); cfg_nodes],
         }
     }
 
@@ -718,6 +760,9 @@ impl World {
         };
         let cost = self.costs.price(&shape);
         self.stats.count(&shape, cost);
+        if let Some(n) = self.node_of(src) {
+            self.system_work(n, self.node_of(dst), &shape, cost);
+        }
         self.send_after(cost, src, dst, body);
     }
 
@@ -786,6 +831,7 @@ impl World {
             return;
         }
         let first = plan.steps[0].cost;
+        self.step_started(&plan);
         let id = match self.free_plans.pop() {
             Some(id) => {
                 self.plans[id as usize] = Some(plan);
@@ -797,6 +843,21 @@ impl World {
             }
         };
         self.q.after(first, Ev::Step(id));
+    }
+
+    /// The plan's current step starts: its processor time is taken (spec §11.10).
+    fn step_started(&mut self, plan: &Plan) {
+        let s = &plan.steps[plan.pc];
+        let (node, far) = match s.ends {
+            Some((a, b)) => (a, Some(b)),
+            None => (plan.node, plan.peer),
+        };
+        let (shape, cost) = (s.shape, s.cost);
+        if s.both_ends && self.cfg.sms_both_ends {
+            self.processor_time(node, far, cost);
+        } else {
+            self.system_work(node, far, &shape, cost);
+        }
     }
 
     fn on_step(&mut self, id: u32) {
@@ -820,6 +881,7 @@ impl World {
         plan.pc += 1;
         if plan.pc < plan.steps.len() {
             let next = plan.steps[plan.pc].cost;
+            self.step_started(&plan);
             self.plans[id as usize] = Some(plan);
             self.q.after(next, Ev::Step(id));
         } else {

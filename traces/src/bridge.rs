@@ -184,6 +184,9 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         refuse_den: 1,
         check_invariants: true,
         trace: true,
+        // Scripted processes never compute, so there is nothing for system work to delay.
+        cpu_contention: true,
+        sms_both_ends: true,
     };
     let mut w = World::new(rcfg, Costs::i386(), seed);
     let homes: Vec<usize> = (0..cfg.processes_max)

@@ -65,7 +65,7 @@ impl World {
             );
             p.msg(&c, Phase::Threads, lk()); // thread_create
             p.msg(&c, Phase::Threads, lk().bytes(c.thread_state_bytes)); // thread_set_state
-            p.cpu(Phase::Threads, c.thread_migrate, 1);
+            p.cpu_both_ends(Phase::Threads, c.thread_migrate, 1);
         }
         // Capabilities: the name space, each send right, each port with its queue.
         p.msg(
@@ -76,13 +76,13 @@ impl World {
         for _ in 0..rights {
             p.msg(&c, Phase::Caps, rr(MsgKind::Rpc).caps(1)); // mach_port_extract_right
             p.msg(&c, Phase::Caps, lk().caps(1)); // mach_port_insert_right
-            p.cpu(Phase::Caps, c.send_right_migrate, 1);
+            p.cpu_both_ends(Phase::Caps, c.send_right_migrate, 1);
         }
         for _ in 0..ports {
             p.msg(&c, Phase::Caps, rr(MsgKind::Rpc).caps(1)); // extract the receive right
             p.msg(&c, Phase::Caps, rr(MsgKind::Rpc).bytes(c.port_status_bytes));
             p.msg(&c, Phase::Caps, lk().caps(1));
-            p.cpu(Phase::Caps, c.port_migrate, 1);
+            p.cpu_both_ends(Phase::Caps, c.port_migrate, 1);
         }
         for _ in 0..queued {
             p.msg(&c, Phase::Caps, rr(MsgKind::Async).bytes(c.request_bytes));
@@ -97,10 +97,10 @@ impl World {
             p.msg(&c, Phase::AddressSpace, lk().caps(1)); // vm_map of the proxy object
             p.msg(&c, Phase::AddressSpace, rr(MsgKind::Async)); // memory_object_init
             p.msg(&c, Phase::AddressSpace, rr(MsgKind::Async)); // memory_object_ready
-            p.cpu(Phase::AddressSpace, c.region_migrate, 1);
+            p.cpu_both_ends(Phase::AddressSpace, c.region_migrate, 1);
         }
         match strategy {
-            Strategy::Cor => p.cpu(Phase::AddressSpace, c.cor_page, resident),
+            Strategy::Cor => p.cpu_both_ends(Phase::AddressSpace, c.cor_page, resident),
             Strategy::Eager => {
                 for _ in 0..resident {
                     p.msg(
@@ -120,11 +120,14 @@ impl World {
                 }
             }
             Strategy::Flush => {
+                // Flushing: the source's pages go to the master node's pager.
                 for _ in 0..resident {
-                    p.msg(
+                    p.msg_between(
                         &c,
                         Phase::AddressSpace,
                         MsgShape::new(MsgKind::Cpu, src == MASTER).pages(1),
+                        src,
+                        MASTER,
                     );
                 }
             }

@@ -13,6 +13,7 @@ impl World {
         let shape = MsgShape::new(MsgKind::Cpu, home == node).pages(1);
         let cost = self.costs.price(&shape);
         self.stats.count(&shape, cost);
+        self.system_work(node, Some(home), &shape, cost);
         let Some(t) = self.nodes[node].kernel.tasks.get_mut(&pid) else {
             return;
         };

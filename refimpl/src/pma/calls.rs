@@ -40,6 +40,7 @@ impl World {
             MsgShape::new(MsgKind::Rpc, n == MASTER),
             Effect::AllocPid,
         );
+        plan.steps.last_mut().unwrap().ends = Some((n, MASTER));
         plan.cpu(ph, c.creation_cpu, 1);
         let kc = |plan: &mut Plan, caps: u32, bytes: u32, times: u32| {
             for _ in 0..times {
@@ -66,13 +67,15 @@ impl World {
                                                    // kernels (as for a migrated task's regions), before exec deallocates them.
         if t != ptask_node {
             for _ in 0..parent_regions.0 {
-                plan.msg(&c, ph, MsgShape::new(MsgKind::Async, false));
-                plan.msg(&c, ph, MsgShape::new(MsgKind::Async, false));
+                let shape = MsgShape::new(MsgKind::Async, false);
+                plan.msg_between(&c, ph, shape, t, ptask_node);
+                plan.msg_between(&c, ph, shape, t, ptask_node);
             }
         }
         // exec: open and read the image header at the file server (root, master node).
-        plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).caps(1));
-        plan.msg(&c, ph, MsgShape::new(MsgKind::Rpc, n == MASTER).bytes(1024));
+        let header = MsgShape::new(MsgKind::Rpc, n == MASTER);
+        plan.msg_between(&c, ph, header.caps(1), n, MASTER);
+        plan.msg_between(&c, ph, header.bytes(1024), n, MASTER);
         kc(&mut plan, 0, 0, parent_regions.0); // vm_deallocate the inherited regions
         kc(&mut plan, 1, 0, p.regions); // vm_map the image's regions
         kc(&mut plan, 0, 0, 1); // vm_allocate the stack
@@ -80,7 +83,8 @@ impl World {
         kc(&mut plan, 0, c.thread_state_bytes, 1); // thread_set_state at the entry point
                                                    // The image's pages, faulted in from the file server's pager (XMM).
         for _ in 0..p.image_pages {
-            plan.msg(&c, ph, MsgShape::new(MsgKind::Cpu, t == MASTER).pages(1));
+            let page = MsgShape::new(MsgKind::Cpu, t == MASTER).pages(1);
+            plan.msg_between(&c, ph, page, t, MASTER);
         }
         let now = self.now();
         self.trace.log(

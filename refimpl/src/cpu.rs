@@ -1,0 +1,100 @@
+//! spec §11.10 The node's processor. Each node of the paper's testbed is one i386 PC with
+//! one processor, shared by the programs it runs and by the system work done there: the
+//! kernel's IPC and DIPC processing, XMM's paging, the servers (PMA, PM Master, file server,
+//! the migration's pull). The system work runs at a higher priority than user code, so it is
+//! never slowed by a computation; a computation in progress on the node is delayed by the
+//! processor time the system work takes there (`Config::cpu_contention`, on by default).
+//!
+//! How much of a priced message is processor time on which node: a single-node message or
+//! kernel call, and a server's processing, are all processor time on their node. An
+//! inter-node message is the wire time of its bytes (`wire_byte`, from the 10 Mbit/s
+//! Ethernet) plus processor time, split equally between the two nodes (assumed: the paper
+//! does not break Table 2 down; NORMA's send and receive paths are taken to cost alike).
+//! The processor time is taken when the work starts; only a computation that would end
+//! inside the work could finish earlier under another placement.
+
+use crate::kernel::Run;
+use crate::sim::Time;
+use crate::timing::{Costs, MsgShape};
+use crate::world::{Ev, World};
+use crate::{NodeId, Pid};
+
+/// Bytes of one out-of-line page on the wire.
+const PAGE_BYTES: Time = 4096;
+
+impl Costs {
+    /// The wire time of a message of this shape (zero for a single-node one).
+    pub fn wire(&self, m: &MsgShape) -> Time {
+        if m.local {
+            return 0;
+        }
+        (m.bytes as Time + m.pages as Time * PAGE_BYTES) * self.wire_byte
+    }
+}
+
+impl World {
+    /// A computation started on `node`: it is one system work may delay.
+    pub fn computing_on(&mut self, node: NodeId, pid: Pid) {
+        // One entry per task: an entry left from an earlier computation serves again.
+        if self.cfg.cpu_contention && !self.computing[node].contains(&pid) {
+            self.computing[node].push(pid);
+        }
+    }
+
+    /// Work priced `cost` (a message of this shape, or a server's processing) starts on
+    /// `node`, with `far` the other end of an inter-node message. Each node involved lends
+    /// its share of processor time to the system (spec §11.10).
+    pub fn system_work(&mut self, node: NodeId, far: Option<NodeId>, shape: &MsgShape, cost: Time) {
+        if !self.cfg.cpu_contention || cost == 0 {
+            return;
+        }
+        if shape.local {
+            self.preempt(node, cost);
+            return;
+        }
+        let cpu = cost.saturating_sub(self.costs.wire(shape));
+        self.processor_time(node, far, cpu);
+    }
+
+    /// Processor time `cpu` of work done by two nodes alike: half on each.
+    pub fn processor_time(&mut self, node: NodeId, far: Option<NodeId>, cpu: Time) {
+        if !self.cfg.cpu_contention {
+            return;
+        }
+        let here = cpu / 2;
+        self.preempt(node, here);
+        if let Some(far) = far.filter(|&f| f != node) {
+            self.preempt(far, cpu - here);
+        }
+    }
+
+    /// Delays every computation in progress on `node` by `amount` of processor time taken
+    /// by the system now. A computation that has ended, paused or moved since it started is
+    /// dropped from the node's list.
+    fn preempt(&mut self, node: NodeId, amount: Time) {
+        if amount == 0 || self.computing[node].is_empty() {
+            return;
+        }
+        let now = self.now();
+        let mut list = std::mem::take(&mut self.computing[node]);
+        list.retain(|&pid| {
+            let Some(t) = self.nodes[node].kernel.tasks.get_mut(&pid) else {
+                return false;
+            };
+            let Run::Computing { until } = t.exec.run else {
+                return false;
+            };
+            if until <= now {
+                return false; // its completion is being delivered at this instant
+            }
+            t.exec.run = Run::Computing {
+                until: until + amount,
+            };
+            t.exec.gen += 1;
+            let gen = t.exec.gen;
+            self.q.at(until + amount, Ev::ComputeDone { pid, gen });
+            true
+        });
+        self.computing[node] = list;
+    }
+}

@@ -1,0 +1,152 @@
+//! spec §11.10 The node's processor: system work delays the computation in progress on its
+//! node, by the processor time it takes there.
+
+use osfmig_refimpl::paper::{reproduce_with, Paper};
+use osfmig_refimpl::run::{run, Migration, LIMIT};
+use osfmig_refimpl::sim::{Time, NS_PER_MS};
+use osfmig_refimpl::timing::{Costs, MsgKind, MsgShape};
+use osfmig_refimpl::workload::{workload, Mode, Shapes, Synthetic};
+use osfmig_refimpl::world::{Config, World};
+
+/// The synthetic process computing on node 1, with `work` applied 1 s into its run; returns
+/// when it exited.
+fn exit_after(cfg: Config, work: impl FnOnce(&mut World)) -> Time {
+    let w = workload("synthetic", Synthetic::default(), &Shapes::builtin()).unwrap();
+    assert_eq!(w.start_node, 1);
+    let mut world = World::new(cfg, Costs::i386(), 1);
+    world.load(&w);
+    world.run_until(1000 * NS_PER_MS);
+    work(&mut world);
+    world.run_until(LIMIT);
+    world.root_exit.expect("the synthetic process exits")
+}
+
+fn on() -> Config {
+    Config::default()
+}
+
+// Reference: spec §11.10 — single-node work takes all of its price from its node's
+// computation; work on another node takes nothing from it.
+#[test]
+fn local_work_delays_the_computation_on_its_node_only() {
+    let base = exit_after(on(), |_| {});
+    let rpc = MsgShape::new(MsgKind::Rpc, true);
+    let cost = Costs::i386().price(&rpc);
+    let here = exit_after(on(), |w| w.system_work(1, None, &rpc, cost));
+    assert_eq!(here - base, cost);
+    let elsewhere = exit_after(on(), |w| w.system_work(2, None, &rpc, cost));
+    assert_eq!(elsewhere, base);
+}
+
+// Reference: spec §11.10 — an inter-node message lends half of its price less the wire time
+// of its bytes to each end.
+#[test]
+fn inter_node_work_is_shared_less_the_wire_time() {
+    let c = Costs::i386();
+    let base = exit_after(on(), |_| {});
+    let page = MsgShape::new(MsgKind::Rpc, false).pages(1);
+    let cost = c.price(&page);
+    let wire = 4096 * c.wire_byte;
+    assert_eq!(c.wire(&page), wire);
+    assert_eq!(wire, 3_276_800, "4 KB at 10 Mbit/s");
+    let cpu = cost - wire;
+    let sender = exit_after(on(), |w| w.system_work(1, Some(2), &page, cost));
+    assert_eq!(sender - base, cpu / 2);
+    let receiver = exit_after(on(), |w| w.system_work(2, Some(1), &page, cost));
+    assert_eq!(receiver - base, cpu - cpu / 2);
+}
+
+// Reference: spec §11.10 — two pieces of work delay once each: a computation is listed once
+// on its node, however often it was seen.
+#[test]
+fn each_piece_of_work_delays_once() {
+    let base = exit_after(on(), |_| {});
+    let rpc = MsgShape::new(MsgKind::Rpc, true);
+    let cost = Costs::i386().price(&rpc);
+    let twice = exit_after(on(), |w| {
+        w.computing_on(1, w.root);
+        w.system_work(1, None, &rpc, cost);
+        w.system_work(1, None, &rpc, cost);
+    });
+    assert_eq!(twice - base, 2 * cost);
+}
+
+// Reference: spec §11.10 — with the switch off every computation has a processor of its own.
+#[test]
+fn switched_off_nothing_is_delayed() {
+    let off = Config {
+        cpu_contention: false,
+        ..Config::default()
+    };
+    let base = exit_after(off.clone(), |_| {});
+    let rpc = MsgShape::new(MsgKind::Rpc, true);
+    let cost = Costs::i386().price(&rpc);
+    assert_eq!(
+        exit_after(off, |w| w.system_work(1, None, &rpc, cost)),
+        base
+    );
+}
+
+fn gcc_task_penalty(cfg: Config) -> (Time, Time) {
+    let w = workload("gcc", Synthetic::default(), &Shapes::builtin()).unwrap();
+    let base = run(&w, None, cfg.clone(), &Costs::i386(), 1).unwrap();
+    let mig = |mode| {
+        Some(Migration {
+            at: w.migrate_at,
+            dst: w.dst,
+            mode,
+        })
+    };
+    let p = run(&w, mig(Mode::Process), cfg.clone(), &Costs::i386(), 1).unwrap();
+    let t = run(&w, mig(Mode::Task), cfg, &Costs::i386(), 1).unwrap();
+    (p.exec_time - base.exec_time, t.exec_time - base.exec_time)
+}
+
+// Reference: spec §11.10 — gcc's task migration overlaps cc1 on S (R4 holds back only the
+// process migration), so S's share of the pull is taken from cc1; the process migration,
+// frozen until cc1 exits, overlaps nothing but the pcntl's own messages.
+#[test]
+fn the_overlapping_task_migration_slows_cc1() {
+    let off = Config {
+        cpu_contention: false,
+        ..Paper::cfg()
+    };
+    let at_d = Config {
+        sms_both_ends: false,
+        ..Paper::cfg()
+    };
+    let (p_on, t_on) = gcc_task_penalty(Paper::cfg());
+    let (p_off, t_off) = gcc_task_penalty(off);
+    let (_, t_at_d) = gcc_task_penalty(at_d);
+    // The process penalty moves by the pcntl's messages only (a few ms).
+    assert!(
+        p_on >= p_off && p_on - p_off < 10 * NS_PER_MS,
+        "{p_on} vs {p_off}"
+    );
+    // S's processor time lost to the pull: more with the pull's processing at both ends,
+    // and less than the whole task migration (about 1.27 s).
+    assert!(t_off < t_at_d && t_at_d < t_on, "{t_off} {t_at_d} {t_on}");
+    assert!(t_on - t_off < 1270 * NS_PER_MS);
+}
+
+// Reference: spec §11.9, §11.10 — the fig9-gcc-task row depends on the processor assumption:
+// without it the row misses (so the target can fail), with it the row holds.
+#[test]
+fn fig9_task_row_holds_only_with_processor_sharing() {
+    let s = Shapes::builtin();
+    let row = |cfg: Config| {
+        let r = reproduce_with(&Costs::i386(), &s, 1, cfg).unwrap();
+        r.rows
+            .into_iter()
+            .find(|r| r.id == "fig9-gcc-task")
+            .unwrap()
+    };
+    let with = row(Paper::cfg());
+    let without = row(Config {
+        cpu_contention: false,
+        ..Paper::cfg()
+    });
+    assert!(with.ok, "{} {}", with.simulated, with.note);
+    assert!(!without.ok, "{}", without.simulated);
+    assert!(with.simulated > without.simulated + 5.0);
+}
