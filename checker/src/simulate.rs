@@ -76,7 +76,8 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
     })).collect();
     if a.json {
         let obj = json!({"workload": w.name, "mode": mode.name(), "seed": a.seed, "execution_ms": ms(o.exec_time),
-            "events": o.events, "messages": o.messages, "cor_faults": o.cor_faults, "migrations": recs,
+            "events": o.events, "messages": o.messages, "cor_faults": o.cor_faults,
+            "processor_taken_ms": ms(o.processor_taken), "migrations": recs,
             "timeline": o.timeline.lines().collect::<Vec<_>>()});
         emit(&format!(
             "{}\n",
@@ -102,6 +103,11 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         o.events,
         o.messages,
         o.cor_faults
+    );
+    let _ = writeln!(
+        s,
+        "processor time system work took from computations (spec §11.10): {:.3} ms",
+        ms(o.processor_taken)
     );
     for r in &o.migrations {
         let f = |t: Option<u64>| {

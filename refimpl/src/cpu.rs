@@ -35,8 +35,21 @@ impl Costs {
 impl World {
     /// A computation started on `node`: it is one system work may delay.
     pub fn computing_on(&mut self, node: NodeId, pid: Pid) {
+        if !self.cfg.cpu_contention {
+            return;
+        }
+        let tasks = &self.nodes[node].kernel.tasks;
+        let other = self.computing[node].iter().any(|&q| {
+            q != pid
+                && tasks
+                    .get(&q)
+                    .is_some_and(|t| matches!(t.exec.run, Run::Computing { .. }))
+        });
+        if other {
+            self.stats.computations_overlapping += 1;
+        }
         // One entry per task: an entry left from an earlier computation serves again.
-        if self.cfg.cpu_contention && !self.computing[node].contains(&pid) {
+        if !self.computing[node].contains(&pid) {
             self.computing[node].push(pid);
         }
     }
@@ -93,6 +106,7 @@ impl World {
             t.exec.gen += 1;
             let gen = t.exec.gen;
             self.q.at(until + amount, Ev::ComputeDone { pid, gen });
+            self.stats.processor_taken += amount;
             true
         });
         self.computing[node] = list;

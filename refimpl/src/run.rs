@@ -25,6 +25,10 @@ pub struct Outcome {
     pub timeline: String,
     pub cor_faults: u64,
     pub messages: u64,
+    /// Processor time system work took from computations (spec §11.10).
+    pub processor_taken: Time,
+    /// Computations started beside another on one node (none in the paper's experiments).
+    pub computations_overlapping: u64,
 }
 
 /// Virtual time after which a run is declared stuck.
@@ -54,5 +58,7 @@ pub fn run(
         timeline: world.trace.render(),
         cor_faults: world.stats.cor_faults,
         messages: world.stats.total().messages,
+        processor_taken: world.stats.processor_taken,
+        computations_overlapping: world.stats.computations_overlapping,
     })
 }

@@ -77,6 +77,12 @@ pub struct Stats {
     /// Invariant violations detected at the moment they happen (P4, P6, P8, P9, P11).
     pub violations: Vec<String>,
     pub crashes: u32,
+    /// Processor time system work took from computations in progress (spec §11.10).
+    pub processor_taken: Time,
+    /// Computations started on a node where another was in progress: the refimpl does not
+    /// share the processor between them (spec §11.10), so the paper's experiments must have
+    /// none.
+    pub computations_overlapping: u64,
 }
 
 impl Stats {
