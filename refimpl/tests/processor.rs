@@ -5,7 +5,7 @@ use osfmig_refimpl::paper::{reproduce_with, Paper};
 use osfmig_refimpl::run::{run, Migration, LIMIT};
 use osfmig_refimpl::sim::{Time, NS_PER_MS};
 use osfmig_refimpl::timing::{Costs, MsgKind, MsgShape};
-use osfmig_refimpl::workload::{workload, Mode, Shapes, Synthetic};
+use osfmig_refimpl::workload::{workload, Mode, Shapes, Synthetic, NAMES};
 use osfmig_refimpl::world::{Config, World};
 
 /// The synthetic process computing on node 1, with `work` applied 1 s into its run; returns
@@ -158,15 +158,8 @@ fn fig9_task_row_holds_only_with_processor_sharing() {
 #[test]
 fn paper_workloads_never_compute_two_at_once_on_a_node() {
     let s = Shapes::builtin();
-    for name in [
-        "synthetic",
-        "gcc",
-        "gcc-cc1",
-        "gcc-as",
-        "make",
-        "troff",
-        "small-make",
-    ] {
+    // Every workload `osfmig simulate` and `osfmig paper` know.
+    for &name in NAMES {
         let w = workload(name, Synthetic::default(), &s).unwrap();
         let off = run(
             &w,
