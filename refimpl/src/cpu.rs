@@ -10,8 +10,10 @@
 //! inter-node message is the wire time of its bytes (`wire_byte`, from the 10 Mbit/s
 //! Ethernet) plus processor time, split equally between the two nodes (assumed: the paper
 //! does not break Table 2 down; NORMA's send and receive paths are taken to cost alike).
-//! The processor time is taken when the work starts; only a computation that would end
-//! inside the work could finish earlier under another placement.
+//! The SMS pull's calibrated processing is both kernels' work, half on each end
+//! (`Config::sms_both_ends`). The processor time is taken when the work starts: the node is
+//! busy with system work until `cpu_busy_until`, and a computation makes no progress before
+//! then, whether it was in progress, starts meanwhile, or is suspended meanwhile.
 
 use crate::kernel::Run;
 use crate::sim::Time;
@@ -47,6 +49,12 @@ impl World {
         });
         if other {
             self.stats.computations_overlapping += 1;
+        }
+        // Started while the node is busy with system work: it waits for the processor.
+        let now = self.now();
+        let wait = self.cpu_busy_until[node].saturating_sub(now);
+        if wait > 0 {
+            self.delay_computation(node, pid, wait);
         }
         // One entry per task: an entry left from an earlier computation serves again.
         if !self.computing[node].contains(&pid) {
@@ -85,30 +93,44 @@ impl World {
     /// by the system now. A computation that has ended, paused or moved since it started is
     /// dropped from the node's list.
     fn preempt(&mut self, node: NodeId, amount: Time) {
-        if amount == 0 || self.computing[node].is_empty() {
+        if amount == 0 {
             return;
         }
         let now = self.now();
+        let busy = &mut self.cpu_busy_until[node];
+        *busy = (*busy).max(now) + amount;
         let mut list = std::mem::take(&mut self.computing[node]);
-        list.retain(|&pid| {
-            let Some(t) = self.nodes[node].kernel.tasks.get_mut(&pid) else {
-                return false;
-            };
-            let Run::Computing { until } = t.exec.run else {
-                return false;
-            };
-            if until <= now {
-                return false; // its completion is being delivered at this instant
-            }
-            t.exec.run = Run::Computing {
-                until: until + amount,
-            };
-            t.exec.gen += 1;
-            let gen = t.exec.gen;
-            self.q.at(until + amount, Ev::ComputeDone { pid, gen });
-            self.stats.processor_taken += amount;
-            true
-        });
+        list.retain(|&pid| self.delay_computation(node, pid, amount));
         self.computing[node] = list;
+    }
+
+    /// Moves the end of `pid`'s computation on `node` by `amount`; false if it is not
+    /// computing there any more (ended, paused or moved), or ends at this very instant.
+    fn delay_computation(&mut self, node: NodeId, pid: Pid, amount: Time) -> bool {
+        let now = self.now();
+        let Some(t) = self.nodes[node].kernel.tasks.get_mut(&pid) else {
+            return false;
+        };
+        let Run::Computing { until } = t.exec.run else {
+            return false;
+        };
+        if until <= now {
+            return false; // its completion is being delivered at this instant
+        }
+        t.exec.run = Run::Computing {
+            until: until + amount,
+        };
+        t.exec.gen += 1;
+        let gen = t.exec.gen;
+        self.q.at(until + amount, Ev::ComputeDone { pid, gen });
+        self.stats.processor_taken += amount;
+        true
+    }
+
+    /// The work still to do of a computation on `node` ending at `until`, at this instant:
+    /// the processor time the system has yet to take from it is not work.
+    pub fn work_left(&self, node: NodeId, until: Time) -> Time {
+        let start = self.now().max(self.cpu_busy_until[node]);
+        until.saturating_sub(start)
     }
 }

@@ -371,9 +371,16 @@ impl World {
             return;
         };
         if let Run::Computing { until } = t.exec.run {
-            t.exec.run = Run::Paused {
-                left: until.saturating_sub(now),
+            let left = if self.cfg.cpu_contention {
+                self.work_left(n, until)
+            } else {
+                until.saturating_sub(now)
             };
+            // The system work still ahead no longer holds this computation up.
+            let unelapsed = until.saturating_sub(now) - left;
+            self.stats.processor_taken = self.stats.processor_taken.saturating_sub(unelapsed);
+            let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
+            t.exec.run = Run::Paused { left };
             t.exec.gen += 1;
         }
     }

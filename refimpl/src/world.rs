@@ -567,6 +567,8 @@ pub struct World {
     pub mutant: Option<crate::mutants::Mutant>,
     /// Per node, the tasks whose computation system work may delay (spec §11.10).
     pub computing: Vec<Vec<Pid>>,
+    /// Per node, until when its processor is busy with system work (spec §11.10).
+    pub cpu_busy_until: Vec<Time>,
 }
 
 impl World {
@@ -606,6 +608,7 @@ impl World {
             refuse_next: Default::default(),
             mutant: None,
             computing: vec![Vec::new(); cfg_nodes],
+            cpu_busy_until: vec![0; cfg_nodes],
         }
     }
 

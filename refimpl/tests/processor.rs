@@ -1,6 +1,7 @@
 //! spec §11.10 The node's processor: system work delays the computation in progress on its
 //! node, by the processor time it takes there.
 
+use osfmig_refimpl::kernel::Run;
 use osfmig_refimpl::paper::{reproduce_with, Paper};
 use osfmig_refimpl::run::{run, Migration, LIMIT};
 use osfmig_refimpl::sim::{Time, NS_PER_MS};
@@ -201,4 +202,39 @@ fn two_computations_on_one_node_are_counted() {
     world.spawn_root(0, w.start_node);
     world.run_until(LIMIT);
     assert_eq!(world.stats.computations_overlapping, 1);
+}
+
+// Reference: spec §11.10 — the node is busy with system work until `cpu_busy_until`: a
+// computation started meanwhile waits for the processor, and one suspended meanwhile keeps
+// only its own work to do (the processor time still ahead is not taken from it).
+#[test]
+fn a_busy_processor_holds_new_computations_and_releases_suspended_ones() {
+    let w = workload("synthetic", Synthetic::default(), &Shapes::builtin()).unwrap();
+    let rpc = MsgShape::new(MsgKind::Rpc, true);
+    let cost = Costs::i386().price(&rpc);
+    let mut world = World::new(Paper::cfg(), Costs::i386(), 1);
+    let pid = world.load(&w);
+    world.run_until(1000 * NS_PER_MS);
+    let until = |world: &World| match world.nodes[1].kernel.tasks[&pid].exec.run {
+        Run::Computing { until } => until,
+        ref r => panic!("not computing: {r:?}"),
+    };
+    let before = until(&world);
+    world.system_work(1, None, &rpc, cost);
+    assert_eq!(until(&world), before + cost);
+    assert_eq!(world.cpu_busy_until[1], world.now() + cost);
+    // A second process starting now waits for the processor too.
+    world.spawn_root(0, 1);
+    world.step();
+    assert_eq!(world.stats.processor_taken, 2 * cost);
+    // Suspended before the system work is done, the first keeps its own work only.
+    world.nodes[1].kernel.tasks.get_mut(&pid).unwrap().suspend();
+    world.task_suspended(pid);
+    assert_eq!(
+        world.nodes[1].kernel.tasks[&pid].exec.run,
+        Run::Paused {
+            left: before - world.now()
+        }
+    );
+    assert_eq!(world.stats.processor_taken, cost);
 }
