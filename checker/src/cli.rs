@@ -240,6 +240,13 @@ pub struct PaperArgs {
     /// A timing profile file (TOML, spec §11.2) instead of the built-in i386 profile.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub processor: ProcessorArgs,
+}
+
+/// The node's processor assumptions (spec §11.10), shared by `paper` and `simulate`.
+#[derive(Args, Debug)]
+pub struct ProcessorArgs {
     /// spec §11.10: system work on a node delays the computation in progress there
     /// (`--cpu-contention=false`: every computation has a processor of its own).
     #[arg(long = "cpu-contention", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
@@ -248,6 +255,17 @@ pub struct PaperArgs {
     /// (`--sms-both-ends=false`: all of it at the destination).
     #[arg(long = "sms-both-ends", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub sms_both_ends: bool,
+}
+
+impl ProcessorArgs {
+    /// `cfg` with these switches.
+    pub fn apply(&self, cfg: osfmig_refimpl::world::Config) -> osfmig_refimpl::world::Config {
+        osfmig_refimpl::world::Config {
+            cpu_contention: self.cpu_contention,
+            sms_both_ends: self.sms_both_ends,
+            ..cfg
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -282,14 +300,8 @@ pub struct SimulateArgs {
     /// R4': abort a wait() in progress and restart it at the destination.
     #[arg(long = "r4-prime")]
     pub r4_prime: bool,
-    /// spec §11.10: system work on a node delays the computation in progress there
-    /// (`--cpu-contention=false`: every computation has a processor of its own).
-    #[arg(long = "cpu-contention", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-    pub cpu_contention: bool,
-    /// spec §11.10: the SMS pull's calibrated processing is shared by both kernels
-    /// (`--sms-both-ends=false`: all of it at the destination).
-    #[arg(long = "sms-both-ends", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-    pub sms_both_ends: bool,
+    #[command(flatten)]
+    pub processor: ProcessorArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

@@ -22,11 +22,7 @@ pub fn run(args: &PaperArgs) -> Result<u8, Error> {
         None => Profile::i386(),
     };
     let costs = Costs::from_profile(&profile).map_err(Error::Usage)?;
-    let cfg = osfmig_refimpl::world::Config {
-        cpu_contention: args.cpu_contention,
-        sms_both_ends: args.sms_both_ends,
-        ..osfmig_refimpl::paper::Paper::cfg()
-    };
+    let cfg = args.processor.apply(osfmig_refimpl::paper::Paper::cfg());
     let report =
         reproduce_with(&costs, &Shapes::builtin(), args.seed, cfg).map_err(Error::Runtime)?;
     if let Some(dir) = &args.plots {

@@ -58,14 +58,12 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         )));
     }
     let mode = a.mode.refimpl();
-    let cfg = Config {
+    let cfg = a.processor.apply(Config {
         trace: true,
         strategy: a.strategy.refimpl(),
         r4_prime: a.r4_prime,
-        cpu_contention: a.cpu_contention,
-        sms_both_ends: a.sms_both_ends,
         ..Config::default()
-    };
+    });
     let mig = at.map(|at| Migration { at, dst, mode });
     let o = run_workload(&w, mig, cfg, &Costs::i386(), a.seed).map_err(Error::Runtime)?;
     let recs: Vec<_> = o.migrations.iter().map(|r| json!({

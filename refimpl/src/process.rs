@@ -371,11 +371,8 @@ impl World {
             return;
         };
         if let Run::Computing { until } = t.exec.run {
-            let left = if self.cfg.cpu_contention {
-                self.work_left(n, until)
-            } else {
-                until.saturating_sub(now)
-            };
+            // Without processor sharing the node is never busy, and all that is left is work.
+            let left = self.work_left(n, until);
             // The system work still ahead no longer holds this computation up.
             let unelapsed = until.saturating_sub(now) - left;
             self.stats.processor_taken = self.stats.processor_taken.saturating_sub(unelapsed);

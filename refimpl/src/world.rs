@@ -368,6 +368,11 @@ impl Plan {
     /// plan's node and its peer.
     pub fn msg_between(&mut self, c: &Costs, phase: Phase, shape: MsgShape, a: NodeId, b: NodeId) {
         self.msg(c, phase, shape);
+        self.between(a, b);
+    }
+
+    /// The step just appended is exchanged between nodes `a` and `b`.
+    pub fn between(&mut self, a: NodeId, b: NodeId) {
         if let Some(s) = self.steps.last_mut() {
             s.ends = Some((a, b));
         }
@@ -742,18 +747,13 @@ impl World {
             .find(|&n| self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&pid))
     }
 
-    /// Whether two endpoints are on one node now.
-    pub fn local(&self, a: Ep, b: Ep) -> bool {
-        match (self.node_of(a), self.node_of(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        }
-    }
-
     /// Sends a message priced by its shape (`kind`, caps, bytes, pages) between the two
     /// endpoints' nodes; counted in the statistics (spec §11.3).
     pub fn send(&mut self, src: Ep, dst: Ep, kind: MsgKind, caps: u32, bytes: u32, body: Body) {
-        let local = self.local(src, dst);
+        // Both ends are looked up once: they price the message (local or inter-node) and
+        // say whose processor it takes (spec §11.10).
+        let (from, to) = (self.node_of(src), self.node_of(dst));
+        let local = matches!((from, to), (Some(x), Some(y)) if x == y);
         let shape = MsgShape {
             kind,
             local,
@@ -763,8 +763,8 @@ impl World {
         };
         let cost = self.costs.price(&shape);
         self.stats.count(&shape, cost);
-        if let Some(n) = self.node_of(src) {
-            self.system_work(n, self.node_of(dst), &shape, cost);
+        if let Some(n) = from {
+            self.system_work(n, to, &shape, cost);
         }
         self.send_after(cost, src, dst, body);
     }

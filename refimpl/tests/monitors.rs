@@ -18,6 +18,16 @@ fn scripted(strategy: Strategy, p11_fix: bool, homes: &[usize]) -> World {
     w
 }
 
+/// Process 0 on node 1 reads a file while its threads are suspended; the run goes on until
+/// nothing is left to do, so the reply waits in its port.
+fn reply_queued_while_suspended() -> World {
+    let mut w = scripted(Strategy::Cor, true, &[1]);
+    w.inject_file_read(0).unwrap();
+    w.nodes[1].kernel.tasks.get_mut(&0).unwrap().suspend();
+    while w.step() {}
+    w
+}
+
 fn reached(w: &World, item: &str) -> bool {
     w.trace.reached.iter().any(|(_, i)| *i == item)
 }
@@ -26,10 +36,7 @@ fn reached(w: &World, item: &str) -> bool {
 // in its reply port (it is not received), and is received when the threads run again.
 #[test]
 fn a_reply_to_a_suspended_task_waits_in_its_port() {
-    let mut w = scripted(Strategy::Cor, true, &[1]);
-    w.inject_file_read(0).unwrap();
-    w.nodes[1].kernel.tasks.get_mut(&0).unwrap().suspend();
-    while w.step() {}
+    let mut w = reply_queued_while_suspended();
     let t = &w.nodes[1].kernel.tasks[&0];
     assert_eq!(t.space.ports.first().map(|p| p.queued), Some(1));
     assert!(w.file_reads.contains(&0), "not received while suspended");
@@ -43,12 +50,9 @@ fn a_reply_to_a_suspended_task_waits_in_its_port() {
 // reply in its port reaches S-port-queue, and the reply is received at the destination.
 #[test]
 fn a_queued_reply_moves_with_the_task() {
-    let mut w = scripted(Strategy::Cor, true, &[1]);
-    w.inject_file_read(0).unwrap();
     // Held suspended (as by a debugger) until the freeze has suspended it too, so the
     // reply is still queued when the task is pulled.
-    w.nodes[1].kernel.tasks.get_mut(&0).unwrap().suspend();
-    while w.step() {}
+    let mut w = reply_queued_while_suspended();
     w.pcntl(0, 2, Mode::Process);
     let mut released = false;
     while w.step() {

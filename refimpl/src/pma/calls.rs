@@ -40,7 +40,7 @@ impl World {
             MsgShape::new(MsgKind::Rpc, n == MASTER),
             Effect::AllocPid,
         );
-        plan.steps.last_mut().unwrap().ends = Some((n, MASTER));
+        plan.between(n, MASTER);
         plan.cpu(ph, c.creation_cpu, 1);
         let kc = |plan: &mut Plan, caps: u32, bytes: u32, times: u32| {
             for _ in 0..times {

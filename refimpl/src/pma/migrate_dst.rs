@@ -138,7 +138,7 @@ impl World {
             MsgShape::new(MsgKind::Rpc, d == MASTER),
             Effect::LocationUpdate,
         );
-        plan.steps.last_mut().unwrap().ends = Some((d, MASTER));
+        plan.between(d, MASTER);
         self.start_plan(plan);
     }
 
