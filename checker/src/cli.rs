@@ -242,6 +242,43 @@ pub struct PaperArgs {
     pub profile: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub processor: ProcessorArgs,
+    #[command(flatten)]
+    pub make: MakeArgs,
+}
+
+/// make's size (spec §11.6), shared by `paper` and `simulate`.
+#[derive(Args, Debug)]
+pub struct MakeArgs {
+    /// spec §11.6: make with N compilations instead of the assumed 6 (the paper gives no
+    /// count); cc1's compute time is re-fitted so that process migration still degrades
+    /// make 3 % (an error when no compute time can).
+    #[arg(long = "make-jobs", value_name = "N")]
+    pub make_jobs: Option<u32>,
+}
+
+impl MakeArgs {
+    /// The built-in workload shapes with this make size, fitted under `cfg`.
+    pub fn shapes(
+        &self,
+        costs: &osfmig_refimpl::timing::Costs,
+        seed: u64,
+        cfg: &osfmig_refimpl::world::Config,
+    ) -> Result<osfmig_refimpl::workload::Shapes, Error> {
+        use osfmig_refimpl::paper::{make_with_jobs, Refit};
+        let shapes = osfmig_refimpl::workload::Shapes::builtin();
+        let Some(jobs) = self.make_jobs else {
+            return Ok(shapes);
+        };
+        match make_with_jobs(costs, &shapes, seed, cfg, jobs)
+            .map_err(|e| Error::Usage(format!("--make-jobs {jobs}: {e}")))?
+        {
+            Refit::Fitted(s) => Ok(s),
+            Refit::Unreachable(s, d) => Err(Error::Usage(format!(
+                "--make-jobs {jobs}: no cc1 compute time keeps make's process degradation at 3 % (the closest, {:.0} ms, gives {d:.2} %)",
+                s.workloads["make"]["cc1_compute_ms"].value
+            ))),
+        }
+    }
 }
 
 /// The node's processor assumptions (spec §11.10), shared by `paper` and `simulate`.
@@ -302,6 +339,8 @@ pub struct SimulateArgs {
     pub r4_prime: bool,
     #[command(flatten)]
     pub processor: ProcessorArgs,
+    #[command(flatten)]
+    pub make: MakeArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use osfmig_refimpl::paper::{reproduce_with, Report};
 use osfmig_refimpl::timing::{Costs, Profile};
-use osfmig_refimpl::workload::Shapes;
 use serde_json::json;
 
 use crate::cli::{Error, PaperArgs};
@@ -23,8 +22,8 @@ pub fn run(args: &PaperArgs) -> Result<u8, Error> {
     };
     let costs = Costs::from_profile(&profile).map_err(Error::Usage)?;
     let cfg = args.processor.apply(osfmig_refimpl::paper::Paper::cfg());
-    let report =
-        reproduce_with(&costs, &Shapes::builtin(), args.seed, cfg).map_err(Error::Runtime)?;
+    let shapes = args.make.shapes(&costs, args.seed, &cfg)?;
+    let report = reproduce_with(&costs, &shapes, args.seed, cfg).map_err(Error::Runtime)?;
     if let Some(dir) = &args.plots {
         write_plots(dir, &report)?;
     }
@@ -38,7 +37,8 @@ pub fn run(args: &PaperArgs) -> Result<u8, Error> {
                        "note": r.note})
             })
             .collect();
-        let obj = json!({"profile": report.profile, "ok": report.ok(), "rows": rows});
+        let obj = json!({"profile": report.profile, "ok": report.ok(), "rows": rows,
+                         "make_sizes": report.make_sizes});
         emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&obj).unwrap_or_default()
@@ -114,6 +114,33 @@ pub fn table(r: &Report) -> String {
             )
         }
     );
+    if !r.make_sizes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nfig10-make-task by make's job count (the paper gives none; cc1's compute time re-fitted to the 3 % process row at each count):"
+        );
+        let _ = writeln!(
+            s,
+            "{:>6} {:>12} {:>14} {:>9} {:>9}",
+            "jobs", "cc1 ms", "unmigrated ms", "process", "task"
+        );
+        for m in &r.make_sizes {
+            let _ = writeln!(
+                s,
+                "{:>6} {:>12.0} {:>14.0} {:>8.1}% {:>8.1}%{}",
+                m.jobs,
+                m.cc1_compute_ms,
+                m.unmigrated_ms,
+                m.process_pct,
+                m.task_pct,
+                if m.fitted {
+                    ""
+                } else {
+                    "  (3 % not reachable: cc1 at the end of its range)"
+                }
+            );
+        }
+    }
     let _ = writeln!(s, "simulated events: {}", r.events);
     s
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use osfmig_refimpl::paper::Paper;
 use osfmig_refimpl::run::{run as run_workload, Migration};
 use osfmig_refimpl::sim::{ms, NS_PER_MS};
 use osfmig_refimpl::timing::Costs;
@@ -23,7 +24,24 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
             NAMES.join(", ")
         )));
     }
-    let shapes = Shapes::builtin();
+    if a.make.make_jobs.is_some() && a.workload != "make" {
+        return Err(Error::Usage(format!(
+            "--make-jobs sizes the make workload, not '{}'",
+            a.workload
+        )));
+    }
+    let costs = Costs::i386();
+    let cfg = a.processor.apply(Config {
+        trace: true,
+        strategy: a.strategy.refimpl(),
+        r4_prime: a.r4_prime,
+        ..Config::default()
+    });
+    // The fit runs with the paper's switches and this run's processor assumptions, so that
+    // `simulate --make-jobs N` and `paper --make-jobs N` run the same make.
+    let shapes = a
+        .make
+        .shapes(&costs, a.seed, &a.processor.apply(Paper::cfg()))?;
     let syn = Synthetic {
         pages: a.pages,
         files: a.files,
@@ -58,14 +76,8 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         )));
     }
     let mode = a.mode.refimpl();
-    let cfg = a.processor.apply(Config {
-        trace: true,
-        strategy: a.strategy.refimpl(),
-        r4_prime: a.r4_prime,
-        ..Config::default()
-    });
     let mig = at.map(|at| Migration { at, dst, mode });
-    let o = run_workload(&w, mig, cfg, &Costs::i386(), a.seed).map_err(Error::Runtime)?;
+    let o = run_workload(&w, mig, cfg, &costs, a.seed).map_err(Error::Runtime)?;
     let recs: Vec<_> = o.migrations.iter().map(|r| json!({
         "pid": r.pid, "mode": r.mode.name(), "outcome": r.outcome,
         "total_migration_ms": r.total().map(ms), "task_migration_ms": r.task_time().map(ms),

@@ -162,10 +162,54 @@ fn simulate_and_paper_reject_bad_input() {
             vec!["paper", "--profile", "/nonexistent/p.toml"],
             "/nonexistent/p.toml",
         ),
+        (vec!["paper", "--make-jobs", "0"], "--make-jobs 0"),
+        (vec!["paper", "--make-jobs", "x"], "--make-jobs"),
+        (
+            vec!["paper", "--make-jobs", "32"],
+            "no cc1 compute time keeps",
+        ),
+        (
+            vec!["simulate", "--workload", "gcc", "--make-jobs", "4"],
+            "--make-jobs sizes the make workload",
+        ),
     ] {
         let o = osfmig(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{args:?}");
     }
+}
+
+// Reference: spec §11.6, §11.9 — make's size is a switch: `--make-jobs N` re-fits cc1 to
+// the 3 % process row and moves the task row; `paper` and `simulate` run the same make;
+// the JSON carries the job-count sweep the table prints.
+#[test]
+fn make_jobs_switch_reaches_paper_and_simulate() {
+    let row = |v: &Value, id: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["simulated"]
+            .as_f64()
+            .unwrap()
+    };
+    let six = json(&osfmig(&["paper", "--json"]));
+    let four = json(&osfmig(&["paper", "--json", "--make-jobs", "4"]));
+    assert!((row(&four, "fig10-make-process") - 3.0).abs() < 0.06);
+    assert!(row(&four, "fig10-make-task") < row(&six, "fig10-make-task"));
+    let sizes = six["make_sizes"].as_array().unwrap();
+    let at4 = sizes.iter().find(|m| m["jobs"] == 4).unwrap();
+    assert!((at4["task_pct"].as_f64().unwrap() - row(&four, "fig10-make-task")).abs() < 0.05);
+    let sim = |jobs: Option<&str>, mode: &str| {
+        let mut a = vec!["simulate", "--workload", "make", "--mode", mode, "--json"];
+        a.extend(jobs.map(|j| ["--make-jobs", j]).into_iter().flatten());
+        json(&osfmig(&a))["execution_ms"].as_f64().unwrap()
+    };
+    let (process, task) = (sim(Some("4"), "process"), sim(Some("4"), "task"));
+    assert!(task > process, "{task} {process}");
+    assert_ne!(sim(Some("4"), "task"), sim(None, "task"));
+    let t = stdout(&osfmig(&["paper"]));
+    assert!(t.contains("by make's job count"), "{t}");
 }

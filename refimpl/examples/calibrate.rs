@@ -2,12 +2,13 @@
 //! paper's totals and the refimpl's counted messages, then the two calibrated workload sizes
 //! (gcc's and make's cc1 compute time) by bisection on their paper degradation. Prints the
 //! values for the data files.
-use osfmig_refimpl::paper::{calibrate, claims, Paper};
+use osfmig_refimpl::paper::{calibrate, claims, refit_cc1, Paper, Refit};
 use osfmig_refimpl::timing::{Costs, Profile};
 use osfmig_refimpl::workload::Shapes;
 
 fn main() {
-    let v = calibrate(&Profile::i386(), &Shapes::builtin()).expect("calibration runs");
+    let shapes = Shapes::builtin();
+    let v = calibrate(&Profile::i386(), &shapes).expect("calibration runs");
     for (k, x) in &v {
         println!("profile {k} = {x:.1} us");
     }
@@ -21,27 +22,14 @@ fn main() {
     };
     for (w, id) in [("gcc", "fig9-gcc-process"), ("make", "fig10-make-process")] {
         let goal = paper(id);
-        let (mut lo, mut hi) = (50.0f64, 60_000.0f64);
-        for _ in 0..40 {
-            let mid = (lo + hi) / 2.0;
-            let mut s = Shapes::builtin();
-            s.workloads
-                .get_mut(w)
-                .unwrap()
-                .get_mut("cc1_compute_ms")
-                .unwrap()
-                .value = mid;
-            let mut px = Paper::new(costs.clone(), s, 1);
-            let d = px.degradation(w).unwrap().3;
-            if d > goal {
-                lo = mid;
-            } else {
-                hi = mid;
+        match refit_cc1(&costs, &shapes, 1, &Paper::cfg(), w, goal).expect("fit runs") {
+            Refit::Fitted(s) => println!(
+                "workloads {w}.cc1_compute_ms = {:.0} ms ({id} = {goal} %)",
+                s.workloads[w]["cc1_compute_ms"].value
+            ),
+            Refit::Unreachable(_, d) => {
+                println!("workloads {w}.cc1_compute_ms: no fit ({id} = {goal} %, closest {d:.2} %)")
             }
         }
-        println!(
-            "workloads {w}.cc1_compute_ms = {:.0} ms ({id} = {goal} %)",
-            (lo + hi) / 2.0
-        );
     }
 }
