@@ -243,41 +243,52 @@ pub struct PaperArgs {
     #[command(flatten)]
     pub processor: ProcessorArgs,
     #[command(flatten)]
-    pub make: MakeArgs,
+    pub shapes: ShapeArgs,
 }
 
-/// make's size (spec §11.6), shared by `paper` and `simulate`.
+/// Overrides of the workloads' assumed parameters (spec §11.6), shared by `paper` and
+/// `simulate`.
 #[derive(Args, Debug)]
-pub struct MakeArgs {
-    /// spec §11.6: make with N compilations instead of the assumed 6 (the paper gives no
-    /// count); cc1's compute time is re-fitted so that process migration still degrades
-    /// make 3 % (an error when no compute time can).
-    #[arg(long = "make-jobs", value_name = "N")]
-    pub make_jobs: Option<u32>,
+pub struct ShapeArgs {
+    /// spec §11.6: set an assumed workload parameter of `data/workloads.toml`, e.g.
+    /// `--set make.jobs=8` (repeatable). The workload's calibrated cc1 time is then re-fitted
+    /// to its paper figure (an error when no compute time can reproduce it).
+    #[arg(long = "set", value_name = "W.K=V")]
+    pub set: Vec<String>,
 }
 
-impl MakeArgs {
-    /// The built-in workload shapes with this make size, fitted under `cfg`.
+impl ShapeArgs {
+    /// The built-in workload shapes with these overrides, re-fitted under `cfg`, and a line
+    /// per override and re-fit for the output.
     pub fn shapes(
         &self,
         costs: &osfmig_refimpl::timing::Costs,
         seed: u64,
         cfg: &osfmig_refimpl::world::Config,
-    ) -> Result<osfmig_refimpl::workload::Shapes, Error> {
-        use osfmig_refimpl::paper::{make_with_jobs, Refit};
-        let shapes = osfmig_refimpl::workload::Shapes::builtin();
-        let Some(jobs) = self.make_jobs else {
-            return Ok(shapes);
-        };
-        match make_with_jobs(costs, &shapes, seed, cfg, jobs)
-            .map_err(|e| Error::Usage(format!("--make-jobs {jobs}: {e}")))?
-        {
-            Refit::Fitted(s) => Ok(s),
-            Refit::Unreachable(s, d) => Err(Error::Usage(format!(
-                "--make-jobs {jobs}: no cc1 compute time keeps make's process degradation at 3 % (the closest, {:.0} ms, gives {d:.2} %)",
-                s.workloads["make"]["cc1_compute_ms"].value
-            ))),
+    ) -> Result<(osfmig_refimpl::workload::Shapes, Vec<String>), Error> {
+        let mut shapes = osfmig_refimpl::workload::Shapes::builtin();
+        let mut changed = std::collections::BTreeSet::new();
+        let mut lines = Vec::new();
+        for text in &self.set {
+            let bad = |why: String| Error::Usage(format!("--set {text}: {why}"));
+            let (key, value) = text
+                .split_once('=')
+                .ok_or_else(|| bad("expected W.K=V, e.g. make.jobs=8".into()))?;
+            let (w, k) = key
+                .split_once('.')
+                .ok_or_else(|| bad("expected W.K=V, e.g. make.jobs=8".into()))?;
+            let v: f64 = value
+                .parse()
+                .map_err(|_| bad(format!("'{value}' is not a number")))?;
+            shapes.set(w, k, v).map_err(bad)?;
+            changed.insert(w.to_string());
+            lines.push(format!("set {w}.{k} = {v}"));
         }
+        let (shapes, refits) =
+            osfmig_refimpl::paper::refit_workloads(costs, &shapes, seed, cfg, &changed)
+                .map_err(|e| Error::Usage(format!("--set {}: {e}", self.set.join(" --set "))))?;
+        lines.extend(refits);
+        Ok((shapes, lines))
     }
 }
 
@@ -340,7 +351,7 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub processor: ProcessorArgs,
     #[command(flatten)]
-    pub make: MakeArgs,
+    pub shapes: ShapeArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

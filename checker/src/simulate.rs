@@ -24,12 +24,6 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
             NAMES.join(", ")
         )));
     }
-    if a.make.make_jobs.is_some() && a.workload != "make" {
-        return Err(Error::Usage(format!(
-            "--make-jobs sizes the make workload, not '{}'",
-            a.workload
-        )));
-    }
     let costs = Costs::i386();
     let cfg = a.processor.apply(Config {
         trace: true,
@@ -37,10 +31,10 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         r4_prime: a.r4_prime,
         ..Config::default()
     });
-    // The fit runs with the paper's switches and this run's processor assumptions, so that
-    // `simulate --make-jobs N` and `paper --make-jobs N` run the same make.
-    let shapes = a
-        .make
+    // The re-fit runs with the paper's switches and this run's processor assumptions, so
+    // that `simulate --set ...` and `paper --set ...` run the same workload.
+    let (shapes, overrides) = a
+        .shapes
         .shapes(&costs, a.seed, &a.processor.apply(Paper::cfg()))?;
     let syn = Synthetic {
         pages: a.pages,
@@ -88,7 +82,7 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         let obj = json!({"workload": w.name, "mode": mode.name(), "seed": a.seed, "execution_ms": ms(o.exec_time),
             "events": o.events, "messages": o.messages, "cor_faults": o.cor_faults,
             "processor_taken_ms": ms(o.processor_taken), "migrations": recs,
-            "timeline": o.timeline.lines().collect::<Vec<_>>()});
+            "overrides": overrides, "timeline": o.timeline.lines().collect::<Vec<_>>()});
         emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&obj).unwrap_or_default()
@@ -105,6 +99,13 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
             .unwrap_or_else(|| " none".into()),
         a.seed
     );
+    if !overrides.is_empty() {
+        let _ = writeln!(s, "workload overrides (spec §11.6):");
+        for line in &overrides {
+            let _ = writeln!(s, "  {line}");
+        }
+        let _ = writeln!(s);
+    }
     s.push_str(&o.timeline);
     let _ = writeln!(
         s,

@@ -162,15 +162,22 @@ fn simulate_and_paper_reject_bad_input() {
             vec!["paper", "--profile", "/nonexistent/p.toml"],
             "/nonexistent/p.toml",
         ),
-        (vec!["paper", "--make-jobs", "0"], "--make-jobs 0"),
-        (vec!["paper", "--make-jobs", "x"], "--make-jobs"),
+        (vec!["paper", "--set", "make.jobs=0"], "--set make.jobs=0"),
+        (vec!["paper", "--set", "make.jobs"], "expected W.K=V"),
+        (vec!["paper", "--set", "make.jobs=x"], "'x' is not a number"),
         (
-            vec!["paper", "--make-jobs", "32"],
-            "no cc1 compute time keeps",
+            vec!["paper", "--set", "make.jobs=32"],
+            "no make.cc1_compute_ms keeps fig10-make-process",
         ),
         (
-            vec!["simulate", "--workload", "gcc", "--make-jobs", "4"],
-            "--make-jobs sizes the make workload",
+            vec![
+                "simulate",
+                "--workload",
+                "gcc",
+                "--set",
+                "gcc.cc1_compute_ms=1",
+            ],
+            "is calibrated",
         ),
     ] {
         let o = osfmig(&args);
@@ -180,11 +187,11 @@ fn simulate_and_paper_reject_bad_input() {
     }
 }
 
-// Reference: spec §11.6, §11.9 — make's size is a switch: `--make-jobs N` re-fits cc1 to
-// the 3 % process row and moves the task row; `paper` and `simulate` run the same make;
-// the JSON carries the job-count sweep the table prints.
+// Reference: spec §11.6, §11.9 — an assumption is a switch: `--set make.jobs=4` re-fits
+// cc1 to the 3 % process row and moves the task row; the table and JSON say what was set;
+// `paper` and `simulate` run the same make; the JSON carries the job-count sweep.
 #[test]
-fn make_jobs_switch_reaches_paper_and_simulate() {
+fn set_reaches_paper_and_simulate() {
     let row = |v: &Value, id: &str| {
         v["rows"]
             .as_array()
@@ -196,20 +203,29 @@ fn make_jobs_switch_reaches_paper_and_simulate() {
             .unwrap()
     };
     let six = json(&osfmig(&["paper", "--json"]));
-    let four = json(&osfmig(&["paper", "--json", "--make-jobs", "4"]));
+    assert_eq!(six["overrides"].as_array().unwrap().len(), 0);
+    let four = json(&osfmig(&["paper", "--json", "--set", "make.jobs=4"]));
+    assert_eq!(four["overrides"][0], "set make.jobs = 4");
     assert!((row(&four, "fig10-make-process") - 3.0).abs() < 0.06);
     assert!(row(&four, "fig10-make-task") < row(&six, "fig10-make-task"));
     let sizes = six["make_sizes"].as_array().unwrap();
     let at4 = sizes.iter().find(|m| m["jobs"] == 4).unwrap();
     assert!((at4["task_pct"].as_f64().unwrap() - row(&four, "fig10-make-task")).abs() < 0.05);
-    let sim = |jobs: Option<&str>, mode: &str| {
+    let sim = |set: Option<&str>, mode: &str| {
         let mut a = vec!["simulate", "--workload", "make", "--mode", mode, "--json"];
-        a.extend(jobs.map(|j| ["--make-jobs", j]).into_iter().flatten());
+        a.extend(set.map(|j| ["--set", j]).into_iter().flatten());
         json(&osfmig(&a))["execution_ms"].as_f64().unwrap()
     };
-    let (process, task) = (sim(Some("4"), "process"), sim(Some("4"), "task"));
+    let (process, task) = (
+        sim(Some("make.jobs=4"), "process"),
+        sim(Some("make.jobs=4"), "task"),
+    );
     assert!(task > process, "{task} {process}");
-    assert_ne!(sim(Some("4"), "task"), sim(None, "task"));
-    let t = stdout(&osfmig(&["paper"]));
+    assert_ne!(task, sim(None, "task"));
+    let t = stdout(&osfmig(&["paper", "--set", "make.jobs=4"]));
+    assert!(
+        t.contains("workload overrides") && t.contains("re-fitted"),
+        "{t}"
+    );
     assert!(t.contains("by make's job count"), "{t}");
 }

@@ -157,6 +157,42 @@ impl Shapes {
         toml::from_str(text).map_err(|e| format!("workloads: {e}"))
     }
 
+    /// spec §11.6 Overrides one *assumed* parameter (`--set W.K=V`). A calibrated one is
+    /// refused: it is fitted to a paper figure (`paper::refit_workloads` re-fits it after
+    /// the assumptions around it change), not chosen.
+    pub fn set(&mut self, w: &str, k: &str, v: f64) -> Result<(), String> {
+        let names = self
+            .workloads
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let params = self
+            .workloads
+            .get_mut(w)
+            .ok_or_else(|| format!("no workload '{w}' in the shapes (workloads: {names})"))?;
+        let keys = params.keys().cloned().collect::<Vec<_>>().join(", ");
+        let p = params
+            .get_mut(k)
+            .ok_or_else(|| format!("workload '{w}' has no parameter '{k}' (parameters: {keys})"))?;
+        if p.kind != "assumed" {
+            return Err(format!(
+                "{w}.{k} is {}: it is fitted to the paper, not set",
+                p.kind
+            ));
+        }
+        let (min, max) = if k == "jobs" {
+            (1.0, JOBS_MAX as f64)
+        } else {
+            (0.0, SET_VALUE_MAX)
+        };
+        if !(min..=max).contains(&v) {
+            return Err(format!("{w}.{k} = {v} is out of range {min}..={max}"));
+        }
+        p.value = v;
+        Ok(())
+    }
+
     fn get(&self, w: &str, k: &str) -> Result<f64, String> {
         self.workloads
             .get(w)
@@ -173,6 +209,12 @@ impl Shapes {
         Ok((self.get(w, k)? * NS_PER_MS as f64).round().max(0.0) as Time)
     }
 }
+
+/// The largest value `Shapes::set` takes for a parameter (a bound on the run's length).
+pub const SET_VALUE_MAX: f64 = 100_000.0;
+
+/// The largest job count `Shapes::set` takes for a make.
+pub const JOBS_MAX: u32 = 64;
 
 /// Names accepted by `workload()`.
 pub const NAMES: &[&str] = &[

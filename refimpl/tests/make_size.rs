@@ -1,12 +1,14 @@
 //! make's job count, which the paper does not give (spec §11.6, §11.9): the calibrated cc1
 //! time re-fitted around it, and the sweep `osfmig paper` prints.
 
+use std::collections::BTreeSet;
+
 use osfmig_refimpl::paper::{
-    make_sizes, make_with_jobs, refit_cc1, reproduce, Paper, Refit, CC1_COMPUTE_MAX_MS,
-    MAKE_JOBS_MAX, MAKE_SWEEP,
+    make_sizes, make_with_jobs, paper_value, refit_cc1, refit_workloads, reproduce, Paper, Refit,
+    CALIBRATED_SIZES, CC1_COMPUTE_MAX_MS, MAKE_SWEEP,
 };
 use osfmig_refimpl::timing::Costs;
-use osfmig_refimpl::workload::Shapes;
+use osfmig_refimpl::workload::{Shapes, JOBS_MAX, SET_VALUE_MAX};
 
 fn value(s: &Shapes, w: &str, k: &str) -> f64 {
     s.workloads[w][k].value
@@ -17,7 +19,8 @@ fn value(s: &Shapes, w: &str, k: &str) -> f64 {
 #[test]
 fn refit_reproduces_the_recorded_calibrations() {
     let shapes = Shapes::builtin();
-    for (w, goal) in [("gcc", 20.0), ("make", 3.0)] {
+    for (w, id) in CALIBRATED_SIZES {
+        let goal = paper_value(id).unwrap();
         let Refit::Fitted(s) =
             refit_cc1(&Costs::i386(), &shapes, 1, &Paper::cfg(), w, goal).unwrap()
         else {
@@ -73,7 +76,7 @@ fn sweep_keeps_the_calibration_or_says_it_cannot() {
 #[test]
 fn impossible_sizes_are_refused() {
     let (costs, shapes, cfg) = (Costs::i386(), Shapes::builtin(), Paper::cfg());
-    for jobs in [0, MAKE_JOBS_MAX + 1] {
+    for jobs in [0, JOBS_MAX + 1] {
         let e = make_with_jobs(&costs, &shapes, 1, &cfg, jobs).unwrap_err();
         assert!(e.contains(&jobs.to_string()), "{e}");
     }
@@ -90,4 +93,58 @@ fn impossible_sizes_are_refused() {
     assert_eq!(value(&s, "make", "cc1_compute_ms"), CC1_COMPUTE_MAX_MS);
     assert!(d > 0.01);
     assert!(refit_cc1(&costs, &shapes, 1, &cfg, "troff", 3.0).is_err());
+}
+
+// Reference: spec §11.6 — `--set` overrides only assumed parameters, within range, and names
+// what it refuses.
+#[test]
+fn set_overrides_assumptions_only() {
+    let mut s = Shapes::builtin();
+    s.set("make", "cc1_calls", 370.0).unwrap();
+    assert_eq!(value(&s, "make", "cc1_calls"), 370.0);
+    for (w, k, v, needle) in [
+        ("make", "cc1_compute_ms", 5.0, "is calibrated"),
+        ("make", "nope", 1.0, "no parameter 'nope'"),
+        ("nope", "jobs", 1.0, "no workload 'nope'"),
+        ("make", "jobs", 0.0, "out of range"),
+        ("make", "cc1_calls", -1.0, "out of range"),
+        ("make", "cc1_calls", SET_VALUE_MAX * 2.0, "out of range"),
+        ("make", "cc1_calls", f64::NAN, "out of range"),
+    ] {
+        let e = s.clone().set(w, k, v).unwrap_err();
+        assert!(e.contains(needle), "{w}.{k}={v}: {e}");
+    }
+}
+
+// Reference: spec §11.6 — after an override the workload's calibrated size is re-fitted to
+// its paper figure, and only that workload's: the calibrated rows still hold.
+#[test]
+fn overrides_are_refitted_to_the_calibrated_figure() {
+    let (costs, cfg) = (Costs::i386(), Paper::cfg());
+    let mut s = Shapes::builtin();
+    s.set("make", "cc1_calls", 200.0).unwrap();
+    let changed: BTreeSet<String> = ["make".to_string()].into();
+    let (fitted, notes) = refit_workloads(&costs, &s, 1, &cfg, &changed).unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("make.cc1_compute_ms"), "{notes:?}");
+    assert_eq!(
+        value(&fitted, "gcc", "cc1_compute_ms"),
+        value(&Shapes::builtin(), "gcc", "cc1_compute_ms")
+    );
+    let mut px = Paper::new(costs.clone(), fitted, 1);
+    let (_, _, _, dp, _) = px.degradation("make").unwrap();
+    assert!((dp - 3.0).abs() <= 0.06, "{dp}");
+    // Nothing changed, nothing re-fitted.
+    let (same, notes) =
+        refit_workloads(&costs, &Shapes::builtin(), 1, &cfg, &BTreeSet::new()).unwrap();
+    assert!(notes.is_empty());
+    assert_eq!(
+        value(&same, "make", "cc1_compute_ms"),
+        value(&Shapes::builtin(), "make", "cc1_compute_ms")
+    );
+    // An override no compute time can absorb is an error naming the figure.
+    let mut s = Shapes::builtin();
+    s.set("make", "jobs", 32.0).unwrap();
+    let e = refit_workloads(&costs, &s, 1, &cfg, &changed).unwrap_err();
+    assert!(e.contains("fig10-make-process"), "{e}");
 }
