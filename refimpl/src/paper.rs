@@ -229,26 +229,34 @@ impl Paper {
             .count())
     }
 
+    /// `Paper::new` with the switches of `cfg`.
+    pub fn with_cfg(costs: Costs, shapes: Shapes, seed: u64, cfg: Config) -> Paper {
+        Paper {
+            cfg,
+            ..Paper::new(costs, shapes, seed)
+        }
+    }
+
+    /// Execution time of `w` in ms, unmigrated (`None`) or migrated as the paper's
+    /// experiment does it by `mode`.
+    pub fn exec_ms(&mut self, w: &Workload, mode: Option<Mode>) -> Result<f64, String> {
+        let mig = mode.map(|mode| Migration {
+            at: w.migrate_at,
+            dst: w.dst,
+            mode,
+        });
+        let o = run(w, mig, self.cfg.clone(), &self.costs, self.seed)?;
+        self.events += o.events;
+        Ok(ms(o.exec_time))
+    }
+
     /// Execution time of a workload: unmigrated, and migrated by each mechanism.
     pub fn app(&mut self, w: &Workload) -> Result<(f64, f64, f64), String> {
-        let base = run(w, None, self.cfg.clone(), &self.costs, self.seed)?;
-        let mig = |mode| {
-            Some(Migration {
-                at: w.migrate_at,
-                dst: w.dst,
-                mode,
-            })
-        };
-        let p = run(
-            w,
-            mig(Mode::Process),
-            self.cfg.clone(),
-            &self.costs,
-            self.seed,
-        )?;
-        let t = run(w, mig(Mode::Task), self.cfg.clone(), &self.costs, self.seed)?;
-        self.events += base.events + p.events + t.events;
-        Ok((ms(base.exec_time), ms(p.exec_time), ms(t.exec_time)))
+        Ok((
+            self.exec_ms(w, None)?,
+            self.exec_ms(w, Some(Mode::Process))?,
+            self.exec_ms(w, Some(Mode::Task))?,
+        ))
     }
 
     /// `degradation` with the switches of `cfg` for this one experiment (the sensitivity of
@@ -303,8 +311,7 @@ pub fn reproduce_with(
     seed: u64,
     cfg: Config,
 ) -> Result<Report, String> {
-    let mut px = Paper::new(costs.clone(), shapes.clone(), seed);
-    px.cfg = cfg;
+    let mut px = Paper::with_cfg(costs.clone(), shapes.clone(), seed, cfg);
     let mut sim: BTreeMap<&str, (f64, String)> = BTreeMap::new();
     let mut put = |id: &'static str, v: f64, note: String| {
         sim.insert(id, (v, note));
@@ -749,20 +756,12 @@ pub fn refit_cc1(
             .ok_or_else(|| format!("workloads: missing {w}.cc1_compute_ms"))?
             .value = compute;
         let wl = workload(w, Synthetic::default(), &s)?;
-        let base = run(&wl, None, cfg.clone(), costs, seed)?;
-        let p = run(
-            &wl,
-            Some(Migration {
-                at: wl.migrate_at,
-                dst: wl.dst,
-                mode: Mode::Process,
-            }),
-            cfg.clone(),
-            costs,
-            seed,
-        )?;
-        let d = 100.0 * (ms(p.exec_time) - ms(base.exec_time)) / ms(base.exec_time);
-        Ok((s, d))
+        let mut px = Paper::with_cfg(costs.clone(), s, seed, cfg.clone());
+        let (b, p) = (
+            px.exec_ms(&wl, None)?,
+            px.exec_ms(&wl, Some(Mode::Process))?,
+        );
+        Ok((px.shapes, 100.0 * (p - b) / b))
     };
     // The degradation falls as cc1 computes longer (the one migration's cost is spread over
     // a longer run), so a fit exists only when the two ends straddle the goal.
@@ -902,8 +901,7 @@ pub fn make_sizes(
                 Refit::Unreachable(s, _) => (s, false),
             };
             let cc1 = s.workloads["make"]["cc1_compute_ms"].value;
-            let mut px = Paper::new(costs.clone(), s, seed);
-            px.cfg = cfg.clone();
+            let mut px = Paper::with_cfg(costs.clone(), s, seed, cfg.clone());
             let (b, _, _, dp, dt) = px.degradation("make")?;
             Ok(MakeSize {
                 jobs: n,
