@@ -19,10 +19,7 @@ use crate::kernel::Run;
 use crate::sim::Time;
 use crate::timing::{Costs, MsgShape};
 use crate::world::{Ev, World};
-use crate::{NodeId, Pid};
-
-/// Bytes of one out-of-line page on the wire.
-const PAGE_BYTES: Time = 4096;
+use crate::{NodeId, Pid, PAGE_BYTES};
 
 impl Costs {
     /// The wire time of a message of this shape (zero for a single-node one).
@@ -30,7 +27,7 @@ impl Costs {
         if m.local {
             return 0;
         }
-        (m.bytes as Time + m.pages as Time * PAGE_BYTES) * self.wire_byte
+        (m.bytes as Time + m.pages as Time * PAGE_BYTES as Time) * self.wire_byte
     }
 }
 

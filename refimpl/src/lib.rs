@@ -45,5 +45,9 @@ pub type NodeId = usize;
 pub type Pid = u32;
 pub type ReqId = u32;
 
+/// The i386 page, in bytes (the paper's s counts "pages of 4KB"): the unit of XMM
+/// transfers, of out-of-line message data, and of the workloads' file reads and writes.
+pub const PAGE_BYTES: u32 = 4096;
+
 /// The master node: PM Master, root file server, statistics monitor (Fig. 6).
 pub const MASTER: NodeId = 0;

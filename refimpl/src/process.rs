@@ -197,7 +197,7 @@ impl World {
     pub(crate) fn file_rpc(&mut self, pid: Pid, n: NodeId, fs: NodeId, bytes: u32, caps: u32) {
         let local = n == fs;
         let pages = if bytes > 1024 {
-            bytes.div_ceil(4096)
+            bytes.div_ceil(crate::PAGE_BYTES)
         } else {
             0
         };

@@ -248,7 +248,7 @@ fn work(ops: &mut Vec<Op>, compute: Time, reads: u32, writes: u32, calls: u32, c
         let r = share(reads);
         if r > 0 {
             ops.push(Op::Read {
-                bytes: 4096,
+                bytes: crate::PAGE_BYTES,
                 times: r,
             });
         }
@@ -259,7 +259,7 @@ fn work(ops: &mut Vec<Op>, compute: Time, reads: u32, writes: u32, calls: u32, c
         let w = share(writes);
         if w > 0 {
             ops.push(Op::Write {
-                bytes: 4096,
+                bytes: crate::PAGE_BYTES,
                 times: w,
             });
         }
