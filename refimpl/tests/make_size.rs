@@ -148,3 +148,47 @@ fn overrides_are_refitted_to_the_calibrated_figure() {
     let e = refit_workloads(&costs, &s, 1, &cfg, &changed).unwrap_err();
     assert!(e.contains("fig10-make-process"), "{e}");
 }
+
+/// The built-in shapes with `key` set to `v` in every workload that runs the tool, re-fitted.
+fn with_calls(key: &str, v: f64) -> Shapes {
+    let mut s = Shapes::builtin();
+    for w in ["gcc", "make", "small-make"] {
+        s.set(w, key, v).unwrap();
+    }
+    let changed: BTreeSet<String> = ["gcc", "make", "small-make"]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    refit_workloads(&Costs::i386(), &s, 1, &Paper::cfg(), &changed)
+        .unwrap()
+        .0
+}
+
+// Reference: spec §11.9 — the findings docs/reproducing-the-paper.md reports about the make
+// miss, re-checked: as assumed exactly the make rows miss; cpp at 350 calls closes both
+// without touching gcc-cc1's "little difference"; cc1 at 370 calls closes them but breaks it.
+#[test]
+fn the_documented_ways_to_close_the_make_gap() {
+    let costs = Costs::i386();
+    let missed = |s: &Shapes| -> Vec<String> {
+        let r = reproduce(&costs, s, 1).unwrap();
+        r.rows.into_iter().filter(|r| !r.ok).map(|r| r.id).collect()
+    };
+    assert_eq!(
+        missed(&Shapes::builtin()),
+        vec!["fig10-make-task".to_string(), "abstract-50".to_string()]
+    );
+    // gcc-cc1's task run over its process run.
+    let cc1_ratio = |s: Shapes| {
+        let mut px = Paper::new(costs.clone(), s, 1);
+        let (_, p, t, _, _) = px.degradation("gcc-cc1").unwrap();
+        t / p
+    };
+    assert!((cc1_ratio(Shapes::builtin()) - 1.0).abs() < 0.05);
+    let cpp = with_calls("cpp_calls", 350.0);
+    assert!(missed(&cpp).is_empty(), "{:?}", missed(&cpp));
+    assert!((cc1_ratio(cpp) - 1.0).abs() < 0.05);
+    let cc1 = with_calls("cc1_calls", 370.0);
+    assert!(missed(&cc1).is_empty(), "{:?}", missed(&cc1));
+    assert!(cc1_ratio(cc1) > 1.4);
+}
