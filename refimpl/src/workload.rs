@@ -28,7 +28,9 @@ pub enum Op {
     Open { fs: NodeId },
     /// close() of the most recently opened file.
     Close,
-    /// read() of `bytes`, `times` times, on open file `fd % open`.
+    /// read() of `bytes`, `times` times, on the first open file (every workload's files
+    /// are on one file server, so which one is read does not change the price); skipped
+    /// when no file is open.
     Read { bytes: u32, times: u32 },
     /// write() likewise.
     Write { bytes: u32, times: u32 },
