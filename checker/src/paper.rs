@@ -428,7 +428,61 @@ fn write_plots(dir: &Path, r: &Report) -> Result<(), Error> {
         "Fig. 10: make, text formatting, small make to the file server's node",
         deg(&["make", "troff", "small-make"]),
     );
+    // fig10-make-task against make's job count, which the paper does not give: the
+    // counts at which the 3 % calibration holds, those at which it cannot, and the paper's
+    // figure across them.
+    let sizes = &r.make_sizes;
+    let paper_make = r
+        .rows
+        .iter()
+        .find(|x| x.id == "fig10-make-task")
+        .and_then(|x| x.paper);
+    let make_jobs = svg_lines(
+        "Fig. 10: make vs its job count (cc1 re-fitted to 3 % process)",
+        "jobs",
+        "%",
+        &[
+            (
+                "task (simulated, 3 % kept)",
+                "#00c",
+                sizes
+                    .iter()
+                    .filter(|m| m.fitted)
+                    .map(|m| (m.jobs as f64, m.task_pct))
+                    .collect(),
+                false,
+            ),
+            (
+                "task (simulated, 3 % not reachable)",
+                "#00c",
+                sizes
+                    .iter()
+                    .filter(|m| !m.fitted)
+                    .map(|m| (m.jobs as f64, m.task_pct))
+                    .collect(),
+                true,
+            ),
+            (
+                "process (simulated)",
+                "#c00",
+                sizes
+                    .iter()
+                    .map(|m| (m.jobs as f64, m.process_pct))
+                    .collect(),
+                false,
+            ),
+            (
+                "task (paper, nearly 50 %)",
+                "#000",
+                paper_make
+                    .map(|v| sizes.iter().map(|m| (m.jobs as f64, v)).collect())
+                    .unwrap_or_default(),
+                true,
+            ),
+        ],
+    );
     for (name, body) in [
+        ("fig10-make-jobs.svg", make_jobs),
         ("fig7-files.svg", files),
         ("fig7-pages.svg", pages),
         ("fig8.svg", fig8),

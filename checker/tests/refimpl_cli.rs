@@ -71,10 +71,16 @@ fn paper_plots_are_svg_files() {
         "fig8.svg",
         "fig9.svg",
         "fig10.svg",
+        "fig10-make-jobs.svg",
     ] {
         let text = std::fs::read_to_string(d.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(text.starts_with("<svg"), "{f}");
     }
+    let jobs = std::fs::read_to_string(d.join("fig10-make-jobs.svg")).unwrap();
+    assert!(
+        jobs.contains("3 % not reachable") && jobs.contains("nearly 50 %"),
+        "{jobs}"
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 
