@@ -284,11 +284,13 @@ impl ShapeArgs {
             changed.insert(w.to_string());
             lines.push(format!("set {w}.{k} = {v}"));
         }
-        let (shapes, refits) =
-            osfmig_refimpl::paper::refit_workloads(costs, &shapes, seed, cfg, &changed)
-                .map_err(|e| Error::Usage(format!("--set {}: {e}", self.set.join(" --set "))))?;
+        let mut px =
+            osfmig_refimpl::paper::Paper::with_cfg(costs.clone(), shapes, seed, cfg.clone());
+        let refits = px
+            .refit_workloads(&changed)
+            .map_err(|e| Error::Usage(format!("--set {}: {e}", self.set.join(" --set "))))?;
         lines.extend(refits);
-        Ok((shapes, lines))
+        Ok((px.shapes, lines))
     }
 }
 

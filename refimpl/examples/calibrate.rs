@@ -2,7 +2,7 @@
 //! paper's totals and the refimpl's counted messages, then the two calibrated workload sizes
 //! (gcc's and make's cc1 compute time) by bisection on their paper degradation. Prints the
 //! values for the data files.
-use osfmig_refimpl::paper::{calibrate, paper_value, refit_cc1, Paper, Refit, CALIBRATED_SIZES};
+use osfmig_refimpl::paper::{calibrate, paper_value, Paper, Refit, CALIBRATED_SIZES};
 use osfmig_refimpl::timing::{Costs, Profile};
 use osfmig_refimpl::workload::Shapes;
 
@@ -15,7 +15,8 @@ fn main() {
     let costs = Costs::i386();
     for (w, id) in CALIBRATED_SIZES {
         let goal = paper_value(id).expect("the claim has a value");
-        match refit_cc1(&costs, &shapes, 1, &Paper::cfg(), w, goal).expect("fit runs") {
+        let mut px = Paper::new(costs.clone(), shapes.clone(), 1);
+        match px.refit_cc1(&shapes, w, goal).expect("fit runs") {
             Refit::Fitted(s) => println!(
                 "workloads {w}.cc1_compute_ms = {:.0} ms ({id} = {goal} %)",
                 s.workloads[w]["cc1_compute_ms"].value

@@ -554,9 +554,11 @@ pub fn reproduce_with(
     sweep.push(jobs as u32);
     sweep.sort_unstable();
     sweep.dedup();
-    let make_sizes = make_sizes(costs, shapes, seed, &px.cfg, &sweep)?;
+    let make_sizes = px.make_sizes(&sweep)?;
     // Among the counts the 3 % calibration can be kept at, the largest task degradation
-    // and the first count in the target band (what a chosen job count could give).
+    // and the first count in the target band, 25 % of the paper's value (what a chosen job
+    // count could give).
+    let paper_make_task = paper_value("fig10-make-task")?;
     let fitted: Vec<&MakeSize> = make_sizes.iter().filter(|m| m.fitted).collect();
     let best = fitted
         .iter()
@@ -565,18 +567,13 @@ pub fn reproduce_with(
         .unwrap_or_else(|| "none".into());
     let band = fitted
         .iter()
-        .find(|m| m.task_pct >= 37.5)
+        .find(|m| m.task_pct >= 0.75 * paper_make_task)
         .map(|m| format!("from {} jobs", m.jobs))
         .unwrap_or_else(|| "at no job count simulated".into());
     let most = fitted.iter().map(|m| m.jobs).max().unwrap_or(0);
     // "A Make process for huge compilations": a cc1 computing at least as long as Fig. 9's
     // single gcc's (itself calibrated) bounds what a plausible job count gives.
-    let gcc_cc1 = shapes
-        .workloads
-        .get("gcc")
-        .and_then(|m| m.get("cc1_compute_ms"))
-        .map(|p| p.value)
-        .unwrap_or(0.0);
+    let gcc_cc1 = cc1_ms(shapes, "gcc")?;
     let huge = fitted
         .iter()
         .filter(|m| m.cc1_compute_ms >= gcc_cc1)
@@ -735,61 +732,10 @@ pub fn calibrate(profile: &Profile, shapes: &Shapes) -> Result<BTreeMap<String, 
     Ok(out)
 }
 
-/// spec §11.6 Re-fits `w`'s calibrated cc1 compute time by bisection so that process
-/// migration degrades `w` by `goal` % under `cfg`. Returns the shapes with the fitted value,
-/// or `Unreachable` with the closest end of the range (0 ms or `CC1_COMPUTE_MAX_MS`) when no
-/// compute time gives `goal`. A calibrated size stays a calibration when an assumed size
-/// around it changes (`refit_workloads`, `make_with_jobs`).
-pub fn refit_cc1(
-    costs: &Costs,
-    shapes: &Shapes,
-    seed: u64,
-    cfg: &Config,
-    w: &str,
-    goal: f64,
-) -> Result<Refit, String> {
-    let degradation = |compute: f64| -> Result<(Shapes, f64), String> {
-        let mut s = shapes.clone();
-        s.workloads
-            .get_mut(w)
-            .and_then(|m| m.get_mut("cc1_compute_ms"))
-            .ok_or_else(|| format!("workloads: missing {w}.cc1_compute_ms"))?
-            .value = compute;
-        let wl = workload(w, Synthetic::default(), &s)?;
-        let mut px = Paper::with_cfg(costs.clone(), s, seed, cfg.clone());
-        let (b, p) = (
-            px.exec_ms(&wl, None)?,
-            px.exec_ms(&wl, Some(Mode::Process))?,
-        );
-        Ok((px.shapes, 100.0 * (p - b) / b))
-    };
-    // The degradation falls as cc1 computes longer (the one migration's cost is spread over
-    // a longer run), so a fit exists only when the two ends straddle the goal.
-    let (mut lo, mut hi) = (0.0f64, CC1_COMPUTE_MAX_MS);
-    let (s_lo, d_lo) = degradation(lo)?;
-    if d_lo < goal {
-        return Ok(Refit::Unreachable(s_lo, d_lo));
-    }
-    let (s_hi, d_hi) = degradation(hi)?;
-    if d_hi > goal {
-        return Ok(Refit::Unreachable(s_hi, d_hi));
-    }
-    for _ in 0..32 {
-        let mid = (lo + hi) / 2.0;
-        if degradation(mid)?.1 > goal {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    // Whole milliseconds, as the data file records it.
-    Ok(Refit::Fitted(degradation(((lo + hi) / 2.0).round())?.0))
-}
-
-/// The upper end of `refit_cc1`'s range: two minutes of compute per compilation.
+/// The upper end of `Paper::refit_cc1`'s range: two minutes of compute per compilation.
 pub const CC1_COMPUTE_MAX_MS: f64 = 120_000.0;
 
-/// What `refit_cc1` found.
+/// What `Paper::refit_cc1` found.
 #[derive(Clone, Debug)]
 pub enum Refit {
     Fitted(Shapes),
@@ -812,67 +758,20 @@ pub fn paper_value(id: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("data/paper.toml: no value for {id}"))
 }
 
-/// spec §11.6 Re-fits the calibrated size of every workload in `changed` (whose assumed
-/// parameters were overridden), so that a calibration stays one. Returns the shapes and a
-/// line per re-fit; an error when no compute time reproduces the paper's figure.
-pub fn refit_workloads(
-    costs: &Costs,
-    shapes: &Shapes,
-    seed: u64,
-    cfg: &Config,
-    changed: &std::collections::BTreeSet<String>,
-) -> Result<(Shapes, Vec<String>), String> {
-    let mut out = shapes.clone();
-    let mut notes = Vec::new();
-    for (w, id) in CALIBRATED_SIZES {
-        if !changed.contains(w) {
-            continue;
-        }
-        let goal = paper_value(id)?;
-        let before = out.workloads[w]["cc1_compute_ms"].value;
-        match refit_cc1(costs, &out, seed, cfg, w, goal)? {
-            Refit::Fitted(s) => out = s,
-            Refit::Unreachable(s, d) => {
-                return Err(format!(
-                    "no {w}.cc1_compute_ms keeps {id} at {goal} % (the closest, {:.0} ms, gives {d:.2} %)",
-                    s.workloads[w]["cc1_compute_ms"].value
-                ))
-            }
-        }
-        notes.push(format!(
-            "{w}.cc1_compute_ms re-fitted to {id} = {goal} %: {before:.0} -> {:.0} ms",
-            out.workloads[w]["cc1_compute_ms"].value
-        ));
-    }
-    Ok((out, notes))
-}
-
-/// spec §11.6 make with `jobs` compilations instead of the assumed 6 (the paper gives no
-/// count): the job count set and cc1's compute time re-fitted so that process migration
-/// still degrades make 3 % (Fig. 10), or the closest it can come.
-pub fn make_with_jobs(
-    costs: &Costs,
-    shapes: &Shapes,
-    seed: u64,
-    cfg: &Config,
-    jobs: u32,
-) -> Result<Refit, String> {
-    let mut s = shapes.clone();
-    s.set("make", "jobs", jobs as f64)?;
-    refit_cc1(
-        costs,
-        &s,
-        seed,
-        cfg,
-        "make",
-        paper_value("fig10-make-process")?,
-    )
+/// `w`'s calibrated cc1 compute time in `shapes`.
+fn cc1_ms(shapes: &Shapes, w: &str) -> Result<f64, String> {
+    shapes
+        .workloads
+        .get(w)
+        .and_then(|m| m.get("cc1_compute_ms"))
+        .map(|p| p.value)
+        .ok_or_else(|| format!("workloads: missing {w}.cc1_compute_ms"))
 }
 
 /// The job counts `osfmig paper` simulates make with besides the assumed one.
 pub const MAKE_SWEEP: [u32; 8] = [1, 2, 4, 6, 7, 8, 12, 32];
 
-/// One make size of the job-count sweep (`make_sizes`).
+/// One make size of the job-count sweep (`Paper::make_sizes`).
 #[derive(Clone, Debug, Serialize)]
 pub struct MakeSize {
     pub jobs: u32,
@@ -885,32 +784,111 @@ pub struct MakeSize {
     pub task_pct: f64,
 }
 
-/// spec §11.9 How `fig10-make-task` depends on make's job count, which the paper does not
-/// give: each count simulated with cc1's time re-fitted to the 3 % process row.
-pub fn make_sizes(
-    costs: &Costs,
-    shapes: &Shapes,
-    seed: u64,
-    cfg: &Config,
-    jobs: &[u32],
-) -> Result<Vec<MakeSize>, String> {
-    jobs.iter()
-        .map(|&n| {
-            let (s, fitted) = match make_with_jobs(costs, shapes, seed, cfg, n)? {
-                Refit::Fitted(s) => (s, true),
-                Refit::Unreachable(s, _) => (s, false),
-            };
-            let cc1 = s.workloads["make"]["cc1_compute_ms"].value;
-            let mut px = Paper::with_cfg(costs.clone(), s, seed, cfg.clone());
-            let (b, _, _, dp, dt) = px.degradation("make")?;
-            Ok(MakeSize {
-                jobs: n,
-                fitted,
-                cc1_compute_ms: cc1,
-                unmigrated_ms: b,
-                process_pct: dp,
-                task_pct: dt,
+impl Paper {
+    /// spec §11.6 Re-fits `w`'s calibrated cc1 compute time in `shapes` by bisection so that
+    /// process migration degrades `w` by `goal` %. Returns the shapes with the fitted value,
+    /// or `Unreachable` with the closest end of the range (0 ms or `CC1_COMPUTE_MAX_MS`) when
+    /// no compute time gives `goal`. A calibrated size stays a calibration when an assumed
+    /// size around it changes (`refit_workloads`, `make_with_jobs`).
+    pub fn refit_cc1(&mut self, shapes: &Shapes, w: &str, goal: f64) -> Result<Refit, String> {
+        cc1_ms(shapes, w)?;
+        let mut degradation = |compute: f64| -> Result<(Shapes, f64), String> {
+            let mut s = shapes.clone();
+            if let Some(p) = s
+                .workloads
+                .get_mut(w)
+                .and_then(|m| m.get_mut("cc1_compute_ms"))
+            {
+                p.value = compute;
+            }
+            let wl = workload(w, Synthetic::default(), &s)?;
+            let b = self.exec_ms(&wl, None)?;
+            let p = self.exec_ms(&wl, Some(Mode::Process))?;
+            Ok((s, 100.0 * (p - b) / b))
+        };
+        // The degradation falls as cc1 computes longer (the one migration's cost is spread
+        // over a longer run), so a fit exists only when the two ends straddle the goal.
+        let (mut lo, mut hi) = (0.0f64, CC1_COMPUTE_MAX_MS);
+        let (s_lo, d_lo) = degradation(lo)?;
+        if d_lo < goal {
+            return Ok(Refit::Unreachable(s_lo, d_lo));
+        }
+        let (s_hi, d_hi) = degradation(hi)?;
+        if d_hi > goal {
+            return Ok(Refit::Unreachable(s_hi, d_hi));
+        }
+        for _ in 0..32 {
+            let mid = (lo + hi) / 2.0;
+            if degradation(mid)?.1 > goal {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        // Whole milliseconds, as the data file records it.
+        Ok(Refit::Fitted(degradation(((lo + hi) / 2.0).round())?.0))
+    }
+
+    /// spec §11.6 Re-fits the calibrated size of every workload in `changed` (whose assumed
+    /// parameters were overridden in `self.shapes`), so that a calibration stays one.
+    /// Returns a line per re-fit; an error when no compute time reproduces the figure.
+    pub fn refit_workloads(
+        &mut self,
+        changed: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<String>, String> {
+        let mut notes = Vec::new();
+        for (w, id) in CALIBRATED_SIZES {
+            if !changed.contains(w) {
+                continue;
+            }
+            let goal = paper_value(id)?;
+            let before = cc1_ms(&self.shapes, w)?;
+            let shapes = self.shapes.clone();
+            match self.refit_cc1(&shapes, w, goal)? {
+                Refit::Fitted(s) => self.shapes = s,
+                Refit::Unreachable(s, d) => {
+                    return Err(format!(
+                        "no {w}.cc1_compute_ms keeps {id} at {goal} % (the closest, {:.0} ms, gives {d:.2} %)",
+                        cc1_ms(&s, w)?
+                    ))
+                }
+            }
+            notes.push(format!(
+                "{w}.cc1_compute_ms re-fitted to {id} = {goal} %: {before:.0} -> {:.0} ms",
+                cc1_ms(&self.shapes, w)?
+            ));
+        }
+        Ok(notes)
+    }
+
+    /// spec §11.6 make with `jobs` compilations instead of the assumed 6 (the paper gives
+    /// no count): the job count set in `self.shapes` and cc1's compute time re-fitted so
+    /// that process migration still degrades make 3 % (Fig. 10), or the closest it can come.
+    pub fn make_with_jobs(&mut self, jobs: u32) -> Result<Refit, String> {
+        let mut s = self.shapes.clone();
+        s.set("make", "jobs", jobs as f64)?;
+        self.refit_cc1(&s, "make", paper_value("fig10-make-process")?)
+    }
+
+    /// spec §11.9 How `fig10-make-task` depends on make's job count, which the paper does
+    /// not give: each count simulated with cc1's time re-fitted to the 3 % process row.
+    pub fn make_sizes(&mut self, jobs: &[u32]) -> Result<Vec<MakeSize>, String> {
+        jobs.iter()
+            .map(|&n| {
+                let (s, fitted) = match self.make_with_jobs(n)? {
+                    Refit::Fitted(s) => (s, true),
+                    Refit::Unreachable(s, _) => (s, false),
+                };
+                let (b, p, t) = self.app(&workload("make", Synthetic::default(), &s)?)?;
+                Ok(MakeSize {
+                    jobs: n,
+                    fitted,
+                    cc1_compute_ms: cc1_ms(&s, "make")?,
+                    unmigrated_ms: b,
+                    process_pct: 100.0 * (p - b) / b,
+                    task_pct: 100.0 * (t - b) / b,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }

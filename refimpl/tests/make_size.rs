@@ -4,14 +4,25 @@
 use std::collections::BTreeSet;
 
 use osfmig_refimpl::paper::{
-    make_sizes, make_with_jobs, paper_value, refit_cc1, refit_workloads, reproduce, Paper, Refit,
-    CALIBRATED_SIZES, CC1_COMPUTE_MAX_MS, MAKE_SWEEP,
+    paper_value, reproduce, Paper, Refit, CALIBRATED_SIZES, CC1_COMPUTE_MAX_MS, MAKE_SWEEP,
 };
 use osfmig_refimpl::timing::Costs;
 use osfmig_refimpl::workload::{Shapes, JOBS_MAX, SET_VALUE_MAX};
 
 fn value(s: &Shapes, w: &str, k: &str) -> f64 {
     s.workloads[w][k].value
+}
+
+/// The reproduction context `osfmig paper` uses, on `shapes`.
+fn px(shapes: Shapes) -> Paper {
+    Paper::new(Costs::i386(), shapes, 1)
+}
+
+/// `shapes` with the calibrated sizes of `changed` re-fitted, and the re-fit lines.
+fn refit(shapes: Shapes, changed: &BTreeSet<String>) -> Result<(Shapes, Vec<String>), String> {
+    let mut p = px(shapes);
+    let notes = p.refit_workloads(changed)?;
+    Ok((p.shapes, notes))
 }
 
 // Reference: spec §11.6 — the data file's calibrated cc1 times are the fits: re-fitting
@@ -21,9 +32,7 @@ fn refit_reproduces_the_recorded_calibrations() {
     let shapes = Shapes::builtin();
     for (w, id) in CALIBRATED_SIZES {
         let goal = paper_value(id).unwrap();
-        let Refit::Fitted(s) =
-            refit_cc1(&Costs::i386(), &shapes, 1, &Paper::cfg(), w, goal).unwrap()
-        else {
+        let Refit::Fitted(s) = px(shapes.clone()).refit_cc1(&shapes, w, goal).unwrap() else {
             panic!("{w}: no fit");
         };
         let (fit, recorded) = (
@@ -41,8 +50,8 @@ fn refit_reproduces_the_recorded_calibrations() {
 // time can, says so where none can, and the sweep at the assumed count is the table's row.
 #[test]
 fn sweep_keeps_the_calibration_or_says_it_cannot() {
-    let (costs, shapes, cfg) = (Costs::i386(), Shapes::builtin(), Paper::cfg());
-    let sizes = make_sizes(&costs, &shapes, 1, &cfg, &MAKE_SWEEP).unwrap();
+    let shapes = Shapes::builtin();
+    let sizes = px(shapes.clone()).make_sizes(&MAKE_SWEEP).unwrap();
     assert_eq!(sizes.len(), MAKE_SWEEP.len());
     for m in &sizes {
         if m.fitted {
@@ -60,7 +69,7 @@ fn sweep_keeps_the_calibration_or_says_it_cannot() {
     for w in sizes.windows(2) {
         assert!(w[1].task_pct > w[0].task_pct, "{:?} then {:?}", w[0], w[1]);
     }
-    let r = reproduce(&costs, &shapes, 1).unwrap();
+    let r = reproduce(&Costs::i386(), &shapes, 1).unwrap();
     let row = r.rows.iter().find(|r| r.id == "fig10-make-task").unwrap();
     let assumed = value(&shapes, "make", "jobs") as u32;
     let same = r.make_sizes.iter().find(|m| m.jobs == assumed).unwrap();
@@ -75,24 +84,23 @@ fn sweep_keeps_the_calibration_or_says_it_cannot() {
 // ends are reported when no cc1 time gives the goal.
 #[test]
 fn impossible_sizes_are_refused() {
-    let (costs, shapes, cfg) = (Costs::i386(), Shapes::builtin(), Paper::cfg());
+    let shapes = Shapes::builtin();
+    let mut p = px(shapes.clone());
     for jobs in [0, JOBS_MAX + 1] {
-        let e = make_with_jobs(&costs, &shapes, 1, &cfg, jobs).unwrap_err();
+        let e = p.make_with_jobs(jobs).unwrap_err();
         assert!(e.contains(&jobs.to_string()), "{e}");
     }
-    let Refit::Unreachable(s, d) = refit_cc1(&costs, &shapes, 1, &cfg, "make", 90.0).unwrap()
-    else {
+    let Refit::Unreachable(s, d) = p.refit_cc1(&shapes, "make", 90.0).unwrap() else {
         panic!("a 90 % process degradation fitted");
     };
     assert_eq!(value(&s, "make", "cc1_compute_ms"), 0.0);
     assert!(d < 90.0);
-    let Refit::Unreachable(s, d) = refit_cc1(&costs, &shapes, 1, &cfg, "make", 0.01).unwrap()
-    else {
+    let Refit::Unreachable(s, d) = p.refit_cc1(&shapes, "make", 0.01).unwrap() else {
         panic!("a 0.01 % process degradation fitted");
     };
     assert_eq!(value(&s, "make", "cc1_compute_ms"), CC1_COMPUTE_MAX_MS);
     assert!(d > 0.01);
-    assert!(refit_cc1(&costs, &shapes, 1, &cfg, "troff", 3.0).is_err());
+    assert!(p.refit_cc1(&shapes, "troff", 3.0).is_err());
 }
 
 // Reference: spec §11.6 — `--set` overrides only assumed parameters, within range, and names
@@ -120,23 +128,20 @@ fn set_overrides_assumptions_only() {
 // its paper figure, and only that workload's: the calibrated rows still hold.
 #[test]
 fn overrides_are_refitted_to_the_calibrated_figure() {
-    let (costs, cfg) = (Costs::i386(), Paper::cfg());
     let mut s = Shapes::builtin();
     s.set("make", "cc1_calls", 200.0).unwrap();
     let changed: BTreeSet<String> = ["make".to_string()].into();
-    let (fitted, notes) = refit_workloads(&costs, &s, 1, &cfg, &changed).unwrap();
+    let (fitted, notes) = refit(s, &changed).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].starts_with("make.cc1_compute_ms"), "{notes:?}");
     assert_eq!(
         value(&fitted, "gcc", "cc1_compute_ms"),
         value(&Shapes::builtin(), "gcc", "cc1_compute_ms")
     );
-    let mut px = Paper::new(costs.clone(), fitted, 1);
-    let (_, _, _, dp, _) = px.degradation("make").unwrap();
+    let (_, _, _, dp, _) = px(fitted).degradation("make").unwrap();
     assert!((dp - 3.0).abs() <= 0.06, "{dp}");
     // Nothing changed, nothing re-fitted.
-    let (same, notes) =
-        refit_workloads(&costs, &Shapes::builtin(), 1, &cfg, &BTreeSet::new()).unwrap();
+    let (same, notes) = refit(Shapes::builtin(), &BTreeSet::new()).unwrap();
     assert!(notes.is_empty());
     assert_eq!(
         value(&same, "make", "cc1_compute_ms"),
@@ -145,7 +150,7 @@ fn overrides_are_refitted_to_the_calibrated_figure() {
     // An override no compute time can absorb is an error naming the figure.
     let mut s = Shapes::builtin();
     s.set("make", "jobs", 32.0).unwrap();
-    let e = refit_workloads(&costs, &s, 1, &cfg, &changed).unwrap_err();
+    let e = refit(s, &changed).unwrap_err();
     assert!(e.contains("fig10-make-process"), "{e}");
 }
 
@@ -159,9 +164,7 @@ fn with_calls(key: &str, v: f64) -> Shapes {
         .iter()
         .map(|w| w.to_string())
         .collect();
-    refit_workloads(&Costs::i386(), &s, 1, &Paper::cfg(), &changed)
-        .unwrap()
-        .0
+    refit(s, &changed).unwrap().0
 }
 
 // Reference: spec §11.9 — the findings docs/reproducing-the-paper.md reports about the make
@@ -180,8 +183,7 @@ fn the_documented_ways_to_close_the_make_gap() {
     );
     // gcc-cc1's task run over its process run.
     let cc1_ratio = |s: Shapes| {
-        let mut px = Paper::new(costs.clone(), s, 1);
-        let (_, p, t, _, _) = px.degradation("gcc-cc1").unwrap();
+        let (_, p, t, _, _) = px(s).degradation("gcc-cc1").unwrap();
         t / p
     };
     assert!((cc1_ratio(Shapes::builtin()) - 1.0).abs() < 0.05);
