@@ -14,6 +14,12 @@
 //! (`Config::sms_both_ends`). The processor time is taken when the work starts: the node is
 //! busy with system work until `cpu_busy_until`, and a computation makes no progress before
 //! then, whether it was in progress, starts meanwhile, or is suspended meanwhile.
+//!
+//! What the system leaves, the node's user computations share equally (processor sharing,
+//! a time-sliced scheduler's limit): with k computing, each progresses at 1/k. A
+//! computation's end `until` is always `start + k × work left`, with `start` the end of the
+//! busy window and k `World::shares` of its node; whenever a computation starts, ends or is
+//! suspended there, `reshare` moves the others' ends to the new k.
 
 use crate::kernel::Run;
 use crate::sim::Time;
@@ -32,7 +38,8 @@ impl Costs {
 }
 
 impl World {
-    /// A computation started on `node`: it is one system work may delay.
+    /// A computation started on `node` (its end set as if it had the processor to itself):
+    /// it is one system work may delay, and it shares the processor with the others there.
     pub fn computing_on(&mut self, node: NodeId, pid: Pid) {
         if !self.cfg.cpu_contention {
             return;
@@ -56,6 +63,46 @@ impl World {
         // One entry per task: an entry left from an earlier computation serves again.
         if !self.computing[node].contains(&pid) {
             self.computing[node].push(pid);
+        }
+        self.reshare(node, Some(pid));
+    }
+
+    /// The user computations on `node` changed (`newcomer` started, or one ended or was
+    /// suspended): every other computation's end moves from the old share count to the new
+    /// one, and the newcomer's from a processor of its own to its share.
+    pub fn reshare(&mut self, node: NodeId, newcomer: Option<Pid>) {
+        if !self.cfg.cpu_contention {
+            return;
+        }
+        let now = self.now();
+        let start = now.max(self.cpu_busy_until[node]);
+        let tasks = &self.nodes[node].kernel.tasks;
+        // Computations ending at this very instant are being delivered: they share no more.
+        let sharing: Vec<Pid> = self.computing[node]
+            .iter()
+            .copied()
+            .filter(|q| {
+                tasks
+                    .get(q)
+                    .is_some_and(|t| matches!(t.exec.run, Run::Computing { until } if until > now))
+            })
+            .collect();
+        let (old, new) = (self.shares[node].max(1), (sharing.len() as Time).max(1));
+        self.shares[node] = sharing.len() as Time;
+        for q in sharing {
+            let from = if Some(q) == newcomer { 1 } else { old };
+            if from == new {
+                continue;
+            }
+            let t = self.nodes[node].kernel.tasks.get_mut(&q).unwrap();
+            let Run::Computing { until } = t.exec.run else {
+                continue;
+            };
+            let end = start + until.saturating_sub(start) * new / from;
+            t.exec.run = Run::Computing { until: end };
+            t.exec.gen += 1;
+            let gen = t.exec.gen;
+            self.q.at(end, Ev::ComputeDone { pid: q, gen });
         }
     }
 
@@ -125,9 +172,13 @@ impl World {
     }
 
     /// The work still to do of a computation on `node` ending at `until`, at this instant:
-    /// the processor time the system has yet to take from it is not work.
+    /// the processor time the system has yet to take from it is not work, nor are the other
+    /// computations' shares.
     pub fn work_left(&self, node: NodeId, until: Time) -> Time {
+        if !self.cfg.cpu_contention {
+            return until.saturating_sub(self.now());
+        }
         let start = self.now().max(self.cpu_busy_until[node]);
-        until.saturating_sub(start)
+        until.saturating_sub(start) / self.shares[node].max(1)
     }
 }

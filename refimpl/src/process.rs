@@ -358,6 +358,8 @@ impl World {
         if let Some(p) = self.nodes[pma].pma.procs.get_mut(&pid) {
             p.rusage.charge_compute(used);
         }
+        // One computation fewer shares the node's processor (spec §11.10).
+        self.reshare(n, None);
         self.run_task(pid);
     }
 
@@ -371,14 +373,16 @@ impl World {
             return;
         };
         if let Run::Computing { until } = t.exec.run {
-            // Without processor sharing the node is never busy, and all that is left is work.
             let left = self.work_left(n, until);
-            // The system work still ahead no longer holds this computation up.
-            let unelapsed = until.saturating_sub(now) - left;
+            // The system work still ahead no longer holds this computation up (without
+            // processor sharing the node is never busy).
+            let unelapsed = self.cpu_busy_until[n].saturating_sub(now);
             self.stats.processor_taken = self.stats.processor_taken.saturating_sub(unelapsed);
             let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
             t.exec.run = Run::Paused { left };
             t.exec.gen += 1;
+            // The others on the node share its processor without it.
+            self.reshare(n, None);
         }
     }
 }

@@ -574,6 +574,9 @@ pub struct World {
     pub computing: Vec<Vec<Pid>>,
     /// Per node, until when its processor is busy with system work (spec §11.10).
     pub cpu_busy_until: Vec<Time>,
+    /// Per node, how many user computations share its processor (spec §11.10): the
+    /// count every computation's end there was last set for.
+    pub shares: Vec<Time>,
 }
 
 impl World {
@@ -614,6 +617,7 @@ impl World {
             mutant: None,
             computing: vec![Vec::new(); cfg_nodes],
             cpu_busy_until: vec![0; cfg_nodes],
+            shares: vec![0; cfg_nodes],
         }
     }
 

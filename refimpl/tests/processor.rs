@@ -7,7 +7,8 @@ use osfmig_refimpl::run::{run, Migration, LIMIT};
 use osfmig_refimpl::sim::{Time, NS_PER_MS};
 use osfmig_refimpl::timing::{Costs, MsgKind, MsgShape};
 use osfmig_refimpl::workload::{workload, Mode, Shapes, Synthetic, NAMES};
-use osfmig_refimpl::world::{Config, World};
+use osfmig_refimpl::world::{Config, Ev, World};
+use osfmig_refimpl::Pid;
 
 /// The synthetic process computing on node 1, with `work` applied 1 s into its run; returns
 /// when it exited.
@@ -152,8 +153,8 @@ fn fig9_task_row_holds_only_with_processor_sharing() {
     assert!(with.simulated > without.simulated + 5.0);
 }
 
-// Reference: spec §11.10 — the refimpl does not share a processor between two user
-// computations; none of the paper's experiments runs two at once on a node, so none needs it.
+// Reference: spec §11.10 — none of the paper's experiments runs two user computations at once
+// on a node, so processor sharing between them changes none of the paper's figures.
 // Every millisecond taken from a computation is one the run is late by: the computations of
 // these workloads are all on the critical path.
 #[test]
@@ -237,4 +238,115 @@ fn a_busy_processor_holds_new_computations_and_releases_suspended_ones() {
         }
     );
     assert_eq!(world.stats.processor_taken, cost);
+}
+
+/// A world on node 1 running programs that each compute for the given ms and exit; each is
+/// started at its own ms. Returns the world and the pids, after starting them all.
+fn computing(cfg: Config, jobs: &[(u64, u64)]) -> (World, Vec<Pid>) {
+    use osfmig_refimpl::workload::{Op, Program, Workload};
+    let programs = jobs
+        .iter()
+        .map(|&(_, ms)| Program::null("c", vec![Op::Compute(ms * NS_PER_MS), Op::Exit]))
+        .collect();
+    let w = Workload {
+        name: "computations".into(),
+        programs,
+        start_node: 1,
+        dst: 2,
+        migrate_at: 0,
+    };
+    let mut world = World::new(cfg, Costs::i386(), 1);
+    world.load(&w);
+    let mut pids = vec![world.root];
+    for (prog, &(at, _)) in jobs.iter().enumerate().skip(1) {
+        advance_to(&mut world, at);
+        pids.push(world.spawn_root(prog, 1));
+    }
+    (world, pids)
+}
+
+/// Runs `world` until `ms`, with its clock at `ms`: the clock moves only with events, and a
+/// completion for no process is one that does nothing.
+fn advance_to(world: &mut World, ms: u64) {
+    world.q.at(
+        ms * NS_PER_MS,
+        Ev::ComputeDone {
+            pid: Pid::MAX,
+            gen: 0,
+        },
+    );
+    world.run_until(ms * NS_PER_MS);
+    assert_eq!(world.now(), ms * NS_PER_MS);
+}
+
+/// When `pid`'s computation ends as things stand (in ms), or `None` if it is not computing.
+fn ends(world: &World, pid: Pid) -> Option<f64> {
+    match world.nodes[1].kernel.tasks.get(&pid)?.exec.run {
+        Run::Computing { until } => Some(until as f64 / NS_PER_MS as f64),
+        _ => None,
+    }
+}
+
+// Reference: spec §11.10 — two user computations on one node share its processor equally:
+// started together they end together, at twice their work; with a processor each (switch
+// off) each ends after its own work.
+#[test]
+fn computations_on_one_node_share_its_processor() {
+    let (mut world, pids) = computing(on(), &[(0, 1000), (0, 1000)]);
+    world.run_until(NS_PER_MS);
+    let (a, b) = (
+        ends(&world, pids[0]).unwrap(),
+        ends(&world, pids[1]).unwrap(),
+    );
+    assert!((a - b).abs() < 1.0, "{a} {b}");
+    assert!((a - 2000.0).abs() < 5.0, "{a}");
+    let off = Config {
+        cpu_contention: false,
+        ..on()
+    };
+    let (mut world, pids) = computing(off, &[(0, 1000), (0, 1000)]);
+    world.run_until(NS_PER_MS);
+    let a = ends(&world, pids[0]).unwrap();
+    assert!((a - 1000.0).abs() < 5.0, "{a}");
+}
+
+// Reference: spec §11.10 — sharing is work-conserving: a computation joining halfway slows
+// the first to half speed, and speeds up again when the first ends; the two end when their
+// total work is done.
+#[test]
+fn a_joining_computation_halves_the_rate_until_one_ends() {
+    let (mut world, pids) = computing(on(), &[(0, 1000), (500, 1000)]);
+    world.run_until(501 * NS_PER_MS);
+    let a = ends(&world, pids[0]).unwrap();
+    let b = ends(&world, pids[1]).unwrap();
+    // 500 ms of work left to the first at half rate; the second's 1000 ms at half rate.
+    assert!((a - 1500.0).abs() < 5.0, "{a}");
+    assert!((b - 2500.0).abs() < 5.0, "{b}");
+    world.run_until(1600 * NS_PER_MS);
+    assert_eq!(ends(&world, pids[0]), None);
+    let b = ends(&world, pids[1]).unwrap();
+    // At 1500 ms the second has done 500 ms and has the processor alone for the rest, less
+    // what the first's exit() takes of it.
+    assert!((2000.0..2010.0).contains(&b), "{b}");
+}
+
+// Reference: spec §11.10 — a computation suspended while sharing keeps its own work left
+// (not the others' shares), and the other computation has the processor to itself.
+#[test]
+fn a_suspended_sharer_keeps_its_work_and_frees_its_share() {
+    let (mut world, pids) = computing(on(), &[(0, 1000), (0, 1000)]);
+    advance_to(&mut world, 400);
+    let a = pids[0];
+    world.nodes[1].kernel.tasks.get_mut(&a).unwrap().suspend();
+    world.task_suspended(a);
+    // 400 ms at half rate: 200 ms of work done, 800 ms left, in whole nanoseconds.
+    let Run::Paused { left } = world.nodes[1].kernel.tasks[&a].exec.run else {
+        panic!("not paused");
+    };
+    assert!(
+        (left as f64 / NS_PER_MS as f64 - 800.0).abs() < 5.0,
+        "{left}"
+    );
+    let b = ends(&world, pids[1]).unwrap();
+    assert!((b - 1200.0).abs() < 5.0, "{b}");
 }
