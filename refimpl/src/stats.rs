@@ -79,9 +79,8 @@ pub struct Stats {
     pub crashes: u32,
     /// Processor time system work took from computations in progress (spec §11.10).
     pub processor_taken: Time,
-    /// Computations started on a node where another was in progress: the refimpl does not
-    /// share the processor between them (spec §11.10), so the paper's experiments must have
-    /// none.
+    /// Computations started on a node where another was in progress, and so sharing its
+    /// processor (spec §11.10); the paper's experiments have none.
     pub computations_overlapping: u64,
 }
 
