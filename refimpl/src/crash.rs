@@ -190,6 +190,11 @@ impl World {
         if !self.nodes[n].alive {
             return;
         }
+        // The notification is a message like any other to the survivor's processor: its
+        // receiving half is system work there (spec §11.10; the sender is gone).
+        let shape = MsgShape::new(MsgKind::Async, false);
+        let cost = self.costs.price(&shape);
+        self.system_work(n, None, &shape, cost);
         self.handle_dead_name(n, dead);
         self.reap_stranded();
     }

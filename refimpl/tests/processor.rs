@@ -350,3 +350,18 @@ fn a_suspended_sharer_keeps_its_work_and_frees_its_share() {
     let b = ends(&world, pids[1]).unwrap();
     assert!((b - 1200.0).abs() < 5.0, "{b}");
 }
+
+// Reference: spec §11.10, §5.2 — a dead-name notification is system work on the survivor
+// that receives it: its receiving half of the message's processor time.
+#[test]
+fn a_dead_name_notification_takes_the_survivors_processor() {
+    let c = Costs::i386();
+    let base = exit_after(on(), |_| {});
+    let note = MsgShape::new(MsgKind::Async, false);
+    let half = (c.price(&note) - c.wire(&note)) / 2;
+    assert!(half > 0);
+    let notified = exit_after(on(), |w| w.on_dead_name(1, 2));
+    assert_eq!(notified - base, half);
+    let elsewhere = exit_after(on(), |w| w.on_dead_name(2, 0));
+    assert_eq!(elsewhere, base);
+}
