@@ -294,6 +294,20 @@ impl ShapeArgs {
     }
 }
 
+/// The lines `ShapeArgs::shapes` returned, as `paper` and `simulate` print them ahead of
+/// their output (nothing when no assumption was overridden).
+pub fn overrides_text(lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("workload overrides (spec §11.6):\n");
+    for line in lines {
+        s.push_str(&format!("  {line}\n"));
+    }
+    s.push('\n');
+    s
+}
+
 /// The node's processor assumptions (spec §11.10), shared by `paper` and `simulate`.
 #[derive(Args, Debug)]
 pub struct ProcessorArgs {

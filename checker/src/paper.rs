@@ -8,7 +8,7 @@ use osfmig_refimpl::paper::{reproduce_with, Report};
 use osfmig_refimpl::timing::{Costs, Profile};
 use serde_json::json;
 
-use crate::cli::{Error, PaperArgs};
+use crate::cli::{overrides_text, Error, PaperArgs};
 use crate::report::emit;
 
 pub fn run(args: &PaperArgs) -> Result<u8, Error> {
@@ -67,14 +67,8 @@ pub fn table(r: &Report, overrides: &[String]) -> String {
         "osfmig paper: the reference implementation against the paper (profile {})\n",
         r.profile
     );
-    if !overrides.is_empty() {
-        // A table run with other assumptions must say so before any row.
-        let _ = writeln!(s, "workload overrides (spec §11.6):");
-        for o in overrides {
-            let _ = writeln!(s, "  {o}");
-        }
-        let _ = writeln!(s);
-    }
+    // A table run with other assumptions must say so before any row.
+    s.push_str(&overrides_text(overrides));
     let _ = writeln!(
         s,
         "{:<24} {:>9} {:>11} {:>8}  {:<10} {:<9} {:<4}  claim",

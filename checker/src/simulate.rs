@@ -13,7 +13,7 @@ use osfmig_refimpl::workload::{workload, Mode, Shapes, Synthetic, NAMES};
 use osfmig_refimpl::world::Config;
 use serde_json::json;
 
-use crate::cli::{Error, SimulateArgs};
+use crate::cli::{overrides_text, Error, SimulateArgs};
 use crate::report::emit;
 
 pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
@@ -99,13 +99,7 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
             .unwrap_or_else(|| " none".into()),
         a.seed
     );
-    if !overrides.is_empty() {
-        let _ = writeln!(s, "workload overrides (spec §11.6):");
-        for line in &overrides {
-            let _ = writeln!(s, "  {line}");
-        }
-        let _ = writeln!(s);
-    }
+    s.push_str(&overrides_text(&overrides));
     s.push_str(&o.timeline);
     let _ = writeln!(
         s,

@@ -9,6 +9,18 @@ fn json(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
+/// The simulated value of row `id` in `paper --json` output.
+fn row(v: &Value, id: &str) -> f64 {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no row {id}"))["simulated"]
+        .as_f64()
+        .unwrap()
+}
+
 // Reference: spec §11.9 — every row carries the fields, and the exit status says
 // whether every target holds (0) or not (1), agreeing with the rows.
 #[test]
@@ -42,20 +54,10 @@ fn paper_json_rows_and_exit_status_agree() {
 // sharing fig9-gcc-task falls back to the residual dependency alone.
 #[test]
 fn paper_processor_switch_changes_the_gcc_task_row() {
-    let row = |args: &[&str]| {
-        let v = json(&osfmig(args));
-        v["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == "fig9-gcc-task")
-            .unwrap()["simulated"]
-            .as_f64()
-            .unwrap()
-    };
-    let on = row(&["paper", "--json"]);
-    let off = row(&["paper", "--json", "--cpu-contention=false"]);
-    let at_d = row(&["paper", "--json", "--sms-both-ends=false"]);
+    let task = |args: &[&str]| row(&json(&osfmig(args)), "fig9-gcc-task");
+    let on = task(&["paper", "--json"]);
+    let off = task(&["paper", "--json", "--cpu-contention=false"]);
+    let at_d = task(&["paper", "--json", "--sms-both-ends=false"]);
     assert!(off < at_d && at_d < on, "{off} {at_d} {on}");
 }
 
@@ -198,16 +200,6 @@ fn simulate_and_paper_reject_bad_input() {
 // `paper` and `simulate` run the same make; the JSON carries the job-count sweep.
 #[test]
 fn set_reaches_paper_and_simulate() {
-    let row = |v: &Value, id: &str| {
-        v["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap()["simulated"]
-            .as_f64()
-            .unwrap()
-    };
     let six = json(&osfmig(&["paper", "--json"]));
     assert_eq!(six["overrides"].as_array().unwrap().len(), 0);
     let four = json(&osfmig(&["paper", "--json", "--set", "make.jobs=4"]));
