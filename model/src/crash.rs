@@ -6,6 +6,7 @@
 //! as one step of its own (the `Detect` action), in any order with the rest of the protocol.
 
 use crate::config::{Config, Mode};
+use crate::mutants::Mutant;
 use crate::state::*;
 use crate::types::*;
 
@@ -76,7 +77,9 @@ fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection
     if let Some(t) = &nd.kernel.tasks[pid as usize] {
         let page_lost = t.pages.iter().any(|&h| !st.alive(h));
         let pma_lost = cfg.mode == Mode::Task && !st.alive(t.pma_caps[0]);
-        if page_lost || pma_lost {
+        let assumed_lost =
+            cfg.mutant_is(Mutant::CrashKillsSurvivor) && st.ghost.c4_marked & (1 << pid) != 0;
+        if page_lost || pma_lost || assumed_lost {
             return Some(Detection::LostDependency);
         }
     }
@@ -178,6 +181,18 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         }
         Some(Detection::DestDiedAfterPull) => {
             st.see(Seen::C3);
+            if cfg.mutant_is(Mutant::C3KeepsMigrating) {
+                // The caller is told, the death reported, but the entry stays on the list.
+                if let Local::Migrating { out, .. } =
+                    &mut st.nodes[node as usize].pma.procs[pid as usize]
+                {
+                    if let Some(c) = out.caller.take() {
+                        crate::pma::respond(st, node, c, Outcome::Died);
+                    }
+                }
+                st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
+                return;
+            }
             process_dies_here(st, node, pid, false);
         }
         None => {}

@@ -66,10 +66,13 @@ pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid:
 /// R11 at the destination kernel: install the task (threads suspended). Under process
 /// migration the PMA continues with R12; under task-only migration (T1) the kernel resumes
 /// the task and tells the PMA the process stays attached to.
-pub fn on_task_state(st: &mut Sys, node: NodeId, pid: Pid, mut task: Task) {
+pub fn on_task_state(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, mut task: Task) {
     st.kernel_mut(node).precopied[pid as usize] = 0;
     let pma_node = task.pma_caps[0];
     if crate::pma::on_task_arrived(st, node, pid) {
+        if cfg.mutant_is(Mutant::TaskRunsOnArrival) {
+            task.threads = Threads::Running;
+        }
         st.kernel_mut(node).tasks[pid as usize] = Some(task);
     } else {
         task.threads = Threads::Running;

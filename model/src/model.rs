@@ -309,7 +309,7 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::Syscall { req } => pma::on_syscall(st, cfg, node, req),
             Msg::Request { req } => pma::on_request(st, cfg, node, from(), req),
             Msg::Reply { req, outcome } => pma::on_reply(st, req, outcome),
-            Msg::AbsentProcess { req } => pma::on_absent(st, node, req),
+            Msg::AbsentProcess { req } => pma::on_absent(st, cfg, node, req),
             Msg::Located { req, node: loc } => pma::on_located(st, cfg, node, req, loc),
             Msg::MigrateRequest {
                 pid,
@@ -329,7 +329,7 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::PullTask { pid, attempt } => {
                 kernel::on_pull_task(st, cfg, node, from(), pid, attempt)
             }
-            Msg::TaskState { pid, task } => kernel::on_task_state(st, node, pid, task),
+            Msg::TaskState { pid, task } => kernel::on_task_state(st, cfg, node, pid, task),
             Msg::PullFailed { pid, attempt } => kernel::on_pull_failed(st, cfg, node, pid, attempt),
             Msg::TaskOffer { pid, src, attempt } => {
                 kernel::on_task_offer(st, node, pid, src, attempt)
@@ -349,12 +349,12 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             }
         }
         Actor::PmMaster => match env.msg {
-            Msg::Relookup { req } => pm_master::on_relookup(st, from(), req),
+            Msg::Relookup { req } => pm_master::on_relookup(st, cfg, from(), req),
             Msg::LocationUpdate { pid, node } => {
                 pm_master::on_location_update(st, cfg, from(), pid, node)
             }
             Msg::WaitChild { req, parent } => pm_master::on_wait_child(st, from(), req, parent),
-            Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, pid),
+            Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, cfg, pid),
             Msg::AllocPid { req, parent } => pm_master::on_alloc_pid(st, cfg, from(), req, parent),
             Msg::ChildCreated { pid } => pm_master::on_child_created(st, pid),
             Msg::CleanedUp { pid } => pm_master::on_cleaned_up(st, from(), pid),

@@ -34,9 +34,48 @@ pub enum Mutant {
     P11FixSkipped,
     /// PM3: the PM Master hands out the pid of a zombie not yet reaped.
     PidReuse,
+    // The mutants below were written before any property was run against them (spec §7):
+    // each is a plausible slip in the handler it names, not a bug made to fit a property.
+    /// R10: the source abandons and reinstates the process but forgets to resume its threads.
+    AbandonLeavesSuspended,
+    /// R8: the source reinstates the process on Refused but never answers the `pcntl` caller.
+    RefusedCallerNotTold,
+    /// R11/R12: the destination kernel resumes the threads as soon as the task arrives, before
+    /// the PMA has installed the process and reattached its capabilities.
+    TaskRunsOnArrival,
+    /// R15: a request reaching the destination while the process is reserved there (before
+    /// R13) is answered AbsentProcess instead of being held.
+    AbsentWhileReserved,
+    /// R16: the caller takes AbsentProcess for "no such process" and answers ESRCH instead of
+    /// asking the PM Master.
+    AbsentAsNoSuchProcess,
+    /// R14: the source answers every queued request Ok itself instead of forwarding it.
+    ForwardAnswersOk,
+    /// R16: on Located the caller re-sends through its old vproc without updating it.
+    RelookupKeepsVproc,
+    /// R16: the PM Master answers a look-up with the previous location while that node has
+    /// not reported its clean-up (a stale cached location).
+    PmmLocatesPrevious,
+    /// PM3: the forking PMA never reports the child created, so the pid stays an embryo.
+    ForkChildNotReported,
+    /// PM2: the PM Master records the zombie but does not wake a parked `wait()`.
+    ExitSkipsWaiters,
+    /// R8: after a refusal or abandon the queued requests are answered ESRCH instead of
+    /// being served.
+    ReinstateQueueNoSuchProcess,
+    /// C4: the destination kills a migrated process when its source dies, although no page
+    /// of it is left there (eager copy, pre-copy, flushing).
+    CrashKillsSurvivor,
+    /// R2: a request is put at the head of the pending queue instead of the tail.
+    EnqueueLifo,
+    /// C3: on the destination's death after the pull, the source answers the `pcntl` caller
+    /// but keeps the migrating entry.
+    C3KeepsMigrating,
 }
 
 /// One catalog entry: the mutant, the property that catches it, the preset run that shows it.
+/// `catches` is `"?"` for a mutant written but not yet run against the properties (spec §7:
+/// mutants are written before looking at what catches them).
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct MutantInfo {
     pub mutant: Mutant,
@@ -145,6 +184,104 @@ pub const CATALOG: &[MutantInfo] = &[
         catches: "P1",
         run: "fork-reuse",
         summary: "the PM Master gives a new process the pid of an unreaped zombie",
+    },
+    MutantInfo {
+        mutant: Mutant::AbandonLeavesSuspended,
+        name: "abandon_leaves_suspended",
+        catches: "?",
+        run: "abandon",
+        summary: "R10 reinstates the process without resuming its threads",
+    },
+    MutantInfo {
+        mutant: Mutant::RefusedCallerNotTold,
+        name: "refused_caller_not_told",
+        catches: "?",
+        run: "refusal-queue",
+        summary: "R8 never answers the pcntl caller after a refusal",
+    },
+    MutantInfo {
+        mutant: Mutant::TaskRunsOnArrival,
+        name: "task_runs_on_arrival",
+        catches: "?",
+        run: "null-migration",
+        summary: "the task's threads run at D before R12 installs and reattaches",
+    },
+    MutantInfo {
+        mutant: Mutant::AbsentWhileReserved,
+        name: "absent_while_reserved",
+        catches: "?",
+        run: "p11-fixed",
+        summary: "a request reaching a reservation is answered AbsentProcess",
+    },
+    MutantInfo {
+        mutant: Mutant::AbsentAsNoSuchProcess,
+        name: "absent_as_no_such_process",
+        catches: "?",
+        run: "self-calls",
+        summary: "AbsentProcess taken for ESRCH instead of a look-up",
+    },
+    MutantInfo {
+        mutant: Mutant::ForwardAnswersOk,
+        name: "forward_answers_ok",
+        catches: "?",
+        run: "self-calls",
+        summary: "queued requests answered Ok at S instead of forwarded",
+    },
+    MutantInfo {
+        mutant: Mutant::RelookupKeepsVproc,
+        name: "relookup_keeps_vproc",
+        catches: "?",
+        run: "self-calls",
+        summary: "the caller re-sends through its stale vproc after a look-up",
+    },
+    MutantInfo {
+        mutant: Mutant::PmmLocatesPrevious,
+        name: "pmm_locates_previous",
+        catches: "?",
+        run: "self-calls",
+        summary: "the PM Master answers a look-up with a stale location",
+    },
+    MutantInfo {
+        mutant: Mutant::ForkChildNotReported,
+        name: "fork_child_not_reported",
+        catches: "?",
+        run: "fork-exit-wait",
+        summary: "the forked child is never reported created to the PM Master",
+    },
+    MutantInfo {
+        mutant: Mutant::ExitSkipsWaiters,
+        name: "exit_skips_waiters",
+        catches: "?",
+        run: "wait-freeze",
+        summary: "exit() does not wake the parent's parked wait()",
+    },
+    MutantInfo {
+        mutant: Mutant::ReinstateQueueNoSuchProcess,
+        name: "reinstate_queue_no_such_process",
+        catches: "?",
+        run: "refusal-queue",
+        summary: "queued requests answered ESRCH after reinstatement",
+    },
+    MutantInfo {
+        mutant: Mutant::CrashKillsSurvivor,
+        name: "crash_kills_survivor",
+        catches: "?",
+        run: "crash-eager",
+        summary: "a migrated process killed by its source's crash without depending on it",
+    },
+    MutantInfo {
+        mutant: Mutant::EnqueueLifo,
+        name: "enqueue_lifo",
+        catches: "?",
+        run: "p11-fixed",
+        summary: "R2 puts a request at the head of the pending queue",
+    },
+    MutantInfo {
+        mutant: Mutant::C3KeepsMigrating,
+        name: "c3_keeps_migrating",
+        catches: "?",
+        run: "crash-cor",
+        summary: "C3 answers the caller but keeps the migrating entry",
     },
 ];
 

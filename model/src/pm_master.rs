@@ -7,10 +7,13 @@ use crate::state::*;
 use crate::types::*;
 
 /// R16: where is the target? `None` when it is not alive.
-pub fn on_relookup(st: &mut Sys, from: NodeId, req: ReqId) {
+pub fn on_relookup(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
     let e = &st.pmm.pids[target as usize];
-    let node = (e.life == Life::Alive).then_some(e.node);
+    let mut node = (e.life == Life::Alive).then_some(e.node);
+    if cfg.mutant_is(Mutant::PmmLocatesPrevious) && node.is_some() {
+        node = e.cleanup_at.or(node);
+    }
     st.send(
         Actor::PmMaster,
         Actor::Pma(from),
@@ -130,9 +133,11 @@ pub fn on_wait_child(st: &mut Sys, from: NodeId, req: ReqId, parent: Pid) {
 }
 
 /// `exit()`: the process becomes a zombie; a parked `wait()` of its parent is answered.
-pub fn on_exit_notify(st: &mut Sys, pid: Pid) {
+pub fn on_exit_notify(st: &mut Sys, cfg: &Config, pid: Pid) {
     st.pmm.pids[pid as usize].life = Life::Zombie;
-    wake_waiters(st, pid);
+    if !cfg.mutant_is(Mutant::ExitSkipsWaiters) {
+        wake_waiters(st, pid);
+    }
 }
 
 fn wake_waiters(st: &mut Sys, child: Pid) {

@@ -75,7 +75,10 @@ pub fn route(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
 /// Server stub: a request from the client stub at `from`.
 pub fn on_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
-    if matches!(st.pma(node).procs[target as usize], Local::Free) {
+    let reserved = matches!(st.pma(node).procs[target as usize], Local::Incoming { .. });
+    if matches!(st.pma(node).procs[target as usize], Local::Free)
+        || (reserved && cfg.mutant_is(Mutant::AbsentWhileReserved))
+    {
         absent_process(st, node, from, req);
     } else {
         accept_here(st, cfg, node, req);
@@ -101,7 +104,11 @@ fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
 }
 
 /// R16 Relookup, first half: the caller asks the PM Master.
-pub fn on_absent(st: &mut Sys, node: NodeId, req: ReqId) {
+pub fn on_absent(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
+    if cfg.mutant_is(Mutant::AbsentAsNoSuchProcess) {
+        complete(st, req, Outcome::NoSuchProcess);
+        return;
+    }
     let r = &mut st.reqs[req as usize];
     r.absent = r.absent.saturating_add(1);
     st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
@@ -116,6 +123,13 @@ pub fn on_located(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, loc: Opt
     st.reqs[req as usize].absent = 0;
     match loc {
         None => complete(st, req, Outcome::NoSuchProcess),
+        Some(m) if cfg.mutant_is(Mutant::RelookupKeepsVproc) => {
+            if m == node && matches!(st.pma(node).procs[target as usize], Local::Free) {
+                st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
+            } else {
+                route(st, cfg, node, req);
+            }
+        }
         Some(m) => {
             st.pma_mut(node).vprocs[target as usize] = if m == node {
                 Vproc::Local
@@ -163,7 +177,11 @@ pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
                 respond(st, node, req, Outcome::Rejected);
             } else {
                 // R2 Enqueue: received but not handled.
-                o.queue.push(req);
+                if cfg.mutant_is(Mutant::EnqueueLifo) {
+                    o.queue.insert(0, req);
+                } else {
+                    o.queue.push(req);
+                }
                 let r = &mut st.reqs[req as usize];
                 r.status = ReqStatus::Queued { node };
                 r.queued = r.queued.saturating_add(1);
@@ -511,7 +529,9 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
         if cfg.mutant_is(Mutant::DropQueueOnRefusal) && outcome == Outcome::Refused {
             continue;
         }
-        if matches!(
+        if cfg.mutant_is(Mutant::ReinstateQueueNoSuchProcess) {
+            respond(st, node, r, Outcome::NoSuchProcess);
+        } else if matches!(
             st.nodes[node as usize].pma.procs[pid as usize],
             Local::Active { out: None, .. }
         ) {
@@ -522,7 +542,9 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
         }
     }
     if let Some(c) = out.caller {
-        respond(st, node, c, outcome);
+        if !(cfg.mutant_is(Mutant::RefusedCallerNotTold) && outcome == Outcome::Refused) {
+            respond(st, node, c, outcome);
+        }
     }
 }
 
@@ -568,6 +590,11 @@ pub fn abandon(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         }
     }
     reinstate(st, cfg, node, pid, Outcome::Abandoned);
+    if cfg.mutant_is(Mutant::AbandonLeavesSuspended) {
+        if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
+            t.threads = Threads::Suspended;
+        }
+    }
     if cfg.mutant_is(Mutant::AbandonAfterPull) {
         // The PMA never told the kernel: a pull still finds the task offered.
         if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
@@ -833,6 +860,13 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
     if !out.queue.is_empty() {
         st.see(Seen::QUEUED_FORWARDED);
     }
+    let mut out = out;
+    if cfg.mutant_is(Mutant::ForwardAnswersOk) {
+        // Answered here, never served anywhere.
+        for r in std::mem::take(&mut out.queue) {
+            respond(st, node, r, Outcome::Ok);
+        }
+    }
     for &r in &out.queue {
         st.reqs[r as usize].forwarded += 1;
         st.reqs[r as usize].status = ReqStatus::Routing;
@@ -939,11 +973,13 @@ pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, ch
         forked: false,
     };
     st.see(Seen::FORKED);
-    st.send(
-        Actor::Pma(node),
-        Actor::PmMaster,
-        Msg::ChildCreated { pid: c },
-    );
+    if !cfg.mutant_is(Mutant::ForkChildNotReported) {
+        st.send(
+            Actor::Pma(node),
+            Actor::PmMaster,
+            Msg::ChildCreated { pid: c },
+        );
+    }
     respond(st, node, req, Outcome::Ok);
 }
 

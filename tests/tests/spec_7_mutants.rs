@@ -9,6 +9,11 @@ use osfmig_tests::{check, run};
 
 fn caught(name: &str) {
     let info = by_name(name).expect("catalog entry");
+    if info.catches == "?" {
+        // Written, not yet run against the properties (spec §7).
+        eprintln!("{name}: not yet triaged");
+        return;
+    }
     let mut spec = run(info.run);
     spec.config.mutant = Some(info.mutant);
     let res = check(&spec);
@@ -80,4 +85,18 @@ mutant_tests! {
     detach_keeps_active => "detach_keeps_active",
     p11_fix_skipped => "p11_fix_skipped",
     pid_reuse => "pid_reuse",
+    abandon_leaves_suspended => "abandon_leaves_suspended",
+    refused_caller_not_told => "refused_caller_not_told",
+    task_runs_on_arrival => "task_runs_on_arrival",
+    absent_while_reserved => "absent_while_reserved",
+    absent_as_no_such_process => "absent_as_no_such_process",
+    forward_answers_ok => "forward_answers_ok",
+    relookup_keeps_vproc => "relookup_keeps_vproc",
+    pmm_locates_previous => "pmm_locates_previous",
+    fork_child_not_reported => "fork_child_not_reported",
+    exit_skips_waiters => "exit_skips_waiters",
+    reinstate_queue_no_such_process => "reinstate_queue_no_such_process",
+    crash_kills_survivor => "crash_kills_survivor",
+    enqueue_lifo => "enqueue_lifo",
+    c3_keeps_migrating => "c3_keeps_migrating",
 }
