@@ -1,8 +1,8 @@
 //! `osfmig replay` (spec §8.4): replays a path of action indices, as printed by `check`, step
 //! by step with rule IDs, and says which safety properties fail in the state it ends in.
 
-use osfmig_model::check::replay;
 use osfmig_model::check::Step;
+use osfmig_model::check::{actions_of, replay};
 use osfmig_model::properties::{registry, Expectation, PropDef};
 use osfmig_model::{Config, OsfModel, Sys};
 use serde::Serialize;
@@ -29,6 +29,8 @@ struct JsonReplay<'a> {
     failing: Vec<PropId>,
     /// Reachability items (`sometimes`) true in the final state.
     reached: Vec<PropId>,
+    /// The calls, answers and events along the path, by step (spec §13.6).
+    history: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a Sys>,
 }
@@ -66,6 +68,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
     let model = OsfModel::new(spec.config.clone());
     let (steps, state) =
         replay(&model, &indices).map_err(|e| Error::Usage(format!("--path: {e}")))?;
+    let history = osfmig_model::linearizability::history(&model, &actions_of(&model, &indices));
     let props = registry(&spec.config);
     let failing: Vec<_> = props
         .iter()
@@ -91,6 +94,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
             steps: &steps,
             failing: ids(&failing),
             reached: ids(&reached),
+            history,
             state: args.state.then_some(&state),
         };
         emit(&format!(
@@ -128,6 +132,12 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
         "reachability items holding in the final state: {}\n",
         names(&reached)
     ));
+    if failing.iter().any(|p| p.id == "U1") {
+        out.push_str("history (calls, answers and events in order, by step):\n");
+        for l in &history {
+            out.push_str(&format!("    {l}\n"));
+        }
+    }
     emit(&out);
     Ok(0)
 }

@@ -154,6 +154,9 @@ pub fn run_line(res: &RunResult) -> String {
 
 /// What the summary says of one property: as expected, a documented finding, or a failure.
 fn status(p: &PropResult) -> &'static str {
+    if p.exercised == Some(false) {
+        return "FAIL (never exercised: vacuous)";
+    }
     match (p.ok(), p.verdict == Verdict::Violated) {
         (true, true) => "expected (finding)",
         (true, false) => "ok",
@@ -285,6 +288,12 @@ pub fn counterexamples(results: &[RunResult]) -> String {
                     .and_then(|v| v.as_u64())
                     .map(|k| k as usize);
                 out.push_str(&steps_text(steps, loop_start));
+            }
+            if let Some(Value::Array(lines)) = extra(p, "history") {
+                out.push_str("  history (calls, answers and events in order, by step):\n");
+                for l in lines.iter().filter_map(|l| l.as_str()) {
+                    out.push_str(&format!("    {l}\n"));
+                }
             }
             if let Some(cmd) = &p.replay {
                 out.push_str(&format!("  replay: {cmd}\n"));

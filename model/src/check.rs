@@ -50,11 +50,22 @@ pub struct PropResult {
     /// state reached before that step). `None` for a path ending in a stuck state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_start: Option<usize>,
+    /// U1: the history of calls and answers along `path`, numbered by step (spec §13.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<String>>,
+    /// Safety and liveness: whether some reached state met the property's antecedent or the
+    /// obligation's trigger (spec §6.4). `None` for reachability items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercised: Option<bool>,
 }
 
 impl PropResult {
-    /// Whether this verdict is what the spec expects.
+    /// Whether this verdict is what the spec expects. A property never exercised held
+    /// vacuously, which is not what the spec expects either (spec §6.4).
     pub fn ok(&self) -> bool {
+        if self.exercised == Some(false) {
+            return false;
+        }
         match (self.expectation, self.verdict) {
             (_, Verdict::Violated) => self.expected_violation,
             (Expectation::Sometimes, Verdict::Undiscovered) => false,
@@ -163,6 +174,23 @@ pub fn replay(model: &OsfModel, indices: &[usize]) -> Result<(Vec<Step>, Sys), S
     Ok((out, st))
 }
 
+/// The actions a path of indices takes (it must replay: see [`replay`]).
+pub fn actions_of(model: &OsfModel, indices: &[usize]) -> Vec<Action> {
+    let mut st = model.init_states().remove(0);
+    let mut enabled = Vec::new();
+    let mut out = Vec::new();
+    for &i in indices {
+        enabled.clear();
+        model.enabled(&st, &mut enabled);
+        let Some(a) = enabled.get(i).cloned() else {
+            break;
+        };
+        st = model.step(&st, &a).expect("step");
+        out.push(a);
+    }
+    out
+}
+
 pub fn replay_command(prefix: &str, run: &RunSpec, steps: &[Step]) -> String {
     let path = steps
         .iter()
@@ -228,9 +256,14 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
     let cut_by_time = timed_out.load(Ordering::Relaxed);
     let mut complete = !cut_by_limit && !cut_by_time && !model.boundary_was_hit();
     let discoveries = checker.discoveries();
+    let mut antecedent = 0;
     let mut properties = registry(&run.config)
         .into_iter()
         .map(|p| {
+            let exercised = p.antecedent.map(|_| {
+                antecedent += 1;
+                model.exercised.met(antecedent - 1) || discoveries.contains_key(p.id)
+            });
             // stateright knows each property by its ID (`OsfModel::properties`).
             let found = discoveries.get(p.id);
             let verdict = match (p.expectation, found.is_some()) {
@@ -239,7 +272,11 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 (_, true) => Verdict::Violated,
                 (_, false) => Verdict::Holds,
             };
-            let path = found.map(|path| steps_of(&model, &path.clone().into_actions()));
+            let actions = found.map(|path| path.clone().into_actions());
+            let path = actions.as_ref().map(|a| steps_of(&model, a));
+            let history = actions
+                .filter(|_| p.id == "U1")
+                .map(|a| crate::linearizability::history(&model, &a));
             let replay = path
                 .as_ref()
                 .map(|s| replay_command(&opts.replay_prefix, run, s));
@@ -253,6 +290,8 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 replay,
                 detail: None,
                 loop_start: None,
+                history,
+                exercised,
             }
         })
         .collect::<Vec<_>>();

@@ -6,13 +6,26 @@
 //! as one step of its own (the `Detect` action), in any order with the rest of the protocol.
 
 use crate::config::{Config, Mode};
+use crate::linearizability as u1;
 use crate::mutants::Mutant;
 use crate::state::*;
 use crate::types::*;
+use crate::user_spec::Op;
 
 /// A test node crashes (the master node never does: assumption C5).
 pub fn crash(st: &mut Sys, n: NodeId) {
     st.crashes += 1;
+    u1::event(st, Op::Crash { node: n });
+    // G1 member migrations run by this node's PMA end with it, answered to nobody.
+    for pid in 0..st.emus.len() as Pid {
+        if let Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } =
+            &st.pma(n).procs[pid as usize]
+        {
+            if o.caller.is_none() {
+                u1::lost(st, u1::group_op(pid));
+            }
+        }
+    }
     // C4 bookkeeping: processes whose task this node shipped in a migration still running.
     for pid in 0..st.emus.len() {
         if st.ghost.committed[pid] && matches!(st.pma(n).procs[pid], Local::Migrating { .. }) {
@@ -186,9 +199,8 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
                 if let Local::Migrating { out, .. } =
                     &mut st.nodes[node as usize].pma.procs[pid as usize]
                 {
-                    if let Some(c) = out.caller.take() {
-                        crate::pma::respond(st, node, c, Outcome::Died);
-                    }
+                    let c = out.caller.take();
+                    crate::pma::answer_migration(st, node, pid, c, Outcome::Died);
                 }
                 st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
                 return;
@@ -202,6 +214,11 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
 /// The process's state at this PMA is destroyed: by `exit()` (`exited`) or by a crash case.
 /// Every request the PMA owes for it is answered ESRCH; the PM Master is told of a death.
 pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
+    if !exited {
+        // A crash killed it (U1 checks it depended on a crashed node, spec §13.2).
+        u1::event(st, Op::Die { pid });
+    }
+    crate::pma::bump_moves(st, pid);
     let slot = std::mem::replace(
         &mut st.nodes[node as usize].pma.procs[pid as usize],
         Local::Free,
@@ -209,6 +226,8 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
     st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
     st.nodes[node as usize].kernel.tasks[pid as usize] = None;
     let mut owed: Vec<(ReqId, Outcome)> = Vec::new();
+    // A G1 member's migration ends with its death, answered to its U1 operation.
+    let mut member = false;
     if exited {
         // The exit() call itself ends here; its process is gone, so nobody reads the answer.
         owed.extend(
@@ -233,12 +252,14 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
             take_proc(proc, &mut owed);
             if let Some(o) = out {
                 owed.extend(o.queue.iter().map(|&r| (r, Outcome::NoSuchProcess)));
+                member = o.caller.is_none();
                 owed.extend(o.caller.map(|r| (r, Outcome::Died)));
             }
         }
         Local::Migrating { proc, out, .. } => {
             take_proc(proc, &mut owed);
             owed.extend(out.queue.iter().map(|&r| (r, Outcome::NoSuchProcess)));
+            member = out.caller.is_none();
             owed.extend(out.caller.map(|r| (r, Outcome::Died)));
         }
         Local::Incoming { proc, .. } => take_proc(proc, &mut owed),
@@ -255,6 +276,9 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
                 crate::pma::respond(st, node, r, outcome);
             }
         }
+    }
+    if member {
+        crate::pma::answer_migration(st, node, pid, None, Outcome::Died);
     }
     if !exited {
         st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
@@ -292,8 +316,10 @@ fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
 }
 
 /// Requests no live actor holds any more are lost: a crash destroyed the message or the queue
-/// they were in. Their senders' calls return an error (the reply right died).
-pub fn reap_unanchored(st: &mut Sys) {
+/// they were in. Their senders' calls return an error (the reply right died). A loss is
+/// legitimate only in the crash step itself, or for a request whose message was just sent to
+/// a crashed node; any other loss is the protocol dropping a request (P5, spec §5.5).
+pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
     // Requests named by a parked wait() or a message in transit, bit r = request r: computed
     // once, on the first request in routing, since the loop changes neither (it runs after
     // every step, spec §8.4).
@@ -307,6 +333,10 @@ pub fn reap_unanchored(st: &mut Sys) {
             ReqStatus::Routing => (*routed.get_or_insert_with(|| routed_mask(st)) >> r) & 1 != 0,
         };
         if !anchored {
+            if !crash_step && st.ghost.vanished & (1 << r) == 0 {
+                st.ghost.p5_dropped = true;
+            }
+            u1::lost(st, r as ReqId);
             st.reqs[r].status = ReqStatus::Lost;
             match st.reqs[r].sender {
                 Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
@@ -318,30 +348,31 @@ pub fn reap_unanchored(st: &mut Sys) {
 
 /// The requests a parked wait() or a message in transit names, as a bit set.
 fn routed_mask(st: &Sys) -> u64 {
-    const _: () = assert!(REQS_CAP <= 64);
+    const _: () = assert!(REQS_CAP <= 16);
     let mut mask = 0u64;
     for w in st.pmm.waiters.iter() {
         mask |= 1 << w.0;
     }
     for e in &st.net {
-        match &e.msg {
-            Msg::Syscall { req }
-            | Msg::Request { req }
-            | Msg::Reply { req, .. }
-            | Msg::AbsentProcess { req }
-            | Msg::Relookup { req }
-            | Msg::Located { req, .. }
-            | Msg::WaitChild { req, .. }
-            | Msg::AllocPid { req, .. }
-            | Msg::PidAllocated { req, .. }
-            | Msg::ChildExited { req, .. } => mask |= 1 << req,
-            Msg::Forward { reqs, .. } => {
-                for r in reqs.iter() {
-                    mask |= 1 << r;
-                }
-            }
-            _ => {}
-        }
+        mask |= reqs_in(&e.msg) as u64;
     }
     mask
+}
+
+/// The requests a message carries, as a bit set.
+pub fn reqs_in(msg: &Msg) -> u16 {
+    match msg {
+        Msg::Syscall { req }
+        | Msg::Request { req }
+        | Msg::Reply { req, .. }
+        | Msg::AbsentProcess { req }
+        | Msg::Relookup { req }
+        | Msg::Located { req, .. }
+        | Msg::WaitChild { req, .. }
+        | Msg::AllocPid { req, .. }
+        | Msg::PidAllocated { req, .. }
+        | Msg::ChildExited { req, .. } => 1 << req,
+        Msg::Forward { reqs, .. } => reqs.iter().fold(0, |m, r| m | 1 << r),
+        _ => 0,
+    }
 }

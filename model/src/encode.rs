@@ -220,9 +220,9 @@ fn node<H: Hasher>(h: &mut H, n: &Node) {
 }
 
 fn req<H: Hasher>(h: &mut H, r: &Req) {
-    let (a, [forwarded, absent, queued]) = r.packed();
+    let (a, [forwarded, absent, queued, detail]) = r.packed();
     h.write_u64(w(a));
-    h.write_u64(w([forwarded, absent, queued, 0, 0, 0, 0, 0]));
+    h.write_u64(w([forwarded, absent, queued, detail, 0, 0, 0, 0]));
 }
 
 #[inline]
@@ -321,6 +321,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         crashes,
         net,
         ghost,
+        u1: monitor,
     } = s;
     // Lengths and counters first: everything after has a layout fixed by them.
     let n = net.len() as u16;
@@ -413,6 +414,11 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         p9_broken,
         p1_reused,
         p11_broken,
+        p5_dropped,
+        vanished,
+        moves,
+        l2_broken,
+        p14_broken,
         seen,
         relationships,
     } = ghost;
@@ -457,6 +463,40 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
     let [s0, s1, s2, s3] = seen.0.to_le_bytes();
     h.write_u64(w([s0, s1, s2, s3, o8(r0.0), r0.1, r0.2, o8(r1.0)]));
     h.write_u64(w([r1.1, r1.2, o8(r2.0), r2.1, r2.2, 0, 0, 0]));
+    let [v0, v1] = vanished.to_le_bytes();
+    let [mv0, mv1, mv2] = *moves.slots();
+    h.write_u64(w([
+        *p5_dropped as u8,
+        *l2_broken as u8,
+        *p14_broken as u8,
+        v0,
+        v1,
+        moves.len() as u8,
+        mv0,
+        mv1,
+    ]));
+    h.write_u64(w([mv2, 0, 0, 0, 0, 0, 0, 0]));
+    // The U1 frontier (spec §13.4), by its digest: a 64-bit hash of the configurations,
+    // computed when they change (a collision is as likely as one of the fingerprints).
+    let crate::linearizability::U1 {
+        frontier,
+        pending,
+        group_dst,
+        digest,
+    } = monitor;
+    let [g0, g1, g2] = *group_dst;
+    let [pa, pb] = pending.to_le_bytes();
+    h.write_u64(w([
+        frontier.len() as u8,
+        (frontier.len() >> 8) as u8,
+        pa,
+        pb,
+        g0,
+        g1,
+        g2,
+        0,
+    ]));
+    h.write_u64(*digest);
 }
 
 #[cfg(test)]

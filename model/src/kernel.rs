@@ -52,9 +52,6 @@ pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid:
         }
     }
     task.dirty = 0;
-    if task.port_queue > 0 {
-        st.see(Seen::PORT_QUEUE_MOVED);
-    }
     st.ghost.committed[pid as usize] = true;
     st.send(
         Actor::Kernel(node),
@@ -67,6 +64,10 @@ pub fn on_pull_task(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid:
 /// migration the PMA continues with R12; under task-only migration (T1) the kernel resumes
 /// the task and tells the PMA the process stays attached to.
 pub fn on_task_state(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, mut task: Task) {
+    if task.port_queue > 0 {
+        // S-port-queue: file replies queued at the source arrive with the task.
+        st.see(Seen::PORT_QUEUE_MOVED);
+    }
     st.kernel_mut(node).precopied[pid as usize] = 0;
     let pma_node = task.pma_caps[0];
     if crate::pma::on_task_arrived(st, node, pid) {
@@ -134,6 +135,7 @@ pub fn on_page_data(st: &mut Sys, node: NodeId, from: NodeId, pid: Pid, page: u8
         if t.faulting == Some(page) {
             t.faulting = None;
             t.pages[page as usize] = node;
+            crate::linearizability::event(st, crate::user_spec::Op::Touch { pid, page, node });
             let bit = if from == MASTER {
                 Seen::FLUSH_FAULT_FROM_MASTER
             } else {

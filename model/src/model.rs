@@ -130,14 +130,22 @@ pub struct OsfModel {
     /// Set to end a search early (a timeout): every successor is then outside the boundary,
     /// so the search drains at once. stateright's own timeout never fires with one thread.
     pub stop: Arc<AtomicBool>,
+    /// The antecedents of the registered `always` properties that reached states met, in
+    /// registry order (spec §6.4).
+    pub exercised: crate::exercised::Exercised,
 }
 
 impl OsfModel {
     pub fn new(cfg: Config) -> Self {
+        let preds = properties::registry(&cfg)
+            .iter()
+            .filter_map(|p| p.antecedent)
+            .collect();
         OsfModel {
             cfg,
             boundary_hit: Arc::new(AtomicBool::new(false)),
             stop: Arc::new(AtomicBool::new(false)),
+            exercised: crate::exercised::Exercised::new(preds),
         }
     }
 
@@ -176,7 +184,9 @@ impl OsfModel {
             Action::Detect { node, pid } => crash::detect(&mut st, cfg, node, pid),
             Action::Bury { node } => pm_master::bury_node(&mut st, node),
         }
-        crash::reap_unanchored(&mut st);
+        crash::reap_unanchored(&mut st, matches!(action, Action::Crash { .. }));
+        st.ghost.vanished = 0;
+        self.exercised.observe(self, &st);
         Some(st)
     }
 

@@ -10,10 +10,27 @@ use crate::types::*;
 pub fn on_relookup(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
     let e = &st.pmm.pids[target as usize];
-    let mut node = (e.life == Life::Alive).then_some(e.node);
+    // A pid being created (`fork()` allocated it, its PMA has not yet reported the child) is
+    // located at its parent's PMA, where the child appears: answering ESRCH would deny a
+    // process the `fork()` may already have returned (spec §10 finding 11).
+    let mut node = matches!(e.life, Life::Alive | Life::Embryo).then_some(e.node);
+    let held_active = st
+        .nodes
+        .iter()
+        .any(|n| n.alive && matches!(n.pma.procs[target as usize], Local::Active { .. }));
+    if node.is_none() && held_active {
+        // P14: ESRCH for a process a live PMA holds active.
+        st.ghost.p14_broken = true;
+    }
+    let e = &st.pmm.pids[target as usize];
     if cfg.mutant_is(Mutant::PmmLocatesPrevious) && node.is_some() {
         node = e.cleanup_at.or(node);
     }
+    // L2 monitor: the look-up's epoch (the target's moves so far, plus one) and whether the
+    // answer may be stale because a report about the target is still unread (spec §6.2).
+    let epoch = st.ghost.moves[target as usize].saturating_add(1).min(0x7F);
+    let behind = crate::pma::pmm_behind(st, target);
+    st.reqs[req as usize].absent = epoch | if behind { 0x80 } else { 0 };
     st.send(
         Actor::PmMaster,
         Actor::Pma(from),
@@ -174,6 +191,7 @@ pub fn on_process_died(st: &mut Sys, pid: Pid) {
 
 fn bury(st: &mut Sys, pid: Pid) {
     if matches!(st.pmm.pids[pid as usize].life, Life::Alive | Life::Embryo) {
+        crate::linearizability::event(st, crate::user_spec::Op::Die { pid });
         // A crash leaves no exit status to wait for: the child is dead, not a zombie. A parked
         // wait() of its parent is answered (ECHILD-like) so it does not hang.
         st.pmm.pids[pid as usize].life = Life::Dead;

@@ -6,9 +6,11 @@
 //! migration phases of §3.2 are its handlers and steps, one function per rule.
 
 use crate::config::{Config, Mode, Strategy};
+use crate::linearizability as u1;
 use crate::mutants::Mutant;
 use crate::state::*;
 use crate::types::*;
+use crate::user_spec::Ret;
 
 // ---------------------------------------------------------------------------------------------
 // Answering the sender (spec §3.1)
@@ -25,6 +27,37 @@ pub fn complete(st: &mut Sys, req: ReqId, outcome: Outcome) {
     match r.sender {
         Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
         Sender::Pcntl => st.pcntl_outstanding -= 1,
+    }
+    let ret = u1::ret_of(st, req, outcome);
+    u1::ret(st, req, ret);
+    // The payload has been read by its receiver, and L2's epoch is over; keeping them would
+    // tell apart states that differ only in an old answer.
+    st.reqs[req as usize].detail = 0;
+    st.reqs[req as usize].absent = 0;
+}
+
+/// Answers the caller of a migration at its end: the `pcntl` request, or, for a G1 member that
+/// the PMA started without a caller of its own, the member's U1 operation (spec §13.4).
+pub fn answer_migration(
+    st: &mut Sys,
+    node: NodeId,
+    pid: Pid,
+    caller: Option<ReqId>,
+    outcome: Outcome,
+) {
+    match caller {
+        Some(c) => respond(st, node, c, outcome),
+        None => {
+            let ret = match outcome {
+                Outcome::Migrated => Ret::Migrated,
+                Outcome::Refused => Ret::Refused,
+                Outcome::Abandoned => Ret::Abandoned,
+                Outcome::Rejected => Ret::Rejected,
+                Outcome::Died => Ret::Died,
+                Outcome::Ok | Outcome::NoSuchProcess => Ret::NoSuchProcess,
+            };
+            u1::ret(st, u1::group_op(pid), ret);
+        }
     }
 }
 
@@ -88,6 +121,18 @@ pub fn on_request(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, req: R
 /// R15 AbsentProcess: no embedded RPC on the caller's behalf, just the error.
 fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
     let target = st.reqs[req as usize].target;
+    if !matches!(st.pma(node).procs[target as usize], Local::Free) {
+        // P14: only a PMA that holds nothing for the process may say it is absent.
+        st.ghost.p14_broken = true;
+    }
+    // L2's safety half: a detour after the caller's look-up needs a move of the target since
+    // that look-up, unless the PM Master answered it with a report about the target still
+    // unread (the lazy update costs one detour per move, never a chain; spec §6.2).
+    let r = st.reqs[req as usize];
+    let epoch = r.absent & 0x7F;
+    if epoch != 0 && r.absent & 0x80 == 0 && st.ghost.moves[target as usize] < epoch {
+        st.ghost.l2_broken = true;
+    }
     let e = &st.pmm.pids[target as usize];
     // A death or exit this PMA has reported (C3, C4, PM2) but the PM Master has not yet read
     // is no broken promise: the PM Master will answer "dead" once it has.
@@ -103,24 +148,35 @@ fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
     st.send(Actor::Pma(node), Actor::Pma(to), Msg::AbsentProcess { req });
 }
 
+/// Whether the PM Master's answer for `pid` may lag behind the truth: it has a report about
+/// the process still to read (its death, exit, creation or new location), or a pid it gave a
+/// `fork()` is not yet created (spec §6.2, L2).
+pub fn pmm_behind(st: &Sys, pid: Pid) -> bool {
+    st.pmm.pids[pid as usize].life == Life::Embryo
+        || st.net.iter().any(|e| match e.msg {
+            Msg::ProcessDied { pid: p }
+            | Msg::ExitNotify { pid: p }
+            | Msg::ChildCreated { pid: p }
+            | Msg::LocationUpdate { pid: p, .. } => p == pid,
+            Msg::PidAllocated { child, .. } => child == Some(pid),
+            _ => false,
+        })
+}
+
 /// R16 Relookup, first half: the caller asks the PM Master.
 pub fn on_absent(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
     if cfg.mutant_is(Mutant::AbsentAsNoSuchProcess) {
         complete(st, req, Outcome::NoSuchProcess);
         return;
     }
-    let r = &mut st.reqs[req as usize];
-    r.absent = r.absent.saturating_add(1);
+    // S-absent-relookup: the caller asks the PM Master after an AbsentProcess.
+    st.see(Seen::ABSENT_RELOOKUP);
     st.send(Actor::Pma(node), Actor::PmMaster, Msg::Relookup { req });
 }
 
 /// R16 Relookup, second half: update the vproc lazily and re-send.
 pub fn on_located(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, loc: Option<NodeId>) {
     let target = st.reqs[req as usize].target;
-    if st.reqs[req as usize].absent > 0 {
-        st.see(Seen::ABSENT_RELOOKUP);
-    }
-    st.reqs[req as usize].absent = 0;
     match loc {
         None => complete(st, req, Outcome::NoSuchProcess),
         Some(m) if cfg.mutant_is(Mutant::RelookupKeepsVproc) => {
@@ -229,6 +285,10 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         st.see(Seen::OVERTAKEN);
     }
     st.reqs[req as usize].handled += 1;
+    if st.reqs[req as usize].forwarded > 0 {
+        // S-queued-forwarded: a request queued at a source is served where it was forwarded.
+        st.see(Seen::QUEUED_FORWARDED);
+    }
     if cfg.mode == Mode::Task && st.task_node(target) != Some(node) {
         st.see(Seen::TASK_ONLY_CALL_AT_SOURCE);
     }
@@ -240,7 +300,14 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         *g = g.saturating_add(1);
     }
     match call {
-        Call::Signal | Call::GetInfo => respond(st, node, req, Outcome::Ok),
+        Call::GetInfo => {
+            // The answer carries the accumulated usage and the migration count (A1).
+            let p = active_proc(st, node, target);
+            let detail = p.usage_total.min(15) | p.migrations.min(15) << 4;
+            st.reqs[req as usize].detail = detail;
+            respond(st, node, req, Outcome::Ok);
+        }
+        Call::Signal => respond(st, node, req, Outcome::Ok),
         Call::Wait => {
             active_proc(st, node, target).in_progress = Some(req);
             st.reqs[req as usize].status = ReqStatus::InProgress { node };
@@ -344,6 +411,9 @@ fn begin_freeze(
         });
     }
     pma.vprocs[pid as usize] = Vproc::Enqueue;
+    if caller.is_none() {
+        u1::invoke_group(st, pid, dst);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,8 +467,12 @@ pub fn abort_restartable(st: &mut Sys, node: NodeId, pid: Pid) {
         o.queue.insert(0, r);
         st.reqs[r as usize].status = ReqStatus::Queued { node };
         st.reqs[r as usize].queued = st.reqs[r as usize].queued.saturating_add(1);
-        // The call is restarted from scratch: it has not been served yet.
+        // The call is restarted from scratch: it has not been served yet, and the unit of
+        // usage serving it charged is given back (it is charged again when restarted).
         st.reqs[r as usize].handled -= 1;
+        proc.usage_total -= 1;
+        proc.usage_here -= 1;
+        st.ghost.usage[pid as usize] -= 1;
         st.see(Seen::R4_PRIME_ABORT);
     }
 }
@@ -541,11 +615,10 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
             respond(st, node, r, Outcome::NoSuchProcess);
         }
     }
-    if let Some(c) = out.caller {
-        if !(cfg.mutant_is(Mutant::RefusedCallerNotTold) && outcome == Outcome::Refused) {
-            respond(st, node, c, outcome);
-        }
+    if !(cfg.mutant_is(Mutant::RefusedCallerNotTold) && outcome == Outcome::Refused) {
+        answer_migration(st, node, pid, out.caller, outcome);
     }
+    group_outcome(st, cfg);
 }
 
 /// R8 on Refused.
@@ -704,6 +777,7 @@ pub fn on_pull_failed(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, failed
             return;
         }
         release_reservation(st, cfg, node, pid, Vproc::Remote(src));
+        group_outcome(st, cfg);
     }
 }
 
@@ -824,6 +898,11 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     };
     proc.migrations = proc.migrations.saturating_add(1);
     count_migration(st, pid);
+    bump_moves(st, pid);
+    if st.ghost.c4_marked & (1 << pid) != 0 {
+        // S-C4-survived: restarted at D although its source crashed after the pull.
+        st.see(Seen::C4_SURVIVED);
+    }
     st.ghost.committed[pid as usize] = false;
     let held = std::mem::take(&mut proc.held);
     let waiting = cfg.p11_fix && !cfg.mutant_is(Mutant::P11FixSkipped);
@@ -842,6 +921,7 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
             accept_here(st, cfg, node, r);
         }
     }
+    group_outcome(st, cfg);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -857,9 +937,6 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
         Local::Active { out: Some(out), .. } if cfg.mutant_is(Mutant::DetachKeepsActive) => out,
         _ => return,
     };
-    if !out.queue.is_empty() {
-        st.see(Seen::QUEUED_FORWARDED);
-    }
     let mut out = out;
     if cfg.mutant_is(Mutant::ForwardAnswersOk) {
         // Answered here, never served anywhere.
@@ -889,9 +966,8 @@ pub fn on_done(st: &mut Sys, cfg: &Config, node: NodeId, from: NodeId, pid: Pid)
         pma.vprocs[pid as usize] = Vproc::Unknown;
     }
     st.send(Actor::Pma(node), Actor::PmMaster, Msg::CleanedUp { pid });
-    if let Some(c) = out.caller {
-        respond(st, node, c, Outcome::Migrated);
-    }
+    answer_migration(st, node, pid, out.caller, Outcome::Migrated);
+    group_outcome(st, cfg);
 }
 
 /// The destination receives the forwarded queue: each request is taken as if it had just
@@ -933,6 +1009,7 @@ pub fn on_child_exited(st: &mut Sys, node: NodeId, req: ReqId, child: Pid) {
                 st.see(Seen::WAIT_DELAYED_FREEZE);
             }
             st.send(Actor::Pma(node), Actor::PmMaster, Msg::Reap { pid: child });
+            st.reqs[req as usize].detail = child;
             respond(st, node, req, Outcome::Ok);
         }
     }
@@ -973,6 +1050,7 @@ pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, ch
         forked: false,
     };
     st.see(Seen::FORKED);
+    st.reqs[req as usize].detail = c;
     if !cfg.mutant_is(Mutant::ForkChildNotReported) {
         st.send(
             Actor::Pma(node),
@@ -1004,6 +1082,37 @@ pub fn on_task_migrated(st: &mut Sys, node: NodeId, pid: Pid) {
             count_migration(st, pid);
             respond(st, node, r, Outcome::Migrated);
         }
+    }
+}
+
+/// L2 monitor: `pid` changed PMA or died.
+pub fn bump_moves(st: &mut Sys, pid: Pid) {
+    let m = &mut st.ghost.moves[pid as usize];
+    *m = m.saturating_add(1);
+}
+
+/// S-group-migrated and S-group-split (G1), checked when a member's migration ends: every
+/// member active on one node other than node 1, or, with no migration left in progress,
+/// members active on different nodes.
+pub fn group_outcome(st: &mut Sys, cfg: &Config) {
+    if !cfg.group {
+        return;
+    }
+    let nodes: Vec<_> = (0..cfg.pids()).map(|p| st.active_node(p)).collect();
+    if nodes.iter().any(|n| n.is_none()) {
+        return;
+    }
+    if nodes.iter().all(|n| *n != Some(1)) && nodes.windows(2).all(|w| w[0] == w[1]) {
+        st.see(Seen::GROUP_MIGRATED);
+    }
+    let quiet = st.nodes.iter().filter(|n| n.alive).all(|n| {
+        n.pma
+            .procs
+            .iter()
+            .all(|l| matches!(l, Local::Free | Local::Active { out: None, .. }))
+    });
+    if quiet && nodes.windows(2).any(|w| w[0] != w[1]) {
+        st.see(Seen::GROUP_SPLIT);
     }
 }
 

@@ -339,6 +339,21 @@ pub fn catalog() -> Vec<RunSpec> {
             ..base.clone()
         },
     ));
+    // PM3 crossed with a crash: a child the PM Master was never told about would stay half
+    // created (an `Embryo`) after its node crashed, which L4 sees (spec §6.2).
+    v.push(run(
+        "fork-crash",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            requests_max: 1,
+            crashes_max: 1,
+            strategy: Strategy::Eager,
+            calls: calls(|c| c.fork = true),
+            ..base.clone()
+        },
+    ));
     // Finding (spec §10): G1 with R4's literal scope deadlocks when two co-resident members
     // each have a call waiting in the other's pending queue: neither can ever freeze.
     let mut group_calls = run(
@@ -368,7 +383,7 @@ pub fn catalog() -> Vec<RunSpec> {
         },
     );
     aba.expected_violations
-        .extend(["P1", "P3", "P7", "P8", "A1"]);
+        .extend(["P1", "P3", "P7", "P8", "P12", "A1"]);
     v.push(aba);
     let mut p11 = run(
         "p11-unfixed",
@@ -398,7 +413,15 @@ pub fn find_run(name: &str) -> Option<RunSpec> {
     catalog().into_iter().find(|r| r.name == name)
 }
 
-pub const PRESETS: &[&str] = &["tiny", "ci", "full"];
+pub const PRESETS: &[&str] = &["tiny", "mutants", "ci", "full"];
+
+/// The `mutants` preset (spec §8.2): the oracle of mutation testing (docs/mutation.md). Every
+/// `ci` run with liveness, i.e. all but the large safety-only ones: a few seconds, and still
+/// every rule, crash case, switch and finding (`tests/tests/oracle.rs` checks it fires every
+/// rule `ci` fires).
+fn mutants() -> Vec<RunSpec> {
+    catalog().into_iter().filter(|r| r.liveness).collect()
+}
 
 /// The `full` preset (spec §8.2): every `ci` run, each small run again with one more test
 /// node and one more request (`name+`), and each large run again on four nodes (`name+`).
@@ -438,6 +461,7 @@ fn full() -> Vec<RunSpec> {
 pub fn preset(name: &str) -> Result<Vec<RunSpec>, String> {
     match name {
         "tiny" => Ok(vec![find_run("null-migration").expect("catalog")]),
+        "mutants" => Ok(mutants()),
         "ci" => Ok(catalog()),
         "full" => Ok(full()),
         other => find_run(other).map(|r| vec![r]).ok_or_else(|| {

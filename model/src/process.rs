@@ -66,6 +66,7 @@ pub fn issue(st: &mut Sys, pid: Pid, call: Call, target: Pid) {
         Call::Fork => e.forked = true,
         _ => {}
     }
+    crate::linearizability::invoke(st, req);
     st.send(
         Actor::Port(pid),
         Actor::Pma(caller_node),
@@ -84,6 +85,7 @@ fn new_req(st: &mut Sys, sender: Sender, target: Pid, call: Call, caller_node: N
         forwarded: 0,
         absent: 0,
         queued: 0,
+        detail: 0,
     });
     (st.reqs.len() - 1) as ReqId
 }
@@ -101,6 +103,7 @@ pub fn pcntl_migrate(st: &mut Sys, pid: Pid, dst: NodeId) {
     let req = new_req(st, Sender::Pcntl, pid, Call::Migrate { dst }, MASTER);
     st.pcntl_issued += 1;
     st.pcntl_outstanding += 1;
+    crate::linearizability::invoke(st, req);
     st.send(Actor::Pcntl, Actor::Pma(MASTER), Msg::Syscall { req });
 }
 
@@ -142,6 +145,8 @@ pub fn consume_reply(st: &mut Sys, pid: Pid) {
     let t = st.kernel_mut(n).tasks[pid as usize].as_mut().unwrap();
     t.port_queue -= 1;
     t.reading = false;
+    // The read returns now (U1, spec §13.4).
+    crate::linearizability::event(st, crate::user_spec::Op::FileRead { pid });
 }
 
 /// R17: touching a page homed elsewhere faults it in from its home.

@@ -85,10 +85,11 @@ pub fn p4_freeze_consistency(_: &OsfModel, st: &Sys) -> bool {
     })
 }
 
-/// spec §6.1 P5 no lost requests (runs without crashes): "Every request for P is handled by
-/// the PMA where P is active, or answered AbsentProcess and re-sent."
+/// spec §6.1 P5 no lost requests: "Every request for P is handled by the PMA where P is
+/// active, or answered AbsentProcess and re-sent." A request is lost only with its caller's
+/// node or the node serving it (spec §5.5).
 pub fn p5_no_lost_requests(_: &OsfModel, st: &Sys) -> bool {
-    !st.ghost.p5_misrouted && st.reqs.iter().all(|r| r.status != ReqStatus::Lost)
+    !st.ghost.p5_misrouted && !st.ghost.p5_dropped
 }
 
 /// spec §6.1 P6 exactly once: "Each queued request is forwarded once on success, or handled
@@ -184,6 +185,53 @@ pub fn p11_per_sender_order(_: &OsfModel, st: &Sys) -> bool {
     !st.ghost.p11_broken
 }
 
+/// spec §6.1 P12 no process left frozen: "Every process whose migration was refused,
+/// abandoned or failed (C2) runs again." A process on a PMA's active list with no migration
+/// of it in progress has its threads running.
+pub fn p12_not_left_frozen(_: &OsfModel, st: &Sys) -> bool {
+    live_nodes(st).all(|(_, n)| {
+        n.pma.procs.iter().enumerate().all(|(p, l)| match l {
+            Local::Active { proc, out: None } if proc.task_migrating.is_none() => st
+                .task(p as Pid)
+                .is_none_or(|t| t.threads == Threads::Running),
+            _ => true,
+        })
+    })
+}
+
+/// spec §6.1 P13 installed before running: "A task's threads never run on a node before its
+/// PMA state and capabilities are installed there" (R12, R13). A running task's emulator
+/// capabilities all name one PMA, which, if its node is up, holds the process active; under
+/// process migration that PMA is on the task's own node.
+pub fn p13_installed_before_running(m: &OsfModel, st: &Sys) -> bool {
+    live_nodes(st).all(|(k, n)| {
+        n.kernel.tasks.iter().enumerate().all(|(p, t)| {
+            let Some(t) = t.as_ref().filter(|t| t.threads == Threads::Running) else {
+                return true;
+            };
+            let pma = t.pma_caps[0];
+            let one = t.pma_caps.iter().all(|&c| c == pma);
+            let here = m.cfg.mode == Mode::Task || pma == k;
+            let holds = !st.alive(pma) || matches!(st.pma(pma).procs[p], Local::Active { .. });
+            one && here && holds
+        })
+    })
+}
+
+/// spec §6.1 P14 truthful answers: "NoSuchProcess only for a pid that no live process holds;
+/// AbsentProcess only from a PMA that does not hold the process." Checked where each answer
+/// is decided (the PM Master's look-up, R15).
+pub fn p14_truthful_answers(_: &OsfModel, st: &Sys) -> bool {
+    !st.ghost.p14_broken
+}
+
+/// spec §13.4 U1 linearizability: "the history of calls and answers is linearizable against
+/// the user-level specification": some order of the calls, keeping their real-time order,
+/// gives every answer the one-node process table of spec §13 gives.
+pub fn u1_linearizable(_: &OsfModel, st: &Sys) -> bool {
+    st.u1.linearizable()
+}
+
 /// spec §6.1 A1 accounting: "Resource usage is returned accumulated over all previous nodes;
 /// usage since arrival on the current node is also available. Migration count ... exported."
 pub fn a1_accounting(_: &OsfModel, st: &Sys) -> bool {
@@ -229,40 +277,12 @@ seen_fn!(reach_port_queue_moved, PORT_QUEUE_MOVED);
 seen_fn!(reach_precopy_dirty, PRECOPY_DIRTY_RECOPIED);
 seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
 seen_fn!(reach_forked, FORKED);
+seen_fn!(reach_c4_survived, C4_SURVIVED);
+seen_fn!(reach_group_migrated, GROUP_MIGRATED);
+seen_fn!(reach_group_split, GROUP_SPLIT);
 seen_fn!(reach_pid_reused, PID_REUSED);
-
-/// C4 under a strategy without residual memory dependency: the process runs on after its
-/// source crashed.
-pub fn reach_c4_survived(_: &OsfModel, st: &Sys) -> bool {
-    pids(st).any(|p| {
-        st.ghost.c4_marked & (1 << p) != 0
-            && st.active_node(p).is_some()
-            && st.ghost.migrations[p as usize] > 0
-    })
-}
-
-/// G1: every member of the group ended on one node other than where it started.
-pub fn reach_group_migrated(_: &OsfModel, st: &Sys) -> bool {
-    let nodes: Vec<_> = pids(st).map(|p| st.active_node(p)).collect();
-    nodes.iter().all(|n| n.is_some_and(|n| n != 1)) && nodes.windows(2).all(|w| w[0] == w[1])
-}
-
-/// G1 without atomicity: the group is split over two nodes with no migration in progress.
-pub fn reach_group_split(_: &OsfModel, st: &Sys) -> bool {
-    let quiet = live_nodes(st).all(|(_, n)| {
-        n.pma
-            .procs
-            .iter()
-            .all(|l| matches!(l, Local::Free | Local::Active { out: None, .. }))
-    });
-    let nodes: Vec<_> = pids(st).map(|p| st.active_node(p)).collect();
-    quiet && nodes.iter().all(|n| n.is_some()) && nodes.windows(2).any(|w| w[0] != w[1])
-}
-
-/// P11 overtaking reached (the finding's interesting case).
-pub fn reach_overtaken(_: &OsfModel, st: &Sys) -> bool {
-    st.ghost.seen.has(Seen::OVERTAKEN)
-}
+// P11 overtaking reached (the finding's interesting case).
+seen_fn!(reach_overtaken, OVERTAKEN);
 
 /// How a property is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -274,25 +294,26 @@ pub enum Expectation {
 }
 
 /// One registered property: ID (the name stateright knows it by, unique), name as reports
-/// print it ("P1 pid uniqueness"), the check.
+/// print it ("P1 pid uniqueness"), the check, and for an `always` property its antecedent:
+/// the situation in which it could fail. A run must reach a state where the antecedent
+/// holds, or the property held vacuously there and the run fails (spec §6.4).
 #[derive(Clone, Copy)]
 pub struct PropDef {
     pub id: &'static str,
     pub name: &'static str,
     pub expectation: Expectation,
     pub check: fn(&OsfModel, &Sys) -> bool,
+    pub antecedent: Option<fn(&OsfModel, &Sys) -> bool>,
 }
 
-const fn always(
-    id: &'static str,
-    name: &'static str,
-    check: fn(&OsfModel, &Sys) -> bool,
-) -> PropDef {
+fn always(id: &'static str, name: &'static str, check: fn(&OsfModel, &Sys) -> bool) -> PropDef {
+    let antecedent = crate::exercised::antecedent(id);
     PropDef {
         id,
         name,
         expectation: Expectation::Always,
         check,
+        antecedent,
     }
 }
 
@@ -306,51 +327,144 @@ const fn sometimes(
         name,
         expectation: Expectation::Sometimes,
         check,
+        antecedent: None,
     }
 }
 
 /// The safety and reachability properties that apply to `cfg` (spec §6).
 pub fn registry(cfg: &Config) -> Vec<PropDef> {
-    let process = cfg.mode == Mode::Process;
-    let mut v = vec![
-        always("P1", "P1 pid uniqueness", p1_pid_uniqueness),
-        always("P2", "P2 single runnable copy", p2_single_runnable_copy),
-    ];
-    if process {
-        v.push(always("P3", "P3 commit discipline", p3_commit_discipline));
-        v.push(always("P4", "P4 freeze consistency", p4_freeze_consistency));
-    }
-    if cfg.crashes_max == 0 {
-        v.push(always("P5", "P5 no lost requests", p5_no_lost_requests));
-    }
-    v.push(always("P6", "P6 exactly once", p6_exactly_once));
-    if process {
-        v.push(always(
-            "P7",
-            "P7 no residual PMA dependency",
-            p7_no_residual_dependency,
-        ));
-        v.push(always("P8", "P8 refusal reinstates", p8_refusal_reinstates));
-        v.push(always(
-            "P9",
-            "P9 AbsentProcess implies relocation",
-            p9_absent_implies_relocation,
-        ));
-    }
-    v.push(always(
-        "P10",
-        "P10 relationships unchanged",
-        p10_relationships_unchanged,
-    ));
-    v.push(always("P11", "P11 per-sender order", p11_per_sender_order));
-    v.push(always("A1", "A1 accounting", a1_accounting));
-
+    let mut v: Vec<PropDef> = safety_properties()
+        .into_iter()
+        .filter_map(|(p, applies)| applies(cfg).then_some(p))
+        .collect();
     v.extend(
         reachability_items(cfg)
             .into_iter()
             .filter_map(|(applies, p)| applies.then_some(p)),
     );
     v
+}
+
+/// Whether the processes may make calls on the PMAs (not only file reads and page faults).
+fn pma_calls(cfg: &Config) -> bool {
+    let c = cfg.calls;
+    cfg.requests_max > 0 && (c.signal || c.getinfo || c.wait || c.exit || c.fork)
+}
+
+/// Whether a process may exit while another caller (a process's `kill()` or `pcntl`) still
+/// names it, so that it is answered AbsentProcess or ESRCH.
+fn exit_seen_by_others(c: &Config) -> bool {
+    pma_calls(c) && c.calls.exit && (c.calls.signal || c.migrations_max > 0)
+}
+
+/// Whether a property applies to a configuration.
+pub type Applies = fn(&Config) -> bool;
+
+/// Every `always` property with the condition under which it applies to a configuration:
+/// where its antecedent can be met (spec §6.4). A property that applies must be exercised.
+pub fn safety_properties() -> Vec<(PropDef, Applies)> {
+    fn process(c: &Config) -> bool {
+        c.mode == Mode::Process
+    }
+    fn migrates(c: &Config) -> bool {
+        c.migrations_max > 0
+    }
+    vec![
+        // Two proc structures for one pid exist between R9 and R14; fork() hands pids out.
+        (always("P1", "P1 pid uniqueness", p1_pid_uniqueness), |c| {
+            (process(c) && migrates(c)) || (c.calls.fork && c.forks_max > 0)
+        }),
+        (
+            always("P2", "P2 single runnable copy", p2_single_runnable_copy),
+            migrates,
+        ),
+        (
+            always("P3", "P3 commit discipline", p3_commit_discipline),
+            |c| process(c) && migrates(c),
+        ),
+        (
+            always("P4", "P4 freeze consistency", p4_freeze_consistency),
+            |c| process(c) && migrates(c),
+        ),
+        // A request is queued at a migrating process (R2), or lost with a crashed node.
+        (
+            always("P5", "P5 no lost requests", p5_no_lost_requests),
+            |c| (process(c) && pma_calls(c) && migrates(c)) || c.crashes_max > 0,
+        ),
+        (always("P6", "P6 exactly once", p6_exactly_once), |c| {
+            (process(c) && pma_calls(c) && migrates(c)) || c.crashes_max > 0
+        }),
+        (
+            always(
+                "P7",
+                "P7 no residual PMA dependency",
+                p7_no_residual_dependency,
+            ),
+            |c| process(c) && migrates(c),
+        ),
+        (
+            always("P8", "P8 refusal reinstates", p8_refusal_reinstates),
+            |c| process(c) && migrates(c) && c.refusals,
+        ),
+        // AbsentProcess needs a process gone from a PMA a caller still names: a second
+        // migration, an exit, or a crash that kills (copy-on-reference).
+        (
+            always(
+                "P9",
+                "P9 AbsentProcess implies relocation",
+                p9_absent_implies_relocation,
+            ),
+            |c| {
+                process(c)
+                    && (c.migrations_max >= 2
+                        || exit_seen_by_others(c)
+                        || (c.crashes_max > 0 && c.strategy == Strategy::Cor))
+            },
+        ),
+        (
+            always(
+                "P10",
+                "P10 relationships unchanged",
+                p10_relationships_unchanged,
+            ),
+            migrates,
+        ),
+        // Two calls of one sender on one target in flight at once need two threads.
+        (
+            always("P11", "P11 per-sender order", p11_per_sender_order),
+            |c| c.outstanding_max >= 2 && pma_calls(c),
+        ),
+        (always("A1", "A1 accounting", a1_accounting), migrates),
+        (
+            always("P12", "P12 no process left frozen", p12_not_left_frozen),
+            migrates,
+        ),
+        (
+            always(
+                "P13",
+                "P13 installed before running",
+                p13_installed_before_running,
+            ),
+            migrates,
+        ),
+        // ESRCH or AbsentProcess needs a process gone: as P9, or a crash under T1.
+        (
+            always("P14", "P14 truthful answers", p14_truthful_answers),
+            |c| {
+                (process(c) && c.migrations_max >= 2)
+                    || exit_seen_by_others(c)
+                    || (c.crashes_max > 0 && (c.strategy == Strategy::Cor || c.mode == Mode::Task))
+            },
+        ),
+        (
+            always(
+                "U1",
+                "U1 linearizable against the user-level spec",
+                u1_linearizable,
+            ),
+            |_| true,
+        ),
+    ]
 }
 
 /// Every reachability item (spec §6.3), each with whether it applies to `cfg` (whether the

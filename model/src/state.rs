@@ -257,6 +257,19 @@ pub struct Ghost {
     /// P11: a request served while an earlier one from the same sender to the same target
     /// was still pending.
     pub p11_broken: bool,
+    /// P5: a request was lost although neither its caller's node nor the node serving it
+    /// crashed (spec §5.5).
+    pub p5_dropped: bool,
+    /// Requests carried by a message that vanished in this step because its receiver's node
+    /// is down (bit per request). Cleared at the end of every step.
+    pub vanished: u16,
+    /// Per pid: how often it changed PMA (R13 restarts) or died; L2's bound counts these.
+    pub moves: PidVec<u8>,
+    /// L2: a request was answered AbsentProcess twice with no move of its target between.
+    pub l2_broken: bool,
+    /// P14: an answer that contradicts the state it was given in: ESRCH for a process a live
+    /// PMA holds active, or AbsentProcess from a PMA that holds the process.
+    pub p14_broken: bool,
     /// Reachability facts (spec §6.3), set once reached.
     pub seen: Seen,
     /// Relationships at start-up (P10 compares the PM Master against them).
@@ -317,6 +330,9 @@ pub struct Sys {
     /// Messages in transit, kept sorted by (src, dst) with each channel in send order.
     pub net: Vec<Envelope>,
     pub ghost: Ghost,
+    /// U1's monitor: what the history of calls and answers so far may have left the
+    /// user-level process table as (spec §13.4).
+    pub u1: crate::linearizability::U1,
 }
 
 impl Hash for Sys {
@@ -491,7 +507,12 @@ impl Sys {
                     Life::Unborn
                 },
                 node: cfg.home_of(pid as Pid),
-                parent: if pid == 0 { None } else { Some(0) },
+                // A slot kept for `fork()` is nobody's child until PM3 gives it out.
+                parent: if pid == 0 || pid >= cfg.processes_max as usize {
+                    None
+                } else {
+                    Some(0)
+                },
                 pgrp: 0,
                 session: 0,
                 cleanup_at: None,
@@ -523,10 +544,12 @@ impl Sys {
             ghost: Ghost {
                 usage: rep(0, p),
                 migrations: rep(0, p),
+                moves: rep(0, p),
                 committed: rep(false, p),
                 relationships,
                 ..Ghost::default()
             },
+            u1: crate::linearizability::U1::new(crate::user_spec::ProcTable::initial(cfg)),
         }
     }
 
@@ -573,6 +596,9 @@ impl Sys {
     pub fn send(&mut self, src: Actor, dst: Actor, msg: Msg) {
         if let Some(n) = dst.node() {
             if !self.alive(n) {
+                // Fail-stop: the message vanishes, and so do the requests it carries (their
+                // loss is then legitimate, spec §5.5).
+                self.ghost.vanished |= crate::crash::reqs_in(&msg);
                 return;
             }
         }

@@ -57,6 +57,9 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
             rename_task(map, t);
         }
         for l in node.pma.procs.iter_mut() {
+            if let Local::Active { proc, .. } = l {
+                proc.awaiting_forward = proc.awaiting_forward.map(|n| r(map, n));
+            }
             match l {
                 Local::Active { out: Some(o), .. } => o.dst = r(map, o.dst),
                 Local::Migrating { out, .. } => out.dst = r(map, out.dst),
@@ -99,7 +102,35 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
         *s = r(map, *s);
         *d = r(map, *d);
     }
+    rename_u1(map, &mut out.u1);
     out
+}
+
+/// A node bit set with node `i` renamed `map[i]`.
+fn rename_bits(map: &[NodeId], bits: u8) -> u8 {
+    (0..map.len())
+        .filter(|&i| bits & (1 << i) != 0)
+        .fold(0, |acc, i| acc | 1 << map[i])
+}
+
+/// The U1 frontier (spec §13.4) names nodes in every configuration: where each process runs
+/// and is attached, the nodes it depends on, the crashed nodes, the G1 destinations.
+fn rename_u1(map: &[NodeId], u: &mut crate::linearizability::U1) {
+    for d in u.group_dst.iter_mut() {
+        *d = r(map, *d);
+    }
+    let mut v: Vec<_> = u.frontier.to_vec();
+    for c in v.iter_mut() {
+        c.spec.crashed = rename_bits(map, c.spec.crashed);
+        for e in c.spec.procs.iter_mut() {
+            e.node = r(map, e.node);
+            e.home = r(map, e.home);
+            for p in e.pages.iter_mut() {
+                *p = r(map, *p);
+            }
+        }
+    }
+    u.set(v);
 }
 
 /// The representative of a state's symmetry class: test nodes ordered by their local state.

@@ -93,11 +93,17 @@ pub struct Req {
     pub handled: u8,
     /// Times it was forwarded from a pending queue (P6: once per queueing).
     pub forwarded: u8,
-    /// AbsentProcess answers received since the caller's last look-up (L2).
+    /// L2 monitor: the epoch of the caller's last look-up for this request, 0 before any: the
+    /// target's moves at that time plus one, with bit 7 set when the PM Master's answer may
+    /// have been stale (a report about the target still unread).
     pub absent: u8,
     /// Times it entered a pending queue Q (R2, R4'). A request queued during one migration
     /// may be queued again if the process moves on before the forward arrives.
     pub queued: u8,
+    /// The answer's payload, set where the answer is decided and carried with it: for
+    /// `getrusage()` the usage (low nibble) and migration count (high nibble) of the target,
+    /// for `wait()` the child reaped (the waiter itself for ECHILD), for `fork()` the child.
+    pub detail: u8,
 }
 
 /// A process image as marshalled in R6: proc + user (1120 B), credentials (100 B),
@@ -227,7 +233,7 @@ impl Req {
     /// Every field packed into bytes, injectively: the request's identity for hashing
     /// (spec §8.4). The first word holds who, on whom, what, where and how far; the second
     /// the ghost counters.
-    pub fn packed(&self) -> ([u8; 8], [u8; 3]) {
+    pub fn packed(&self) -> ([u8; 8], [u8; 4]) {
         let sender = match self.sender {
             Sender::Proc(p) => p,
             Sender::Pcntl => u8::MAX,
@@ -258,7 +264,7 @@ impl Req {
                 at,
                 self.handled,
             ],
-            [self.forwarded, self.absent, self.queued],
+            [self.forwarded, self.absent, self.queued, self.detail],
         )
     }
 }
@@ -266,8 +272,8 @@ impl Req {
 // Requests are hashed as two packed words (spec §8.4, see `state.rs`): every field, injective.
 impl std::hash::Hash for Req {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let (a, [f, b, q]) = self.packed();
+        let (a, b) = self.packed();
         h.write_u64(u64::from_le_bytes(a));
-        h.write_u32(u32::from_le_bytes([f, b, q, 0]));
+        h.write_u32(u32::from_le_bytes(b));
     }
 }

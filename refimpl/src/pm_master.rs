@@ -37,8 +37,8 @@ pub struct PmMaster {
     pub buried: BTreeSet<NodeId>,
     /// Relationships as first recorded (P10).
     pub snapshot: BTreeMap<Pid, (Option<Pid>, Pid, Pid)>,
-    /// Pids reserved by a fork in progress.
-    reserved: BTreeSet<Pid>,
+    /// Pids reserved by a fork in progress, with the node of the forking PMA and the parent.
+    reserved: BTreeMap<Pid, (NodeId, Pid)>,
     /// Pids whose last migration's source has not yet cleaned up, with that source: such a
     /// pid is not reused (PM3, spec §10 finding 10).
     pub cleanup_at: BTreeMap<Pid, NodeId>,
@@ -47,7 +47,7 @@ pub struct PmMaster {
 impl PmMaster {
     /// Allocates a pid and records it at `node` with its relationships inherited.
     pub fn alloc_pid(&mut self, parent: Option<Pid>, node: NodeId) -> Pid {
-        let pid = self.reserve_pid();
+        let pid = self.reserve_pid(node, parent.unwrap_or(0));
         self.register(pid, parent, node);
         pid
     }
@@ -55,13 +55,13 @@ impl PmMaster {
     /// PM3's pid brokerage: the lowest pid never given or whose holder is dead (reaped or
     /// buried) and whose last migration's source has cleaned up (P1: no two processes
     /// ever hold one pid at once).
-    pub fn reserve_pid(&mut self) -> Pid {
+    pub fn reserve_pid(&mut self, node: NodeId, parent: Pid) -> Pid {
         let reusable = self
             .entries
             .iter()
             .filter(|(p, e)| {
                 e.life == Life::Dead
-                    && !self.reserved.contains(p)
+                    && !self.reserved.contains_key(p)
                     && !self.cleanup_at.contains_key(p)
             })
             .map(|(&p, _)| p)
@@ -73,7 +73,7 @@ impl PmMaster {
                 self.next_pid - 1
             }
         };
-        self.reserved.insert(pid);
+        self.reserved.insert(pid, (node, parent));
         pid
     }
 
@@ -98,10 +98,16 @@ impl PmMaster {
 
     /// Whether `pid` is allocated to a fork whose child does not exist yet.
     pub fn is_reserved(&self, pid: Pid) -> bool {
-        self.reserved.contains(&pid)
+        self.reserved.contains_key(&pid)
     }
 
+    /// Where a look-up finds `pid`. A pid reserved by a fork in progress is found at the
+    /// forking PMA, where the child appears: `fork()` may already have returned it, and ESRCH
+    /// would deny the child (spec §10 finding 11).
     pub fn location(&self, pid: Pid) -> Option<NodeId> {
+        if let Some(&(node, _)) = self.reserved.get(&pid) {
+            return Some(node);
+        }
         self.entries
             .get(&pid)
             .filter(|e| e.life == Life::Alive)
@@ -266,6 +272,17 @@ impl World {
         if !self.pmm.buried.insert(dead) {
             return;
         }
+        // A child being created on the crashed node dies with it: recorded, then buried.
+        let embryos: Vec<(Pid, Pid)> = self
+            .pmm
+            .reserved
+            .iter()
+            .filter(|(_, &(n, _))| n == dead)
+            .map(|(&p, &(_, parent))| (p, parent))
+            .collect();
+        for (pid, parent) in embryos {
+            self.pmm.register(pid, Some(parent), dead);
+        }
         let victims: Vec<Pid> = self
             .pmm
             .entries
@@ -305,12 +322,14 @@ mod tests {
         assert_eq!(m.location(b), Some(1));
         let c = m.alloc_pid(Some(a), 1);
         m.entries.get_mut(&b).unwrap().life = Life::Zombie;
-        assert_eq!(m.reserve_pid(), c + 1, "a zombie's pid is not reused");
+        assert_eq!(m.reserve_pid(1, 0), c + 1, "a zombie's pid is not reused");
         m.entries.get_mut(&b).unwrap().life = Life::Dead;
         m.cleanup_at.insert(b, 2);
-        assert_eq!(m.reserve_pid(), c + 2, "not before the clean-up");
+        assert_eq!(m.reserve_pid(1, 0), c + 2, "not before the clean-up");
         m.cleanup_at.remove(&b);
-        assert_eq!(m.reserve_pid(), b, "the lowest dead pid is reused");
+        assert_eq!(m.reserve_pid(2, a), b, "the lowest dead pid is reused");
         assert!(m.is_reserved(b));
+        // A pid being created is found at the forking PMA (spec §10 finding 11).
+        assert_eq!(m.location(b), Some(2));
     }
 }

@@ -939,7 +939,11 @@ impl World {
             }
             Effect::AllocPid => {
                 // PM3: the PM Master allocates the child's pid (an embryo until created).
-                let child = self.pmm.reserve_pid();
+                let parent = match plan.then {
+                    Then::Forked { req, .. } => self.reqs[req as usize].target,
+                    _ => 0,
+                };
+                let child = self.pmm.reserve_pid(plan.node, parent);
                 plan.pid = child;
                 if let Then::Forked { child: c, .. } = &mut plan.then {
                     *c = child;
@@ -1085,7 +1089,8 @@ impl World {
             }
             Body::ExitAck { req } => self.on_exit_ack(req),
             Body::ChildCreated { pid, parent } => {
-                if let Ep::Pma(n) = m.src {
+                // A child whose node crashed first was buried with it (spec §5.3).
+                if let (Ep::Pma(n), true) = (m.src, self.pmm.is_reserved(pid)) {
                     self.pmm.register(pid, Some(parent), n);
                 }
             }

@@ -157,6 +157,13 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         "ghost",
         Mapping::Unobservable("the properties' history variables"),
     ),
+    (
+        "u1",
+        Mapping::Unobservable(
+            "U1's frontier (spec §13.4): derived by the model from its own history of calls \
+             and answers, which the refimpl does not keep",
+        ),
+    ),
 ];
 
 fn slot_of(l: &Local) -> Slot {

@@ -209,10 +209,6 @@ impl World {
             // AS1: pages written since their pre-copy go again with the task.
             self.trace.reach(now, "S-precopy-dirty");
         }
-        if task.space.ports.iter().any(|p| p.queued > 0) {
-            // Messages queued on the task's ports move with it (paper §3.1).
-            self.trace.reach(now, "S-port-queue");
-        }
         task.dirty.clear();
         task.precopied = false;
         task.precopied_pages.clear();
@@ -243,6 +239,10 @@ impl World {
         }
         for m in waiting {
             self.q.after(0, crate::world::Ev::Deliver(m));
+        }
+        if task.space.ports.iter().any(|p| p.queued > 0) {
+            // Messages queued on the task's ports arrive with it (paper §3.1).
+            self.trace.reach(now, "S-port-queue");
         }
         match mode {
             Mode::Process => {

@@ -478,9 +478,6 @@ impl World {
             rq.status = ReqStatus::Routing;
         }
         let now = self.now();
-        if !out.queue.is_empty() {
-            self.trace.reach(now, "S-queued-forwarded");
-        }
         self.trace.log(
             now,
             s,

@@ -374,6 +374,7 @@ impl World {
         let req = self.reqs[r as usize].clone();
         let rq = &mut self.reqs[r as usize];
         rq.handled += 1;
+        let forwarded = rq.forwarded > 0;
         if rq.handled > 1 {
             self.stats
                 .violations
@@ -385,6 +386,10 @@ impl World {
             }
         }
         let now = self.now();
+        if forwarded {
+            // A request queued at a source is served where it was forwarded.
+            self.trace.reach(now, "S-queued-forwarded");
+        }
         // P11 monitor: an earlier call of the same sender on the same process not yet served
         // (nor answered or lost) has been overtaken by this one. It scans the requests, so it
         // runs only when something reads it (the invariant checks, a recorded trace).
