@@ -84,6 +84,18 @@ impl Cfg {
     }
 }
 
+/// A `Hasher` that only collects what it is given, for hashing it in one piece.
+struct Bytes(Vec<u8>);
+
+impl std::hash::Hasher for Bytes {
+    fn write(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+    fn finish(&self) -> u64 {
+        unreachable!("only collects")
+    }
+}
+
 /// The U1 monitor kept in the state.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct U1 {
@@ -121,9 +133,12 @@ impl U1 {
         v.sort_unstable();
         v.dedup();
         // Fixed keys, so that the digest (and the state's fingerprint) is the same in every
-        // run and on every machine.
+        // run and on every machine. The configurations' fields are gathered into one buffer
+        // first: SipHash over one slice costs a fraction of one call per small field.
+        let mut bytes = Bytes(Vec::with_capacity(64 * v.len()));
+        v.hash(&mut bytes);
         let mut h = std::hash::DefaultHasher::new();
-        v.hash(&mut h);
+        h.write(&bytes.0);
         self.digest = h.finish();
         self.frontier = Arc::from(v);
     }
@@ -446,16 +461,18 @@ impl U1 {
             return;
         }
         self.pending |= 1 << id;
-        let v = self
-            .frontier
-            .iter()
-            .map(|c| {
-                let mut d = *c;
-                refresh(&mut d, ops);
-                d
-            })
-            .collect();
-        self.settle_frontier(v, ops);
+        self.memo(Step::Invoke(id), ops, |u| {
+            let v = u
+                .frontier
+                .iter()
+                .map(|c| {
+                    let mut d = *c;
+                    refresh(&mut d, ops);
+                    d
+                })
+                .collect();
+            u.settle_frontier(v, ops);
+        });
     }
 
     /// Operation `id` (`op`) returns `ret`; `ops` are the pending operations including it.
@@ -463,13 +480,15 @@ impl U1 {
         if !self.linearizable() || self.pending & (1 << id) == 0 {
             return;
         }
-        let mut v = Vec::new();
-        for c in self.frontier.iter() {
-            settle(c, ops, Some(id), op, Want::Exactly(ret), &mut v);
-        }
         self.pending &= !(1 << id);
-        let rest: Pending = ops.iter().copied().filter(|o| o.0 != id).collect();
-        self.settle_frontier(v, &rest);
+        self.memo(Step::Return(id, *op, ret), ops, |u| {
+            let mut v = Vec::new();
+            for c in u.frontier.iter() {
+                settle(c, ops, Some(id), op, Want::Exactly(ret), &mut v);
+            }
+            let rest: Pending = ops.iter().copied().filter(|o| o.0 != id).collect();
+            u.settle_frontier(v, &rest);
+        });
     }
 
     /// Operation `id` (`op`) will never return: it took effect at some point of its
@@ -478,18 +497,20 @@ impl U1 {
         if !self.linearizable() || self.pending & (1 << id) == 0 {
             return;
         }
-        let mut v = Vec::new();
-        for c in self.frontier.iter() {
-            if c.guessed(id).is_none() {
-                let mut d = *c;
-                d.drop_op(id);
-                v.push(d);
-            }
-            settle(c, ops, Some(id), op, Want::AnyEffect, &mut v);
-        }
         self.pending &= !(1 << id);
-        let rest: Pending = ops.iter().copied().filter(|o| o.0 != id).collect();
-        self.settle_frontier(v, &rest);
+        self.memo(Step::Lost(id, *op), ops, |u| {
+            let mut v = Vec::new();
+            for c in u.frontier.iter() {
+                if c.guessed(id).is_none() {
+                    let mut d = *c;
+                    d.drop_op(id);
+                    v.push(d);
+                }
+                settle(c, ops, Some(id), op, Want::AnyEffect, &mut v);
+            }
+            let rest: Pending = ops.iter().copied().filter(|o| o.0 != id).collect();
+            u.settle_frontier(v, &rest);
+        });
     }
 
     /// An instantaneous operation: an environment event (a crash, a death, a page fault), or
@@ -498,19 +519,73 @@ impl U1 {
         if !self.linearizable() {
             return;
         }
-        let mut v = Vec::new();
-        for c in self.frontier.iter() {
-            match op {
-                Op::FileRead { .. } => {
-                    if c.spec.valid_unchanged(op, &Ret::Ok, false) {
-                        v.push(*c);
+        self.memo(Step::Event(*op), ops, |u| {
+            let mut v = Vec::new();
+            for c in u.frontier.iter() {
+                match op {
+                    Op::FileRead { .. } => {
+                        if c.spec.valid_unchanged(op, &Ret::Ok, false) {
+                            v.push(*c);
+                        }
                     }
+                    _ => settle(c, ops, None, op, Want::Exactly(Ret::Ok), &mut v),
                 }
-                _ => settle(c, ops, None, op, Want::Exactly(Ret::Ok), &mut v),
             }
-        }
-        self.settle_frontier(v, ops);
+            u.settle_frontier(v, ops);
+        });
     }
+
+    /// Applies `step` to the frontier with `update`, or takes the result from the per-thread
+    /// memo: many states share one frontier and meet the same step, and the new frontier is a
+    /// function of the old one (known by its digest, as the state's hash knows it), the step
+    /// and the pending operations.
+    fn memo(&mut self, step: Step, ops: &[(OpId, Op)], update: impl FnOnce(&mut U1)) {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static MEMO: RefCell<HashMap<MemoKey, Digested>> = RefCell::new(HashMap::new());
+        }
+        let key = MemoKey {
+            digest: self.digest,
+            len: self.frontier.len(),
+            step,
+            ops: ops.iter().copied().collect(),
+        };
+        if let Some((f, d)) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+            self.frontier = f;
+            self.digest = d;
+            return;
+        }
+        update(self);
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            // Bounded: a long run meets more frontiers than are worth keeping.
+            if m.len() >= 1 << 12 {
+                m.clear();
+            }
+            m.insert(key, (self.frontier.clone(), self.digest));
+        });
+    }
+}
+
+/// A frontier with its digest, as memos keep it.
+pub type Digested = (Arc<[Cfg]>, u64);
+
+/// A change of the frontier, for [`U1::memo`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Step {
+    Invoke(OpId),
+    Return(OpId, Op, Ret),
+    Lost(OpId, Op),
+    Event(Op),
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct MemoKey {
+    digest: u64,
+    len: usize,
+    step: Step,
+    ops: Pending,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -115,9 +115,28 @@ fn rename_bits(map: &[NodeId], bits: u8) -> u8 {
 
 /// The U1 frontier (spec §13.4) names nodes in every configuration: where each process runs
 /// and is attached, the nodes it depends on, the crashed nodes, the G1 destinations.
+///
+/// Renaming a frontier means sorting and digesting it again, and many states share one
+/// frontier: the renamed frontier is remembered per thread, by the original's digest and the
+/// renaming (a digest collision is as likely as a fingerprint collision, which the checker
+/// already accepts; spec §8.4).
 fn rename_u1(map: &[NodeId], u: &mut crate::linearizability::U1) {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    type Key = (u64, usize, [NodeId; NODES_CAP]);
+    thread_local! {
+        static RENAMED: RefCell<HashMap<Key, crate::linearizability::Digested>> = RefCell::new(HashMap::new());
+    }
     for d in u.group_dst.iter_mut() {
         *d = r(map, *d);
+    }
+    let mut m = [0; NODES_CAP];
+    m[..map.len()].copy_from_slice(map);
+    let key = (u.digest, u.frontier.len(), m);
+    if let Some((f, d)) = RENAMED.with(|c| c.borrow().get(&key).cloned()) {
+        u.frontier = f;
+        u.digest = d;
+        return;
     }
     let mut v: Vec<_> = u.frontier.to_vec();
     for c in v.iter_mut() {
@@ -131,6 +150,14 @@ fn rename_u1(map: &[NodeId], u: &mut crate::linearizability::U1) {
         }
     }
     u.set(v);
+    RENAMED.with(|c| {
+        let mut c = c.borrow_mut();
+        // Bounded: a long run meets more frontiers than are worth keeping.
+        if c.len() >= 1 << 12 {
+            c.clear();
+        }
+        c.insert(key, (u.frontier.clone(), u.digest));
+    });
 }
 
 /// The representative of a state's symmetry class: test nodes ordered by their local state.
