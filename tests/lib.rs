@@ -1,11 +1,14 @@
 //! Shared helpers for the integration tests, which live in `tests/tests/`, one file per spec
 //! section (`spec_3_rules.rs` is spec §3, and so on).
 
+pub mod u1_histories;
+
 use std::collections::{HashSet, VecDeque};
 
 use osfmig_model::check::{check_run, CheckOptions, RunResult};
 use osfmig_model::model::rule_of;
-use osfmig_model::presets::{find_run, RunSpec};
+use osfmig_model::presets::{find_run, preset, RunSpec};
+use osfmig_model::Config;
 use osfmig_model::{Action, OsfModel, Sys};
 use stateright::Model;
 
@@ -70,4 +73,180 @@ pub fn shortest_path(
         }
     }
     None
+}
+
+/// Impossible configurations, each with the bound its rejection must name (spec §8.1).
+pub fn impossible_configs() -> Vec<(Config, &'static str)> {
+    vec![
+        (
+            Config {
+                nodes_max: 9,
+                ..Config::default()
+            },
+            "nodes_max",
+        ),
+        (
+            Config {
+                processes_max: 0,
+                ..Config::default()
+            },
+            "processes_max",
+        ),
+        (
+            Config {
+                crashes_max: 3,
+                ..Config::default()
+            },
+            "crashes_max",
+        ),
+        (
+            Config {
+                requests_max: 9,
+                ..Config::default()
+            },
+            "requests_max",
+        ),
+        (
+            Config {
+                processes_max: 3,
+                procs_per_node_max: 2,
+                ..Config::default()
+            },
+            "procs_per_node_max",
+        ),
+    ]
+}
+
+/// Every impossible configuration is rejected naming its bound, and every run of `preset`
+/// validates (spec §8.1): the CLI refuses the first with exit 2 and must accept the second.
+pub fn assert_validation(preset_name: &str) {
+    for (cfg, name) in impossible_configs() {
+        let err = cfg.validate().expect_err(name);
+        assert!(err.contains(name), "{err:?} should name {name}");
+    }
+    for spec in preset(preset_name).unwrap() {
+        spec.config
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+    }
+}
+
+/// The bytes a state's `Hash` feeds the fingerprint hasher: the packed words of spec §8.4.
+pub fn fingerprint_words(st: &Sys) -> Vec<u8> {
+    struct Words(Vec<u8>);
+    impl std::hash::Hasher for Words {
+        fn write(&mut self, b: &[u8]) {
+            self.0.extend_from_slice(b);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut w = Words(Vec::new());
+    std::hash::Hash::hash(st, &mut w);
+    w.0
+}
+
+/// Every permutation of the test nodes `1..n`, as node maps (node 0, the master, stays).
+fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
+    let mut maps = vec![vec![0u8]];
+    for node in 1..n as u8 {
+        let mut next = Vec::new();
+        for m in &maps {
+            for at in 1..=m.len() {
+                let mut v = m.clone();
+                v.insert(at, node);
+                next.push(v);
+            }
+        }
+        maps = next;
+    }
+    maps
+}
+
+/// Checks the two reductions the search relies on (spec §8.3, §8.4) on the first `cap` states
+/// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
+/// - fingerprints are injective: two distinct states never hash the same words;
+/// - the test nodes are interchangeable: renaming them keeps every property's verdict and the
+///   boundary, maps the successors onto the renamed successors, and the representative is a
+///   renaming of the state and its own representative.
+///
+/// A failure names the run and prints both states.
+pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
+    use osfmig_model::symmetry::{rename_nodes, representative};
+    use std::collections::HashMap;
+    let model = OsfModel::new(spec.config.clone());
+    let props = model.properties();
+    let succ = |st: &Sys| -> Vec<Sys> {
+        let mut acts = Vec::new();
+        model.enabled(st, &mut acts);
+        let mut out: Vec<Sys> = acts.iter().filter_map(|a| model.step(st, a)).collect();
+        out.sort();
+        out
+    };
+    let init = model.init_states().remove(0);
+    let maps = test_node_maps(init.nodes.len());
+    let mut words: HashMap<Vec<u8>, Sys> = HashMap::new();
+    let mut queue = VecDeque::from([init.clone()]);
+    let mut seen: HashSet<Sys> = HashSet::from([init]);
+    let mut examined = 0;
+    while let Some(st) = queue.pop_front() {
+        if examined == cap {
+            break;
+        }
+        examined += 1;
+        if let Some(other) = words.insert(fingerprint_words(&st), st.clone()) {
+            assert!(
+                other == st,
+                "{}: two states hash the same words (spec §8.4):\n{other:?}\n{st:?}",
+                spec.name
+            );
+        }
+        let next = succ(&st);
+        let rep = representative(&st);
+        assert_eq!(
+            representative(&rep),
+            rep,
+            "{}: representative not idempotent",
+            spec.name
+        );
+        let mut rep_is_renaming = false;
+        for map in &maps {
+            let t = rename_nodes(&st, map);
+            rep_is_renaming |= t == rep;
+            for p in &props {
+                assert_eq!(
+                    (p.condition)(&model, &st),
+                    (p.condition)(&model, &t),
+                    "{}: {} differs on a renaming {map:?} (spec §8.3) of\n{st:?}",
+                    spec.name,
+                    p.name
+                );
+            }
+            assert_eq!(
+                model.within_boundary(&st),
+                model.within_boundary(&t),
+                "{}: boundary differs on a renaming {map:?}",
+                spec.name
+            );
+            let mut renamed: Vec<Sys> = next.iter().map(|s| rename_nodes(s, map)).collect();
+            renamed.sort();
+            assert!(
+                succ(&t) == renamed,
+                "{}: successors of a renaming {map:?} are not the renamed successors (spec §8.3) of\n{st:?}",
+                spec.name
+            );
+        }
+        assert!(
+            rep_is_renaming,
+            "{}: the representative is no renaming of the state (spec §8.3):\n{st:?}",
+            spec.name
+        );
+        for s in next {
+            if model.within_boundary(&s) && seen.insert(s.clone()) {
+                queue.push_back(s);
+            }
+        }
+    }
+    examined
 }

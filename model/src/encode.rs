@@ -499,66 +499,6 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
     h.write_u64(*digest);
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::{HashMap, HashSet, VecDeque};
-    use std::hash::{Hash, Hasher};
-
-    use crate::model::OsfModel;
-    use crate::state::Sys;
-
-    /// Records the words a state is hashed as.
-    #[derive(Default)]
-    struct Words(Vec<u64>);
-
-    impl Hasher for Words {
-        fn finish(&self) -> u64 {
-            0
-        }
-        fn write(&mut self, _: &[u8]) {
-            panic!("Sys is hashed as words only");
-        }
-        fn write_u64(&mut self, x: u64) {
-            self.0.push(x);
-        }
-    }
-
-    fn words(s: &Sys) -> Vec<u64> {
-        let mut w = Words::default();
-        s.hash(&mut w);
-        w.0
-    }
-
-    // Reference: spec §8.4. The encoding is injective: on the reachable states of every catalog
-    // run (breadth first, up to a bound each), distinct states never share their words.
-    #[test]
-    fn distinct_reachable_states_have_distinct_words() {
-        for run in crate::presets::catalog() {
-            let model = OsfModel::new(run.config.clone());
-            let init = Sys::initial(&model.cfg);
-            let mut seen: HashSet<Sys> = HashSet::from([init.clone()]);
-            let mut by_words: HashMap<Vec<u64>, Sys> = HashMap::new();
-            let mut queue = VecDeque::from([init]);
-            let mut actions = Vec::new();
-            while let Some(st) = queue.pop_front() {
-                if let Some(other) = by_words.insert(words(&st), st.clone()) {
-                    assert_eq!(other, st, "{}: two states share their words", run.name);
-                }
-                if seen.len() >= 20_000 {
-                    continue;
-                }
-                actions.clear();
-                model.enabled(&st, &mut actions);
-                for a in &actions {
-                    if let Some(next) = model.step(&st, a) {
-                        if next.net.len() <= model.cfg.queue_len_max as usize
-                            && seen.insert(next.clone())
-                        {
-                            queue.push_back(next);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
+// The encoding's injectivity is tested on reachable states, together with the symmetry
+// reduction, by `osfmig_tests::assert_reductions_sound` (tests/tests/spec_8_configuration.rs
+// and the mutation oracle).

@@ -1092,8 +1092,10 @@ pub fn bump_moves(st: &mut Sys, pid: Pid) {
 }
 
 /// S-group-migrated and S-group-split (G1), checked when a member's migration ends: every
-/// member active on one node other than node 1, or, with no migration left in progress,
-/// members active on different nodes.
+/// member active on one node and migrated at least once, or, with no migration left in
+/// progress, members active on different nodes. Both name no node by number, so the test
+/// nodes stay interchangeable (spec §8.3; "a node other than node 1" did not, which the
+/// oracle's symmetry check found).
 pub fn group_outcome(st: &mut Sys, cfg: &Config) {
     if !cfg.group {
         return;
@@ -1102,7 +1104,8 @@ pub fn group_outcome(st: &mut Sys, cfg: &Config) {
     if nodes.iter().any(|n| n.is_none()) {
         return;
     }
-    if nodes.iter().all(|n| *n != Some(1)) && nodes.windows(2).all(|w| w[0] == w[1]) {
+    let all_moved = (0..cfg.pids() as usize).all(|p| st.ghost.migrations[p] > 0);
+    if all_moved && nodes.windows(2).all(|w| w[0] == w[1]) {
         st.see(Seen::GROUP_MIGRATED);
     }
     let quiet = st.nodes.iter().filter(|n| n.alive).all(|n| {

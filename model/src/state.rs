@@ -39,7 +39,7 @@ pub enum Threads {
 
 /// A Mach task as its kernel holds it (spec §2.2): threads, the emulator's capabilities,
 /// its port space and the home node of each page (XMM).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Task {
     pub threads: Threads,
     /// Capabilities the emulator holds to its PMA (the paper's 9 include two kinds; two suffice
@@ -66,7 +66,7 @@ pub struct Task {
 }
 
 /// One node's Mach kernel with its XMM part (spec §2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct Kernel {
     /// Tasks held by this kernel, indexed by pid.
     pub tasks: PidArr<Option<Task>>,
@@ -161,7 +161,7 @@ pub enum Vproc {
 }
 
 /// One node's Process Management Agent (spec §2.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct Pma {
     pub procs: PidArr<Local>,
     pub vprocs: PidArr<Vproc>,
@@ -177,7 +177,7 @@ impl Pma {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct Node {
     pub alive: bool,
     pub pma: Pma,
@@ -338,94 +338,6 @@ pub struct Sys {
 impl Hash for Sys {
     fn hash<H: Hasher>(&self, h: &mut H) {
         crate::encode::sys(h, self);
-    }
-}
-
-// Hashing (spec §8.4). Most of a checker's time goes into fingerprinting states; these
-// structures are hashed as a few packed words instead of field by field. Each packing is a
-// function of every field and injective for ids below 255, so equal values hash equally and
-// distinct ones stay distinct (the pinned state counts would change otherwise).
-
-/// An optional small id as one byte: 0 for none.
-fn o8(x: Option<u8>) -> u8 {
-    x.map_or(0, |v| v.wrapping_add(1))
-}
-
-impl Hash for Proc {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(u64::from_le_bytes([
-            self.usage_total,
-            self.usage_here,
-            self.migrations,
-            self.allowed as u8,
-            o8(self.in_progress),
-            self.exiting as u8,
-            o8(self.awaiting_forward),
-            o8(self.task_migrating),
-        ]));
-        self.held.hash(h);
-    }
-}
-
-impl Hash for Outgoing {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(u64::from_le_bytes([
-            self.dst,
-            o8(self.caller),
-            self.frozen as u8,
-            self.precopy_done as u8,
-            self.attempt,
-            0,
-            0,
-            0,
-        ]));
-        self.queue.hash(h);
-    }
-}
-
-impl Hash for Local {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        match self {
-            Local::Free => h.write_u8(0),
-            Local::Active { proc, out } => {
-                h.write_u8(1 + out.is_some() as u8);
-                proc.hash(h);
-                if let Some(o) = out {
-                    o.hash(h);
-                }
-            }
-            Local::Migrating { proc, out } => {
-                h.write_u8(3);
-                proc.hash(h);
-                out.hash(h);
-            }
-            Local::Incoming {
-                proc,
-                src,
-                stage,
-                attempt,
-            } => {
-                h.write_u32(u32::from_le_bytes([4, *src, *stage as u8, *attempt]));
-                proc.hash(h);
-            }
-        }
-    }
-}
-
-impl Hash for Task {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(u64::from_le_bytes([
-            self.threads as u8,
-            self.pma_caps[0],
-            self.pma_caps[1],
-            self.files,
-            self.port_queue,
-            self.offered as u8,
-            self.attempt,
-            o8(self.faulting),
-        ]));
-        h.write_u16(u16::from_le_bytes([self.dirty, self.reading as u8]));
-        self.pages.hash(h);
     }
 }
 

@@ -81,7 +81,7 @@ pub enum Outcome {
 }
 
 /// One process-management request with its ghost bookkeeping (spec §6 uses the counters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Req {
     pub sender: Sender,
     pub target: Pid,
@@ -266,14 +266,5 @@ impl Req {
             ],
             [self.forwarded, self.absent, self.queued, self.detail],
         )
-    }
-}
-
-// Requests are hashed as two packed words (spec §8.4, see `state.rs`): every field, injective.
-impl std::hash::Hash for Req {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let (a, b) = self.packed();
-        h.write_u64(u64::from_le_bytes(a));
-        h.write_u32(u32::from_le_bytes(b));
     }
 }

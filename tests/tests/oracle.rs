@@ -9,11 +9,14 @@
 
 use std::collections::BTreeSet;
 
-use osfmig_model::check::Verdict;
+use osfmig_model::check::{replay, Verdict};
 use osfmig_model::model::RULES;
-use osfmig_model::mutants::CATALOG;
+use osfmig_model::mutants::{info, CATALOG};
 use osfmig_model::presets::preset;
-use osfmig_tests::{check, run};
+use osfmig_model::OsfModel;
+use osfmig_tests::u1_histories::compare_with_tester;
+use osfmig_tests::{assert_reductions_sound, assert_validation, check, run};
+use stateright::{Expectation, Model};
 
 fn oracle_preset() -> String {
     std::env::var("OSFMIG_ORACLE").unwrap_or_else(|_| "mutants".to_string())
@@ -70,5 +73,72 @@ fn catalog_mutants_are_caught() {
             m.catches,
             m.run
         );
+        assert_counterexample_replays(&spec, m.catches, p.unwrap().replay.as_deref());
     }
+}
+
+/// A violation's replay command (spec §8.4) names the run and the mutant, and its path
+/// replays; for an `always` property the path ends in a state that breaks it.
+fn assert_counterexample_replays(
+    spec: &osfmig_model::presets::RunSpec,
+    id: &str,
+    command: Option<&str>,
+) {
+    let command = command.unwrap_or_else(|| panic!("{}: {id} has no replay command", spec.name));
+    let mutant = spec
+        .config
+        .mutant
+        .map(|m| format!(" --mutant {}", info(m).name))
+        .unwrap_or_default();
+    let head = format!("osfmig replay --run {}{mutant} --path ", spec.name);
+    let path = command
+        .strip_prefix(&head)
+        .unwrap_or_else(|| panic!("{}: replay command {command:?} is not {head:?}…", spec.name));
+    let indices: Vec<usize> = path
+        .split(',')
+        .map(|i| {
+            i.parse()
+                .unwrap_or_else(|_| panic!("{command}: bad index {i:?}"))
+        })
+        .collect();
+    let model = OsfModel::new(spec.config.clone());
+    let (steps, last) =
+        replay(&model, &indices).unwrap_or_else(|e| panic!("{command} does not replay: {e}"));
+    assert!(
+        steps.iter().all(|s| RULES.contains(&s.rule.as_str())),
+        "{command}: a step has no rule"
+    );
+    if let Some(p) = model.properties().into_iter().find(|p| p.name == id) {
+        if p.expectation == Expectation::Always {
+            assert!(
+                !(p.condition)(&model, &last),
+                "{command} ends where {id} holds"
+            );
+        }
+    }
+}
+
+// Reference: spec §8.1. Impossible configurations are rejected naming their bound, and every
+// run of the oracle preset is a configuration the CLI accepts.
+#[test]
+fn configurations_validate() {
+    assert_validation(&oracle_preset());
+}
+
+// Reference: spec §8.3, §8.4. The search's reductions are sound on the first states of every
+// run of the oracle preset: fingerprints are injective and the test nodes interchangeable. A
+// reduction that merged states a property tells apart would change verdicts elsewhere.
+#[test]
+fn reductions_are_sound() {
+    for spec in preset(&oracle_preset()).unwrap() {
+        assert!(assert_reductions_sound(&spec, 20_000) > 0);
+    }
+}
+
+// Reference: spec §13.4. U1's incremental check gives stateright's LinearizabilityTester
+// verdict on random concurrent histories, both linearizable and not.
+#[test]
+fn u1_agrees_with_linearizability_tester() {
+    let t = compare_with_tester(1500);
+    assert!(t.linearizable > 100 && t.not > 100, "{t:?}");
 }
