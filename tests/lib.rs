@@ -5,8 +5,9 @@ pub mod u1_histories;
 
 use std::collections::{HashSet, VecDeque};
 
-use osfmig_model::check::{check_run, CheckOptions, RunResult};
-use osfmig_model::model::rule_of;
+use osfmig_model::check::{check_run, replay, CheckOptions, RunResult, Verdict};
+use osfmig_model::model::{rule_of, RULES};
+use osfmig_model::mutants::MutantInfo;
 use osfmig_model::presets::{find_run, preset, RunSpec};
 use osfmig_model::Config;
 use osfmig_model::{Action, OsfModel, Sys};
@@ -249,4 +250,87 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
         }
     }
     examined
+}
+
+/// A run's result is what the spec expects (spec §6): complete, every property as expected, and
+/// every documented finding reproduced (a finding that no longer shows up is stale).
+pub fn assert_meets_expectations(spec: &RunSpec, res: &RunResult) {
+    assert!(res.complete, "{}: incomplete", res.name);
+    for p in &res.properties {
+        assert!(
+            p.ok(),
+            "{}: {} is {:?} (exercised {:?}); replay: {:?}",
+            res.name,
+            p.id,
+            p.verdict,
+            p.exercised,
+            p.replay
+        );
+    }
+    for id in &spec.expected_violations {
+        let p = res.properties.iter().find(|p| p.id == *id);
+        assert!(
+            p.is_some_and(|p| p.verdict == Verdict::Violated),
+            "{}: finding {id} not reproduced",
+            res.name
+        );
+    }
+}
+
+/// A catalog mutant (spec §7) is caught by the property the catalog names, in its run, and
+/// the counterexample is usable: the replay command names the run and the mutant, its path
+/// replays with a rule on every step, and for an `always` property it ends in a state that
+/// breaks the property. (A liveness counterexample is a lasso, judged on the graph.)
+pub fn assert_catalog_mutant_caught(m: &MutantInfo) {
+    if m.catches == "?" {
+        // Written, not yet run against the properties (spec §7).
+        eprintln!("{}: not yet triaged", m.name);
+        return;
+    }
+    let mut spec = run(m.run);
+    spec.config.mutant = Some(m.mutant);
+    let res = check(&spec);
+    let p = res
+        .properties
+        .iter()
+        .find(|p| p.id == m.catches)
+        .unwrap_or_else(|| panic!("{}: {} not checked in {}", m.name, m.catches, m.run));
+    assert!(
+        p.verdict == Verdict::Violated,
+        "{} escapes {} in {}",
+        m.name,
+        m.catches,
+        m.run
+    );
+    let command = p
+        .replay
+        .as_deref()
+        .unwrap_or_else(|| panic!("{}: {} has no replay command", m.name, m.catches));
+    let head = format!("osfmig replay --run {} --mutant {} --path ", m.run, m.name);
+    let path = command
+        .strip_prefix(&head)
+        .unwrap_or_else(|| panic!("replay command {command:?} is not {head:?}…"));
+    let indices: Vec<usize> = path
+        .split(',')
+        .map(|i| {
+            i.parse()
+                .unwrap_or_else(|_| panic!("{command}: bad index {i:?}"))
+        })
+        .collect();
+    let model = OsfModel::new(spec.config.clone());
+    let (steps, last) =
+        replay(&model, &indices).unwrap_or_else(|e| panic!("{command} does not replay: {e}"));
+    assert!(
+        steps.iter().all(|s| RULES.contains(&s.rule.as_str())),
+        "{command}: a step has no rule"
+    );
+    if let Some(p) = model.properties().into_iter().find(|p| p.name == m.catches) {
+        if p.expectation == stateright::Expectation::Always {
+            assert!(
+                !(p.condition)(&model, &last),
+                "{command} ends where {} holds",
+                m.catches
+            );
+        }
+    }
 }

@@ -14,6 +14,8 @@ use stateright::semantics::{ConsistencyTester, LinearizabilityTester, Sequential
 pub enum Ev {
     Invoke(u8, Op),
     Return(u8, Ret),
+    /// The call is never answered (a crash lost it): it may have taken effect or not.
+    Lost(u8),
 }
 
 pub fn cfg() -> Config {
@@ -73,7 +75,7 @@ pub fn answers(op: &Op) -> Vec<Ret> {
             Ret::Waited(Some(1)),
             Ret::Waited(Some(2)),
         ]),
-        Op::Fork { .. } => v.extend([Ret::Forked(2), Ret::NoPid]),
+        Op::Fork { .. } => v.extend([Ret::Forked(1), Ret::Forked(2), Ret::NoPid]),
         // Died is left out: U1 accepts it for a migration that took effect before the death
         // (spec §13.3), which a plain sequential spec does not.
         Op::Migrate { .. } => v.extend([Ret::Migrated, Ret::Refused, Ret::Rejected]),
@@ -135,6 +137,16 @@ pub fn history(choices: &[u8], corrupt: Option<(usize, u8)>) -> Vec<Ev> {
                 let r = valid[pick(valid.len())];
                 spec.is_valid_step(&op, &r);
                 inflight.get_mut(&t).unwrap().1 = Some(r);
+            }
+            _ if pick(8) == 0 => {
+                // Some in-flight call is lost, whether it took effect or not.
+                let ts: Vec<u8> = inflight.keys().copied().collect();
+                if ts.is_empty() {
+                    continue;
+                }
+                let t = ts[pick(ts.len())];
+                inflight.remove(&t);
+                evs.push(Ev::Lost(t));
             }
             _ => {
                 let ts: Vec<u8> = inflight
@@ -221,22 +233,52 @@ pub fn u1_verdict(evs: &[Ev]) -> bool {
                     pending.remove(&t);
                 }
             }
+            Ev::Lost(t) => {
+                let op = pending[&t];
+                u.on_lost(t, &op, &as_pending(&pending));
+                pending.remove(&t);
+            }
         }
     }
     u.linearizable()
 }
 
-/// stateright's verdict on the same history.
+/// stateright's verdict on the same history. A lost call took effect before it was lost or
+/// never (spec §13.4): the tester has no such event, so each lost call is tried both ways, as
+/// answered at the moment of its loss with each answer worth trying, and as never invoked. The
+/// history is linearizable when some choice is.
 pub fn tester_verdict(evs: &[Ev]) -> bool {
-    let mut t = LinearizabilityTester::new(ProcTable::initial(&cfg()));
-    for e in evs {
-        let ok = match *e {
-            Ev::Invoke(th, op) => t.on_invoke(th, op).is_ok(),
-            Ev::Return(th, r) => t.on_return(th, r).is_ok(),
-        };
-        assert!(ok, "well-formed history");
-    }
-    t.is_consistent()
+    let Some(at) = evs.iter().position(|e| matches!(e, Ev::Lost(_))) else {
+        let mut t = LinearizabilityTester::new(ProcTable::initial(&cfg()));
+        for e in evs {
+            let ok = match *e {
+                Ev::Invoke(th, op) => t.on_invoke(th, op).is_ok(),
+                Ev::Return(th, r) => t.on_return(th, r).is_ok(),
+                Ev::Lost(_) => unreachable!("expanded"),
+            };
+            assert!(ok, "well-formed history");
+        }
+        return t.is_consistent();
+    };
+    let Ev::Lost(th) = evs[at] else {
+        unreachable!()
+    };
+    let inv = evs[..at]
+        .iter()
+        .rposition(|e| matches!(e, Ev::Invoke(x, _) if *x == th))
+        .expect("a lost call was invoked");
+    let Ev::Invoke(_, op) = evs[inv] else {
+        unreachable!()
+    };
+    let mut never = evs.to_vec();
+    never.remove(at);
+    never.remove(inv);
+    tester_verdict(&never)
+        || answers(&op).into_iter().any(|r| {
+            let mut answered = evs.to_vec();
+            answered[at] = Ev::Return(th, r);
+            tester_verdict(&answered)
+        })
 }
 
 /// A migration answered Rejected while another migration or an exit of the same process is
@@ -264,6 +306,9 @@ pub fn uses_busy_context(evs: &[Ev]) -> bool {
                     return true;
                 }
             }
+            Ev::Lost(t) => {
+                inflight.remove(&t);
+            }
         }
     }
     false
@@ -275,6 +320,8 @@ pub struct Tally {
     pub linearizable: usize,
     pub not: usize,
     pub overlapping: usize,
+    /// Histories with a lost call.
+    pub lost: usize,
 }
 
 /// Compares U1 with stateright's tester on `seeds` corrupted histories (deterministic: the
@@ -293,8 +340,9 @@ pub fn compare_with_tester(seeds: u32) -> Tally {
         assert_eq!(
             v,
             tester_verdict(&evs),
-            "U1 and LinearizabilityTester disagree on {evs:?}"
+            "U1 says {v}, LinearizabilityTester not, on {evs:?}"
         );
+        t.lost += evs.iter().any(|e| matches!(e, Ev::Lost(_))) as usize;
         if v {
             t.linearizable += 1
         } else {
@@ -304,7 +352,7 @@ pub fn compare_with_tester(seeds: u32) -> Tally {
         for e in &evs {
             match e {
                 Ev::Invoke(..) => open += 1,
-                Ev::Return(..) => open -= 1,
+                Ev::Return(..) | Ev::Lost(_) => open -= 1,
             }
             if open >= 2 {
                 t.overlapping += 1;

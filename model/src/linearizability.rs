@@ -84,7 +84,7 @@ impl Cfg {
     }
 }
 
-/// A `Hasher` that only collects what it is given, for hashing it in one piece.
+/// A `Hasher` that collects what it is given and hashes it in one piece when finished.
 struct Bytes(Vec<u8>);
 
 impl std::hash::Hasher for Bytes {
@@ -92,7 +92,11 @@ impl std::hash::Hasher for Bytes {
         self.0.extend_from_slice(b);
     }
     fn finish(&self) -> u64 {
-        unreachable!("only collects")
+        // Fixed keys, so that the digest (and the state's fingerprint) is the same in every
+        // run and on every machine.
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(&self.0);
+        h.finish()
     }
 }
 
@@ -132,14 +136,11 @@ impl U1 {
         use std::hash::{Hash, Hasher};
         v.sort_unstable();
         v.dedup();
-        // Fixed keys, so that the digest (and the state's fingerprint) is the same in every
-        // run and on every machine. The configurations' fields are gathered into one buffer
-        // first: SipHash over one slice costs a fraction of one call per small field.
+        // The configurations' fields are gathered into one buffer first: SipHash over one
+        // slice costs a fraction of one call per small field.
         let mut bytes = Bytes(Vec::with_capacity(64 * v.len()));
         v.hash(&mut bytes);
-        let mut h = std::hash::DefaultHasher::new();
-        h.write(&bytes.0);
-        self.digest = h.finish();
+        self.digest = bytes.finish();
         self.frontier = Arc::from(v);
     }
 
@@ -540,10 +541,8 @@ impl U1 {
     /// function of the old one (known by its digest, as the state's hash knows it), the step
     /// and the pending operations.
     fn memo(&mut self, step: Step, ops: &[(OpId, Op)], update: impl FnOnce(&mut U1)) {
-        use std::cell::RefCell;
-        use std::collections::HashMap;
         thread_local! {
-            static MEMO: RefCell<HashMap<MemoKey, Digested>> = RefCell::new(HashMap::new());
+            static MEMO: Memo<MemoKey> = Memo::default();
         }
         let key = MemoKey {
             digest: self.digest,
@@ -551,21 +550,35 @@ impl U1 {
             step,
             ops: ops.iter().copied().collect(),
         };
-        if let Some((f, d)) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
-            self.frontier = f;
-            self.digest = d;
-            return;
-        }
-        update(self);
-        MEMO.with(|m| {
-            let mut m = m.borrow_mut();
-            // Bounded: a long run meets more frontiers than are worth keeping.
-            if m.len() >= 1 << 12 {
-                m.clear();
-            }
-            m.insert(key, (self.frontier.clone(), self.digest));
-        });
+        memoised(&MEMO, key, self, update);
     }
+}
+
+/// A per-thread memo of frontier changes, by a key that determines the change's result.
+pub(crate) type Memo<K> = std::cell::RefCell<std::collections::HashMap<K, Digested>>;
+
+/// Sets `u`'s frontier to the memo's entry for `key`, or computes it with `update` and keeps
+/// it. A memo can only make U1 faster: an entry is the result `update` gives for its key.
+pub(crate) fn memoised<K: std::hash::Hash + Eq>(
+    memo: &'static std::thread::LocalKey<Memo<K>>,
+    key: K,
+    u: &mut U1,
+    update: impl FnOnce(&mut U1),
+) {
+    if let Some((f, d)) = memo.with(|m| m.borrow().get(&key).cloned()) {
+        u.frontier = f;
+        u.digest = d;
+        return;
+    }
+    update(u);
+    memo.with(|m| {
+        let mut m = m.borrow_mut();
+        // Bounded: a long run meets more frontiers than are worth keeping.
+        if m.len() >= 1 << 12 {
+            m.clear();
+        }
+        m.insert(key, (u.frontier.clone(), u.digest));
+    });
 }
 
 /// A frontier with its digest, as memos keep it.

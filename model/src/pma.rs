@@ -657,11 +657,7 @@ pub fn can_abandon(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
 
 pub fn abandon(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     st.see(Seen::ABANDON);
-    if !cfg.mutant_is(Mutant::AbandonAfterPull) {
-        if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
-            t.offered = false;
-        }
-    }
+    // Reinstating withdraws the kernel's offer (R8), which is what R10 tells the kernel.
     reinstate(st, cfg, node, pid, Outcome::Abandoned);
     if cfg.mutant_is(Mutant::AbandonLeavesSuspended) {
         if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {

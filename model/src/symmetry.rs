@@ -121,11 +121,9 @@ fn rename_bits(map: &[NodeId], bits: u8) -> u8 {
 /// renaming (a digest collision is as likely as a fingerprint collision, which the checker
 /// already accepts; spec §8.4).
 fn rename_u1(map: &[NodeId], u: &mut crate::linearizability::U1) {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    type Key = (u64, usize, [NodeId; NODES_CAP]);
+    use crate::linearizability::{memoised, Memo};
     thread_local! {
-        static RENAMED: RefCell<HashMap<Key, crate::linearizability::Digested>> = RefCell::new(HashMap::new());
+        static RENAMED: Memo<(u64, usize, [NodeId; NODES_CAP])> = Memo::default();
     }
     for d in u.group_dst.iter_mut() {
         *d = r(map, *d);
@@ -133,30 +131,19 @@ fn rename_u1(map: &[NodeId], u: &mut crate::linearizability::U1) {
     let mut m = [0; NODES_CAP];
     m[..map.len()].copy_from_slice(map);
     let key = (u.digest, u.frontier.len(), m);
-    if let Some((f, d)) = RENAMED.with(|c| c.borrow().get(&key).cloned()) {
-        u.frontier = f;
-        u.digest = d;
-        return;
-    }
-    let mut v: Vec<_> = u.frontier.to_vec();
-    for c in v.iter_mut() {
-        c.spec.crashed = rename_bits(map, c.spec.crashed);
-        for e in c.spec.procs.iter_mut() {
-            e.node = r(map, e.node);
-            e.home = r(map, e.home);
-            for p in e.pages.iter_mut() {
-                *p = r(map, *p);
+    memoised(&RENAMED, key, u, |u| {
+        let mut v: Vec<_> = u.frontier.to_vec();
+        for c in v.iter_mut() {
+            c.spec.crashed = rename_bits(map, c.spec.crashed);
+            for e in c.spec.procs.iter_mut() {
+                e.node = r(map, e.node);
+                e.home = r(map, e.home);
+                for p in e.pages.iter_mut() {
+                    *p = r(map, *p);
+                }
             }
         }
-    }
-    u.set(v);
-    RENAMED.with(|c| {
-        let mut c = c.borrow_mut();
-        // Bounded: a long run meets more frontiers than are worth keeping.
-        if c.len() >= 1 << 12 {
-            c.clear();
-        }
-        c.insert(key, (u.frontier.clone(), u.digest));
+        u.set(v);
     });
 }
 

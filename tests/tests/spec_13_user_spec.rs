@@ -49,6 +49,7 @@ fn corrupted_histories_cover_both_verdicts() {
         "only {} histories overlap calls",
         t.overlapping
     );
+    assert!(t.lost > 300, "only {} histories lose a call", t.lost);
 }
 
 // Reference: spec §13.3. A migration that took effect and whose process then died in a crash

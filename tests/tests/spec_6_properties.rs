@@ -10,7 +10,7 @@ use osfmig_model::check::Verdict;
 use osfmig_model::mutants::CATALOG;
 use osfmig_model::presets::preset;
 use osfmig_model::properties::{registry, Expectation};
-use osfmig_tests::check;
+use osfmig_tests::{assert_meets_expectations, check};
 
 /// The ci preset is checked once per test binary; both tests read the same results.
 fn ci_results() -> &'static [(osfmig_model::presets::RunSpec, RunResult)] {
@@ -32,31 +32,7 @@ fn ci_results() -> &'static [(osfmig_model::presets::RunSpec, RunResult)] {
 #[test]
 fn every_ci_run_meets_its_expectations() {
     for (spec, res) in ci_results() {
-        assert!(res.complete, "{} incomplete", res.name);
-        for p in &res.properties {
-            assert!(
-                p.ok(),
-                "{}: {} is {:?} (replay: {:?})",
-                res.name,
-                p.name,
-                p.verdict,
-                p.replay
-            );
-        }
-        // A documented finding must really show up, or it is stale.
-        for id in &spec.expected_violations {
-            let p = res
-                .properties
-                .iter()
-                .find(|p| p.id == *id)
-                .expect("registered");
-            assert_eq!(
-                p.verdict,
-                Verdict::Violated,
-                "{}: finding {id} not reproduced",
-                res.name
-            );
-        }
+        assert_meets_expectations(spec, res);
     }
 }
 

@@ -1,55 +1,12 @@
 //! Mutants (spec §7): each seeded protocol bug is caught by the property the catalog names,
 //! and the printed counterexample replays to a state that violates it.
 
-use osfmig_model::check::{replay, Verdict};
 use osfmig_model::mutants::{by_name, CATALOG};
-use osfmig_model::properties::registry;
-use osfmig_model::OsfModel;
-use osfmig_tests::{check, run};
+use osfmig_tests::assert_catalog_mutant_caught;
 
 fn caught(name: &str) {
     let info = by_name(name).expect("catalog entry");
-    if info.catches == "?" {
-        // Written, not yet run against the properties (spec §7).
-        eprintln!("{name}: not yet triaged");
-        return;
-    }
-    let mut spec = run(info.run);
-    spec.config.mutant = Some(info.mutant);
-    let res = check(&spec);
-    let p = res
-        .properties
-        .iter()
-        .find(|p| p.id == info.catches)
-        .unwrap_or_else(|| panic!("{name}: {} not checked in {}", info.catches, info.run));
-    assert_eq!(
-        p.verdict,
-        Verdict::Violated,
-        "{name} escapes {}",
-        info.catches
-    );
-    let steps: Vec<usize> = p.path.as_ref().unwrap().iter().map(|s| s.index).collect();
-    let model = OsfModel::new(spec.config.clone());
-    let (_, last) = replay(&model, &steps).expect("the counterexample replays");
-    // A liveness obligation (L1-L5) is not in the registry: its counterexample is a lasso,
-    // judged on the graph, not on the last state.
-    let def = registry(&spec.config)
-        .into_iter()
-        .find(|d| d.id == info.catches);
-    if let Some(def) =
-        def.filter(|d| d.expectation == osfmig_model::properties::Expectation::Always)
-    {
-        assert!(
-            !(def.check)(&model, &last),
-            "{name}: replayed state satisfies {}",
-            info.catches
-        );
-    }
-    assert!(p
-        .replay
-        .as_ref()
-        .unwrap()
-        .contains(&format!("--mutant {name}")));
+    assert_catalog_mutant_caught(info);
 }
 
 macro_rules! mutant_tests {
