@@ -2,21 +2,36 @@
 # Mutation testing of model/src with cargo-mutants (docs/mutation.md).
 #
 #   [MUTANTS_JOBS=J] scripts/mutants.sh K/N [OUTDIR]
+#   [MUTANTS_JOBS=J] scripts/mutants.sh --recheck MISSED_FILE [OUTDIR]
 #
-# Runs shard K of N (round-robin) of every cargo-mutants mutant of the osfmig-model package.
-# Stage 1 tests each against the fast oracle (`tests/tests/oracle.rs` on the `mutants` preset,
-# verdicts only: see .cargo/mutants.toml). Stage 2 tests the mutants stage 1 missed again
-# against the `ci` preset (OSFMIG_ORACLE=ci). It prints the shard's counts as a table row
-# for docs/mutation.md. Installs cargo-mutants first if it is missing. With
-# MUTANTS_FAST_ONLY=1 only stage 1 runs (what CI affords), and "missed" means missed by it.
+# The first form runs shard K of N (round-robin) of every cargo-mutants mutant of the
+# osfmig-model package. The second runs again the mutants named in MISSED_FILE (one
+# cargo-mutants name per line, e.g. a shard's missed.txt from an earlier commit), so that a
+# shard's misses can be re-examined once the oracle or the model has changed; a name matches
+# at any line and column, since edits elsewhere in a file move them.
+#
+# Stage 1 tests each mutant against the fast oracle (`tests/tests/oracle.rs` on the `mutants`
+# preset, verdicts only: see .cargo/mutants.toml). Stage 2 tests the mutants stage 1 missed
+# again against the `ci` preset (OSFMIG_ORACLE=ci). It prints the counts as a table row for
+# docs/mutation.md. Installs cargo-mutants first if it is missing. With MUTANTS_FAST_ONLY=1
+# only stage 1 runs (what CI affords), and "missed" means missed by it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shard=${1:?usage: scripts/mutants.sh K/N [OUTDIR]}
-case "$shard" in
-  [0-9]*/[0-9]*) ;;
-  *) echo "scripts/mutants.sh: shard must be K/N, e.g. 1/16 (got '$shard')" >&2; exit 2 ;;
+usage="usage: scripts/mutants.sh K/N [OUTDIR] | --recheck MISSED_FILE [OUTDIR]"
+case "${1:-}" in
+  --recheck)
+    list=${2:?$usage}
+    [ -f "$list" ] || { echo "scripts/mutants.sh: --recheck: no such file '$list'" >&2; exit 2; }
+    label="recheck of $list"
+    out=${3:-target/mutants/recheck}
+    ;;
+  [0-9]*/[0-9]*)
+    shard=$1
+    label="shard $shard"
+    out=${2:-target/mutants/shard-${shard/\//-of-}}
+    ;;
+  *) echo "scripts/mutants.sh: $usage (got '${1:-}')" >&2; exit 2 ;;
 esac
-out=${2:-target/mutants/shard-${shard/\//-of-}}
 scripts/install-cargo-mutants.sh
 mkdir -p "$out"
 
@@ -28,41 +43,71 @@ run() {
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed (exit $rc)" >&2; exit $rc ;; esac
 }
 
+# A line-agnostic pattern per mutant name (regex metacharacters escaped; valid both for
+# cargo-mutants' --re and for grep -E), written to $2.
+patterns() {
+  sed -e 's/[][\\.^$*+?(){}|]/\\&/g' -e 's/^\([^:]*\):[0-9]*:[0-9]*:/^\1:[0-9]+:[0-9]+:/' -e 's/$/$/' "$1" > "$2"
+}
+re_args() {
+  local p
+  args=()
+  while IFS= read -r p; do args+=(--re "$p"); done < "$1"
+}
+count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+# cargo-mutants 27 applies --re to every mutant but its "delete field" ones, which it always
+# lists: keep only the outcomes of the mutants asked for.
+only() {
+  local dir=$1 pat=$2 kind
+  for kind in caught missed unviable timeout; do
+    touch "$dir/$kind.txt"
+    grep -Ef "$pat" "$dir/$kind.txt" > "$dir/asked-$kind.txt" || true
+  done
+}
+
 # cargo-mutants 27 runs its own baseline in the mutated package, not in --test-package: the
 # baseline is checked here instead (the unmutated tree must pass the oracle), and each stage
 # gets an explicit timeout.
 cargo test -q --profile mutants -p osfmig-tests --test oracle
-run --baseline skip --timeout 120 --shard "$shard" --output "$out/fast"
-fast="$out/fast/mutants.out"
-count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+if [ -n "${list:-}" ]; then
+  patterns "$list" "$out/asked.re"
+  re_args "$out/asked.re"
+  run --baseline skip --timeout 120 "${args[@]}" --output "$out/fast"
+  fast="$out/fast/mutants.out"
+  only "$fast" "$out/asked.re"
+  pre=asked-
+else
+  run --baseline skip --timeout 120 --shard "$shard" --output "$out/fast"
+  fast="$out/fast/mutants.out"
+  pre=
+fi
 
-missed="$fast/missed.txt"
+missed="$fast/${pre}missed.txt"
 ci_caught=0
 ci_timeout=0
 # MUTANTS_FAST_ONLY=1 (CI's rotating shard) stops after stage 1.
 if [ -s "$missed" ] && [ "${MUTANTS_FAST_ONLY:-0}" != 1 ]; then
-  # One exact-name pattern per missed mutant (regex metacharacters escaped).
-  args=()
-  while IFS= read -r m; do
-    args+=(--re "^$(printf '%s' "$m" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
-  done < "$missed"
+  patterns "$missed" "$out/stage2.re"
+  re_args "$out/stage2.re"
   OSFMIG_ORACLE=ci cargo test -q --profile mutants -p osfmig-tests --test oracle
   OSFMIG_ORACLE=ci run --baseline skip --timeout 900 "${args[@]}" --output "$out/ci"
-  # cargo-mutants 27 applies --re to every mutant but its "delete field" ones, which it always
-  # lists: stage 2 counts only the mutants stage 1 missed.
   ci=$out/ci/mutants.out
-  for kind in caught missed timeout; do
-    touch "$ci/$kind.txt"
-    grep -Fxf "$fast/missed.txt" "$ci/$kind.txt" > "$out/stage2-$kind.txt" || true
-  done
-  ci_caught=$(count "$out/stage2-caught.txt")
-  ci_timeout=$(count "$out/stage2-timeout.txt")
-  missed="$out/stage2-missed.txt"
+  only "$ci" "$out/stage2.re"
+  ci_caught=$(count "$ci/asked-caught.txt")
+  ci_timeout=$(count "$ci/asked-timeout.txt")
+  missed="$ci/asked-missed.txt"
 fi
 
-generated=$(( $(count "$fast/caught.txt") + $(count "$fast/missed.txt") + $(count "$fast/unviable.txt") + $(count "$fast/timeout.txt") ))
-caught=$(( $(count "$fast/caught.txt") + ci_caught ))
-echo "| shard $shard | $(git rev-parse --short HEAD) | $generated | $caught | $(count "$missed") | $(count "$fast/unviable.txt") | $(( $(count "$fast/timeout.txt") + ci_timeout )) |"
+generated=$(( $(count "$fast/${pre}caught.txt") + $(count "$fast/${pre}missed.txt") + $(count "$fast/${pre}unviable.txt") + $(count "$fast/${pre}timeout.txt") ))
+caught=$(( $(count "$fast/${pre}caught.txt") + ci_caught ))
+echo "| $label | $(git rev-parse --short HEAD) | $generated | $caught | $(count "$missed") | $(count "$fast/${pre}unviable.txt") | $(( $(count "$fast/${pre}timeout.txt") + ci_timeout )) |"
+if [ -n "${list:-}" ]; then
+  # A name that matches nothing now: its code was removed or rewritten.
+  gone=0
+  while IFS= read -r p; do
+    grep -qEh "$p" "$fast"/*.txt || { gone=$((gone + 1)); echo "no longer generated: $p"; }
+  done < "$out/asked.re"
+  echo "asked for $(count "$list"), no longer generated: $gone"
+fi
 if [ "${MUTANTS_FAST_ONLY:-0}" = 1 ]; then
   echo "missed by stage 1 (stage 2 not run): $missed"
 else

@@ -280,12 +280,13 @@ pub fn assert_meets_expectations(spec: &RunSpec, res: &RunResult) {
 /// A catalog mutant (spec §7) is caught by the property the catalog names, in its run, and
 /// the counterexample is usable: the replay command names the run and the mutant, its path
 /// replays with a rule on every step, and for an `always` property it ends in a state that
-/// breaks the property. (A liveness counterexample is a lasso, judged on the graph.)
-pub fn assert_catalog_mutant_caught(m: &MutantInfo) {
+/// breaks the property; a fair cycle's path returns to where its loop starts. Returns whether
+/// the counterexample was a fair cycle.
+pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
     if m.catches == "?" {
         // Written, not yet run against the properties (spec §7).
         eprintln!("{}: not yet triaged", m.name);
-        return;
+        return false;
     }
     let mut spec = run(m.run);
     spec.config.mutant = Some(m.mutant);
@@ -324,6 +325,16 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) {
         steps.iter().all(|s| RULES.contains(&s.rule.as_str())),
         "{command}: a step has no rule"
     );
+    // A fair cycle's path returns to the state reached before its loop starts (spec §6.2).
+    if let Some(k) = p.loop_start {
+        let (_, entry) = replay(&model, &indices[..k]).expect("a prefix replays");
+        assert!(
+            k < indices.len() && entry == last,
+            "{command}: the cycle from step {} does not return to its start",
+            k + 1
+        );
+    }
+    let cycle = p.loop_start.is_some();
     if let Some(p) = model.properties().into_iter().find(|p| p.name == m.catches) {
         if p.expectation == stateright::Expectation::Always {
             assert!(
@@ -333,4 +344,5 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) {
             );
         }
     }
+    cycle
 }

@@ -320,7 +320,7 @@ fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
 /// legitimate only in the crash step itself, or for a request whose message was just sent to
 /// a crashed node; any other loss is the protocol dropping a request (P5, spec §5.5).
 pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
-    // Requests named by a parked wait() or a message in transit, bit r = request r: computed
+    // Requests named by a message in transit, bit r = request r: computed
     // once, on the first request in routing, since the loop changes neither (it runs after
     // every step, spec §8.4).
     let mut routed: Option<u64> = None;
@@ -346,13 +346,12 @@ pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
     }
 }
 
-/// The requests a parked wait() or a message in transit names, as a bit set.
+/// The requests a message in transit names, as a bit set. A wait() parked at the PM Master
+/// needs no bit: its request stays in progress at its PMA (R4 delays a freeze until it is
+/// answered), so it is never in routing.
 fn routed_mask(st: &Sys) -> u64 {
     const _: () = assert!(REQS_CAP <= 16);
     let mut mask = 0u64;
-    for w in st.pmm.waiters.iter() {
-        mask |= 1 << w.0;
-    }
     for e in &st.net {
         mask |= reqs_in(&e.msg) as u64;
     }
