@@ -362,3 +362,96 @@ pub fn compare_with_tester(seeds: u32) -> Tally {
     }
     t
 }
+
+/// Checks spec §13.1's single-node answer on random walks of the process table under several
+/// configurations: for every call, the answer `invoke` gives is one `is_valid_step` accepts,
+/// with the same effect. Environment events (crashes, deaths, page moves) and file reads are
+/// applied when valid, so that the walks reach crashed nodes, dead and collectable processes.
+/// Returns how many calls were checked.
+pub fn assert_single_node_answers_valid(steps: u32) -> usize {
+    use osfmig_model::config::{Mode, Strategy};
+    let configs = [
+        cfg(),
+        Config {
+            mode: Mode::Task,
+            ..cfg()
+        },
+        Config {
+            strategy: Strategy::Flush,
+            pages_max: 2,
+            crashes_max: 1,
+            ..cfg()
+        },
+        Config {
+            strategy: Strategy::Eager,
+            abandon: true,
+            refusals: true,
+            nodes_max: 4,
+            ..cfg()
+        },
+    ];
+    let mut checked = 0;
+    let mut seed = 0x9E37_79B9u32;
+    for c in &configs {
+        let mut t = ProcTable::initial(c);
+        let n = c.nodes_max;
+        let mut ops = Vec::new();
+        for p in 0..c.pids() {
+            ops.extend([
+                Op::Signal { target: p },
+                Op::GetInfo { pid: p },
+                Op::Wait { parent: p },
+                Op::Exit { pid: p },
+                Op::Fork { parent: p },
+                Op::FileRead { pid: p },
+                Op::Die { pid: p },
+            ]);
+            for node in 0..n {
+                ops.push(Op::Migrate { pid: p, dst: node });
+                for page in 0..c.pages_max {
+                    ops.push(Op::Touch { pid: p, page, node });
+                }
+            }
+        }
+        ops.extend((1..n).map(|node| Op::Crash { node }));
+        for _ in 0..steps {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let op = ops[(seed >> 8) as usize % ops.len()];
+            let call = !matches!(
+                op,
+                Op::Crash { .. } | Op::Die { .. } | Op::Touch { .. } | Op::FileRead { .. }
+            );
+            if call {
+                let mut after = t.clone();
+                let ret = after.invoke(&op);
+                let mut check = t.clone();
+                if !check.is_valid_step(&op, &ret) {
+                    // Only a wait() with live children and no zombie may have no valid
+                    // answer: it blocks (spec §13.1).
+                    let blocks = matches!(op, Op::Wait { .. })
+                        && (0..c.pids())
+                            .map(Some)
+                            .chain([None])
+                            .all(|z| !t.clone().is_valid_step(&op, &Ret::Waited(z)));
+                    assert!(
+                        blocks,
+                        "{op:?} answered {ret:?}, which the table rejects, in {t:?}"
+                    );
+                    continue;
+                }
+                assert!(
+                    check == after,
+                    "{op:?}: invoke and is_valid_step differ in effect"
+                );
+                t = after;
+                checked += 1;
+            } else {
+                let mut next = t.clone();
+                if next.is_valid_step(&op, &Ret::Ok) {
+                    t = next;
+                }
+            }
+        }
+    }
+    checked
+}

@@ -414,7 +414,8 @@ impl ProcTable {
     }
 
     /// The answer a single node would give, for [`SequentialSpec::invoke`]: the first valid
-    /// one in a fixed order of preference.
+    /// one in a fixed order of preference. A `wait()` with live children and no zombie has
+    /// none (it blocks); it gets `Waited(None)`, which the table rejects.
     fn canonical(&self, op: &Op) -> Ret {
         let e = |p: Pid| self.entry(p);
         match *op {

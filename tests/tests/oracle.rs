@@ -16,7 +16,7 @@ use osfmig_model::mutants::CATALOG;
 use osfmig_model::presets::{catalog, preset, RunSpec, PRESETS};
 use osfmig_model::properties::{registry, Expectation};
 use osfmig_model::OsfModel;
-use osfmig_tests::u1_histories::compare_with_tester;
+use osfmig_tests::u1_histories::{assert_single_node_answers_valid, compare_with_tester};
 use osfmig_tests::{
     assert_catalog_mutant_caught, assert_meets_expectations, assert_reductions_sound,
     assert_validation, check,
@@ -153,4 +153,11 @@ fn reductions_are_sound() {
 fn u1_agrees_with_linearizability_tester() {
     let t = compare_with_tester(1500);
     assert!(t.linearizable > 100 && t.not > 100 && t.lost > 100, "{t:?}");
+}
+
+// Reference: spec §13.1. The answer one node would give (`SequentialSpec::invoke`) is one the
+// process table accepts, with the same effect, on random walks under several configurations.
+#[test]
+fn single_node_answers_are_valid() {
+    assert!(assert_single_node_answers_valid(3000) > 5000);
 }
