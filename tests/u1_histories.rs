@@ -422,17 +422,17 @@ pub fn assert_single_node_answers_valid(steps: u32) -> usize {
                 Op::Crash { .. } | Op::Die { .. } | Op::Touch { .. } | Op::FileRead { .. }
             );
             if call {
-                let mut after = t.clone();
+                let mut after = t;
                 let ret = after.invoke(&op);
-                let mut check = t.clone();
+                let mut check = t;
                 if !check.is_valid_step(&op, &ret) {
                     // Only a wait() with live children and no zombie may have no valid
                     // answer: it blocks (spec §13.1).
                     let blocks = matches!(op, Op::Wait { .. })
-                        && (0..c.pids())
-                            .map(Some)
-                            .chain([None])
-                            .all(|z| !t.clone().is_valid_step(&op, &Ret::Waited(z)));
+                        && (0..c.pids()).map(Some).chain([None]).all(|z| {
+                            let mut u = t;
+                            !u.is_valid_step(&op, &Ret::Waited(z))
+                        });
                     assert!(
                         blocks,
                         "{op:?} answered {ret:?}, which the table rejects, in {t:?}"
@@ -446,7 +446,7 @@ pub fn assert_single_node_answers_valid(steps: u32) -> usize {
                 t = after;
                 checked += 1;
             } else {
-                let mut next = t.clone();
+                let mut next = t;
                 if next.is_valid_step(&op, &Ret::Ok) {
                     t = next;
                 }
