@@ -206,6 +206,12 @@ impl Config {
         Ok(())
     }
 
+    /// Whether a migration can happen: a budget for one, and a test node to go to besides the
+    /// one the process runs on (the master is never a destination, spec §1.3).
+    pub fn migrates(&self) -> bool {
+        self.migrations_max > 0 && self.nodes_max >= 3
+    }
+
     /// Pid slots: the processes started at once plus those `fork()` may create.
     pub fn pids(&self) -> u8 {
         self.processes_max + self.forks_max

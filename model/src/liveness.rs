@@ -602,7 +602,7 @@ impl Obligation {
 /// The liveness properties that apply to `cfg`: (ID, name).
 pub fn properties(cfg: &Config) -> Vec<(&'static str, &'static str)> {
     let mut v = Vec::new();
-    if cfg.migrations_max > 0 {
+    if cfg.migrates() {
         v.push(("L1", "L1 each migration ends"));
     }
     v.push(("L2", "L2 lazy vproc update terminates"));

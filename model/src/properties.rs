@@ -372,7 +372,7 @@ pub fn safety_properties() -> Vec<(PropDef, Applies)> {
         c.mode == Mode::Process
     }
     fn migrates(c: &Config) -> bool {
-        c.migrations_max > 0
+        c.migrates()
     }
     vec![
         // Two proc structures for one pid exist between R9 and R14; fork() hands pids out.
@@ -480,8 +480,18 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
     let c = cfg.calls;
     let reqs = cfg.requests_max > 0 && (c.signal || c.getinfo || c.wait || c.exit);
     let crash = cfg.crashes_max > 0;
+    // Every item but the fork ones needs a migration (`Config::migrates`); the page items
+    // need a page.
+    let migrates = cfg.migrates();
     let mut v = Vec::new();
-    let mut s = |cond: bool, p: PropDef| v.push((cond, p));
+    let mut s = |cond: bool, p: PropDef| {
+        let needs = match p.id {
+            "S-fork" | "S-pid-reused" => true,
+            "S-cor-fault" | "S-flush-fault" | "S-precopy-dirty" => migrates && cfg.pages_max > 0,
+            _ => migrates,
+        };
+        v.push((cond && needs, p))
+    };
     s(
         cfg.refusals,
         sometimes("S-refusal", "a refusal", reach_refusal),
@@ -519,7 +529,7 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         ),
     );
     s(
-        process && reqs && cfg.migrations_max > 0,
+        process && reqs,
         sometimes(
             "S-queued-forwarded",
             "a request queued then forwarded",

@@ -16,7 +16,9 @@ use osfmig_model::mutants::CATALOG;
 use osfmig_model::presets::{catalog, preset, RunSpec, PRESETS};
 use osfmig_model::properties::{registry, Expectation};
 use osfmig_model::OsfModel;
-use osfmig_tests::u1_histories::{assert_single_node_answers_valid, compare_with_tester};
+use osfmig_tests::u1_histories::{
+    assert_single_node_answers_valid, assert_user_spec_examples, compare_with_tester,
+};
 use osfmig_tests::{
     assert_catalog_mutant_caught, assert_meets_expectations, assert_reductions_sound,
     assert_validation, check,
@@ -82,6 +84,17 @@ fn obligations_are_pinned() {
     for spec in catalog() {
         line("catalog", &spec);
     }
+    // Each applicability condition's terms, one at a time: from a configuration where every
+    // switch is on, each turned off, and from the default, each turned on.
+    for (name, config) in one_change_configs() {
+        let spec = RunSpec {
+            name,
+            config,
+            expected_violations: Vec::new(),
+            liveness: true,
+        };
+        line("variant", &spec);
+    }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/obligations.txt");
     if std::env::var_os("OSFMIG_BLESS").is_some() {
         std::fs::write(path, &got).unwrap();
@@ -105,6 +118,110 @@ fn catalog_mutants_are_caught() {
         .filter(|m| assert_catalog_mutant_caught(m))
         .count();
     assert!(cycles > 0, "no catalog counterexample is a fair cycle");
+}
+
+/// Configurations one change away from a rich one (every switch on) and from the default.
+fn one_change_configs() -> Vec<(String, Config)> {
+    use osfmig_model::config::{Calls, Mode, Strategy};
+    let rich = Config {
+        processes_max: 2,
+        requests_max: 2,
+        migrations_max: 2,
+        crashes_max: 1,
+        outstanding_max: 2,
+        pages_max: 2,
+        procs_per_node_max: 3,
+        forks_max: 1,
+        r4_prime: true,
+        group: true,
+        p11_fix: true,
+        refusals: true,
+        abandon: true,
+        spread: true,
+        disallowed: vec![1],
+        calls: Calls {
+            signal: true,
+            getinfo: true,
+            wait: true,
+            exit: true,
+            fork: true,
+            file_read: true,
+            touch: true,
+        },
+        ..Config::default()
+    };
+    type Change = (&'static str, fn(&mut Config));
+    let off: &[Change] = &[
+        ("processes_max=1", |c| c.processes_max = 1),
+        ("requests_max=0", |c| c.requests_max = 0),
+        ("migrations_max=0", |c| c.migrations_max = 0),
+        ("crashes_max=0", |c| c.crashes_max = 0),
+        ("outstanding_max=1", |c| c.outstanding_max = 1),
+        ("pages_max=0", |c| c.pages_max = 0),
+        ("forks_max=0", |c| c.forks_max = 0),
+        ("files_max=0", |c| c.files_max = 0),
+        ("nodes_max=2", |c| c.nodes_max = 2),
+        ("r4_prime=false", |c| c.r4_prime = false),
+        ("group=false", |c| c.group = false),
+        ("p11_fix=false", |c| c.p11_fix = false),
+        ("refusals=false", |c| c.refusals = false),
+        ("abandon=false", |c| c.abandon = false),
+        ("spread=false", |c| c.spread = false),
+        ("attempt_tags=false", |c| c.attempt_tags = false),
+        ("disallowed=[]", |c| c.disallowed.clear()),
+        ("calls.signal=false", |c| c.calls.signal = false),
+        ("calls.getinfo=false", |c| c.calls.getinfo = false),
+        ("calls.wait=false", |c| c.calls.wait = false),
+        ("calls.exit=false", |c| c.calls.exit = false),
+        ("calls.fork=false", |c| c.calls.fork = false),
+        ("calls.file_read=false", |c| c.calls.file_read = false),
+        ("calls.touch=false", |c| c.calls.touch = false),
+        ("mode=task,group=false", |c| {
+            c.mode = Mode::Task;
+            c.group = false
+        }),
+        ("strategy=eager", |c| c.strategy = Strategy::Eager),
+        ("strategy=precopy", |c| c.strategy = Strategy::Precopy),
+        ("strategy=flush", |c| c.strategy = Strategy::Flush),
+    ];
+    let mut v = vec![("rich".to_string(), rich.clone())];
+    for (name, f) in off {
+        let mut c = rich.clone();
+        f(&mut c);
+        v.push((format!("rich,{name}"), c));
+    }
+    let on: &[Change] = &[
+        ("processes_max=2", |c| c.processes_max = 2),
+        ("requests_max=0", |c| c.requests_max = 0),
+        ("migrations_max=0", |c| c.migrations_max = 0),
+        ("crashes_max=1", |c| c.crashes_max = 1),
+        ("outstanding_max=2", |c| c.outstanding_max = 2),
+        ("pages_max=0", |c| c.pages_max = 0),
+        ("forks_max=1", |c| c.forks_max = 1),
+        ("calls.fork=true", |c| c.calls.fork = true),
+        ("calls.wait=true", |c| c.calls.wait = true),
+        ("calls.exit=true", |c| c.calls.exit = true),
+        ("calls.getinfo=true", |c| c.calls.getinfo = true),
+        ("calls.file_read=true", |c| c.calls.file_read = true),
+        ("calls.touch=true", |c| c.calls.touch = true),
+        ("calls.signal=false", |c| c.calls.signal = false),
+        ("r4_prime=true", |c| c.r4_prime = true),
+        ("group=true", |c| c.group = true),
+        ("p11_fix=true", |c| c.p11_fix = true),
+        ("refusals=true", |c| c.refusals = true),
+        ("abandon=true", |c| c.abandon = true),
+        ("mode=task", |c| c.mode = Mode::Task),
+        ("strategy=eager", |c| c.strategy = Strategy::Eager),
+        ("strategy=precopy", |c| c.strategy = Strategy::Precopy),
+        ("strategy=flush", |c| c.strategy = Strategy::Flush),
+        ("disallowed=[0]", |c| c.disallowed = vec![0]),
+    ];
+    for (name, f) in on {
+        let mut c = Config::default();
+        f(&mut c);
+        v.push((format!("default,{name}"), c));
+    }
+    v
 }
 
 // Reference: spec §6.4. Every antecedent names an event, so none holds before anything has
@@ -138,12 +255,17 @@ fn configurations_validate() {
 }
 
 // Reference: spec §8.3, §8.4. The search's reductions are sound on the first states of every
-// run of the oracle preset: fingerprints are injective and the test nodes interchangeable. A
-// reduction that merged states a property tells apart would change verdicts elsewhere.
+// run of the oracle preset and of the catalog: fingerprints are injective and the test nodes
+// interchangeable. A reduction that merged states a property tells apart would change
+// verdicts elsewhere.
 #[test]
 fn reductions_are_sound() {
     for spec in preset(&oracle_preset()).unwrap() {
         assert!(assert_reductions_sound(&spec, 20_000) > 0);
+    }
+    // The catalog's other runs too, four-node ones among them, on fewer states each.
+    for spec in catalog() {
+        assert!(assert_reductions_sound(&spec, 2_000) > 0);
     }
 }
 
@@ -153,6 +275,13 @@ fn reductions_are_sound() {
 fn u1_agrees_with_linearizability_tester() {
     let t = compare_with_tester(1500);
     assert!(t.linearizable > 100 && t.not > 100 && t.lost > 100, "{t:?}");
+}
+
+// Reference: spec §13.2, §13.3. The process table answers as the spec's tables say, on
+// examples of every row, valid and not.
+#[test]
+fn user_spec_answers_as_tabled() {
+    assert!(assert_user_spec_examples() >= 50);
 }
 
 // Reference: spec §13.1. The answer one node would give (`SequentialSpec::invoke`) is one the
