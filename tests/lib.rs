@@ -148,6 +148,76 @@ pub fn fingerprint_words(st: &Sys) -> Vec<u8> {
     w.0
 }
 
+/// States one field away from `st`: each proc structure under every other list (spec §2.4)
+/// with the same contents, each task present or absent, each vproc in every form. Distinct
+/// ones must hash different words: the encoding tells apart what equality does (spec §8.4),
+/// on pairs that reachable states alone may never put side by side.
+fn neighbours(st: &Sys) -> Vec<Sys> {
+    use osfmig_model::state::{InStage, Local, Outgoing, Task, Vproc};
+    let mut out = Vec::new();
+    for n in 0..st.nodes.len() {
+        for p in 0..st.nodes[n].pma.procs.len() {
+            for v in [
+                Vproc::Unknown,
+                Vproc::Local,
+                Vproc::Remote(1),
+                Vproc::Enqueue,
+            ] {
+                let mut t = st.clone();
+                t.nodes[n].pma.vprocs[p] = v;
+                out.push(t);
+            }
+            let (proc, o) = match st.nodes[n].pma.procs[p] {
+                Local::Free => continue,
+                Local::Active { proc, out } => (proc, out),
+                Local::Migrating { proc, out } => (proc, Some(out)),
+                Local::Incoming { proc, .. } => (proc, None),
+            };
+            let o = o.unwrap_or(Outgoing {
+                dst: 0,
+                caller: None,
+                queue: Default::default(),
+                frozen: false,
+                precopy_done: false,
+                attempt: 0,
+            });
+            for l in [
+                Local::Free,
+                Local::Active { proc, out: None },
+                Local::Active { proc, out: Some(o) },
+                Local::Migrating { proc, out: o },
+                Local::Incoming {
+                    proc,
+                    src: o.dst,
+                    stage: InStage::Accepted,
+                    attempt: o.attempt,
+                },
+            ] {
+                let mut t = st.clone();
+                t.nodes[n].pma.procs[p] = l;
+                out.push(t);
+            }
+        }
+        // A task removed, or one from elsewhere in the state put in an empty slot.
+        let any_task: Option<Task> = st
+            .nodes
+            .iter()
+            .flat_map(|m| m.kernel.tasks.iter().flatten())
+            .next()
+            .copied();
+        for p in 0..st.nodes[n].kernel.tasks.len() {
+            let mut t = st.clone();
+            let task = &mut t.nodes[n].kernel.tasks[p];
+            *task = match task {
+                Some(_) => None,
+                None => any_task,
+            };
+            out.push(t);
+        }
+    }
+    out
+}
+
 /// Every permutation of the test nodes `1..n`, as node maps (node 0, the master, stays).
 fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
     let mut maps = vec![vec![0u8]];
@@ -167,7 +237,8 @@ fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
 
 /// Checks the two reductions the search relies on (spec §8.3, §8.4) on the first `cap` states
 /// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
-/// - fingerprints are injective: two distinct states never hash the same words;
+/// - fingerprints are injective: two distinct states never hash the same words, nor does one
+///   of the first 150 states and a state a field away from it;
 /// - the test nodes are interchangeable: renaming them keeps every property's verdict and the
 ///   boundary, maps the successors onto the renamed successors, and the representative is a
 ///   renaming of the state and its own representative.
@@ -200,6 +271,20 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
             assert!(
                 other == st,
                 "{}: two states hash the same words (spec §8.4):\n{other:?}\n{st:?}",
+                spec.name
+            );
+        }
+        let own = fingerprint_words(&st);
+        // One field away: on the first states only, which reach every list and form.
+        let near = if examined <= 150 {
+            neighbours(&st)
+        } else {
+            Vec::new()
+        };
+        for t in near {
+            assert!(
+                t == st || fingerprint_words(&t) != own,
+                "{}: two states one field apart hash the same words (spec §8.4):\n{st:?}\n{t:?}",
                 spec.name
             );
         }
