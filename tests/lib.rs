@@ -410,6 +410,50 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
         steps.iter().all(|s| RULES.contains(&s.rule.as_str())),
         "{command}: a step has no rule"
     );
+    // Each step, as the Explorer shows it, starts with its rule (spec §8.4).
+    let actions = osfmig_model::check::actions_of(&model, &indices);
+    let mut st = model.init_states().remove(0);
+    for (a, s) in actions.iter().zip(&steps) {
+        let text = model.format_step(&st, a.clone()).unwrap_or_default();
+        assert!(
+            text.starts_with(&s.rule),
+            "{command}: step shown as {text:?}"
+        );
+        st = model.step(&st, a).expect("replays");
+    }
+    // U1's history (spec §13.6) names each call with its number, its caller and the
+    // operation, and says at which step no order explains the answers any more.
+    if m.catches == "U1" {
+        let h = p.history.as_deref().unwrap_or_default();
+        const OPS: &[&str] = &[
+            "kill(",
+            "getrusage()",
+            "wait()",
+            "exit()",
+            "fork()",
+            "pcntl(MIGRATE",
+            "a file read",
+        ];
+        let calls: Vec<&String> = h
+            .iter()
+            .filter(|l| l.contains(". call #") && l.contains(" by "))
+            .collect();
+        assert!(
+            !calls.is_empty(),
+            "{command}: the history names no call: {h:?}"
+        );
+        for l in calls {
+            let op = l.rsplit(": ").next().unwrap_or("");
+            assert!(
+                OPS.iter().any(|o| op.starts_with(o)),
+                "{command}: history line {l:?}"
+            );
+        }
+        assert!(
+            h.iter().any(|l| l.ends_with("not linearizable")),
+            "{command}: the history does not say where no order explains it: {h:?}"
+        );
+    }
     // A fair cycle's path returns to the state reached before its loop starts (spec §6.2).
     if let Some(k) = p.loop_start {
         let (_, entry) = replay(&model, &indices[..k]).expect("a prefix replays");

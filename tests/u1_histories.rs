@@ -330,7 +330,10 @@ pub fn compare_with_tester(seeds: u32) -> Tally {
     let mut t = Tally::default();
     for seed in 0..seeds {
         let choices: Vec<u8> = (0..32)
-            .map(|i| (seed.wrapping_mul(2654435761).rotate_left(i) >> 7) as u8 ^ (i as u8 * 37))
+            .map(|i| {
+                (seed.wrapping_mul(2654435761).rotate_left(i) >> 7) as u8
+                    ^ (i as u8).wrapping_mul(37)
+            })
             .collect();
         let evs = history(&choices, Some((seed as usize, (seed >> 3) as u8)));
         if uses_busy_context(&evs) {
@@ -492,6 +495,42 @@ pub fn assert_user_spec_examples() -> usize {
     let abandon = with(&|c| c.abandon = true);
     let disallowed = with(&|c| c.disallowed = vec![1]);
     let examples: Vec<Example> = vec![
+        (
+            "fork: not by an exited process",
+            base.clone(),
+            exited.clone(),
+            Fork { parent: 1 },
+            Forked(2),
+            false,
+            false,
+        ),
+        (
+            "fork: ESRCH for an exited process",
+            base.clone(),
+            exited.clone(),
+            Fork { parent: 1 },
+            NoSuchProcess,
+            false,
+            true,
+        ),
+        (
+            "getrusage: not of an exited process",
+            base.clone(),
+            exited.clone(),
+            GetInfo { pid: 1 },
+            info(1, 0),
+            false,
+            false,
+        ),
+        (
+            "wait: not by an exited process",
+            base.clone(),
+            exited.clone(),
+            Wait { parent: 1 },
+            Waited(None),
+            false,
+            false,
+        ),
         (
             "kill: Ok if alive",
             base.clone(),

@@ -71,6 +71,9 @@ pub enum Mutant {
     /// C3: on the destination's death after the pull, the source answers the `pcntl` caller
     /// but keeps the migrating entry.
     C3KeepsMigrating,
+    /// R8: after a refusal the proc structure goes back on the active list but the task's
+    /// threads stay suspended (R3's suspension is not undone).
+    RefusalLeavesSuspended,
 }
 
 /// One catalog entry: the mutant, the property that catches it, the preset run that shows it.
@@ -282,6 +285,13 @@ pub const CATALOG: &[MutantInfo] = &[
         catches: "L4",
         run: "crash-cor",
         summary: "C3 answers the caller but keeps the migrating entry",
+    },
+    MutantInfo {
+        mutant: Mutant::RefusalLeavesSuspended,
+        name: "refusal_leaves_suspended",
+        catches: "P8",
+        run: "refusal-queue",
+        summary: "R8 after a refusal leaves the task's threads suspended",
     },
 ];
 

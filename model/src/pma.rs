@@ -592,9 +592,13 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
     };
     st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
     st.pma_mut(node).vprocs[pid as usize] = Vproc::Local;
+    let keep_suspended =
+        outcome == Outcome::Refused && cfg.mutant_is(Mutant::RefusalLeavesSuspended);
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {
         t.offered = false;
-        t.threads = Threads::Running;
+        if !keep_suspended {
+            t.threads = Threads::Running;
+        }
     }
     if !out.queue.is_empty() {
         st.see(Seen::QUEUED_REINSTATED);

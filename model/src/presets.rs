@@ -191,6 +191,23 @@ pub fn catalog() -> Vec<RunSpec> {
                 ..base.clone()
             },
         ),
+        // exit() races the process's other calls (two threads, outstanding_max 2): once a
+        // process has called exit() it makes no further call (EM1), and a call it made before
+        // is answered or dies with it.
+        run(
+            "exit-concurrent",
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                outstanding_max: 2,
+                p11_fix: true,
+                calls: calls(|c| {
+                    c.exit = true;
+                    c.getinfo = true
+                }),
+                ..base.clone()
+            },
+        ),
         run(
             "precopy",
             Config {
@@ -384,7 +401,13 @@ pub fn catalog() -> Vec<RunSpec> {
     );
     aba.expected_violations
         .extend(["P1", "P3", "P7", "P8", "P12", "A1"]);
+    // The same race with attempt numbers (the fix of §10 finding 8): every property holds.
+    let mut tagged = aba.clone();
+    tagged.name = "abandon-tagged".into();
+    tagged.config.attempt_tags = true;
+    tagged.expected_violations.clear();
     v.push(aba);
+    v.push(tagged);
     let mut p11 = run(
         "p11-unfixed",
         Config {

@@ -55,6 +55,7 @@ fn ci_unique_state_counts_are_pinned() {
         ("group", 951),
         ("group-norefusal", 681),
         ("p11-fixed", 6627),
+        ("exit-concurrent", 8282),
         ("precopy", 76),
         ("flush", 216),
         ("disallowed", 35),
@@ -68,6 +69,7 @@ fn ci_unique_state_counts_are_pinned() {
         ("fork-crash", 3685),
         ("group-calls", 35449),
         ("abandon-aba", 566),
+        ("abandon-tagged", 494),
         ("p11-unfixed", 6651),
     ];
     let got: Vec<(&str, usize)> = ci_results()

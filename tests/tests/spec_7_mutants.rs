@@ -59,4 +59,5 @@ mutant_tests! {
     crash_kills_survivor => "crash_kills_survivor",
     enqueue_lifo => "enqueue_lifo",
     c3_keeps_migrating => "c3_keeps_migrating",
+    refusal_leaves_suspended => "refusal_leaves_suspended",
 }
