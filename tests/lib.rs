@@ -239,6 +239,7 @@ fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
 /// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
 /// - fingerprints are injective: two distinct states never hash the same words, nor does one
 ///   of the first 150 states and a state a field away from it;
+/// - the ghost's C4 marks appear only after a crash;
 /// - the test nodes are interchangeable: renaming them keeps every property's verdict and the
 ///   boundary, maps the successors onto the renamed successors, and the representative is a
 ///   renaming of the state and its own representative.
@@ -274,6 +275,13 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
                 spec.name
             );
         }
+        // The ghost's C4 marks (spec §5.2) name processes whose source crashed after the
+        // pull: none before a crash.
+        assert!(
+            st.ghost.c4_marked == 0 || st.crashes > 0,
+            "{}: a C4 mark without a crash:\n{st:?}",
+            spec.name
+        );
         let own = fingerprint_words(&st);
         // One field away: on the first states only, which reach every list and form.
         let near = if examined <= 150 {
