@@ -323,6 +323,76 @@ fn antecedents_are_false_initially() {
     }
 }
 
+// Reference: spec §6.4. An antecedent holds only where its event can happen: in runs where it
+// cannot, it is false in every reachable state, whether or not the property is registered
+// there. (Without this an antecedent weakened to hold after other events would still count its
+// property exercised.)
+#[test]
+fn antecedents_are_false_where_their_event_cannot_happen() {
+    use osfmig_model::config::Calls;
+    let calls = Calls {
+        signal: true,
+        getinfo: true,
+        ..Calls::NONE
+    };
+    // No migration, one call at a time per process, no crash, no exit.
+    let still = Config {
+        processes_max: 2,
+        requests_max: 2,
+        migrations_max: 0,
+        calls,
+        ..Config::default()
+    };
+    // Migrations with calls, without refusals.
+    let unrefused = Config {
+        processes_max: 2,
+        requests_max: 2,
+        calls,
+        ..Config::default()
+    };
+    let cases: [(Config, &[&str]); 2] = [
+        (
+            still,
+            &[
+                "P1", "P2", "P3", "P4", "P5", "P7", "P8", "P9", "P11", "P12", "P13",
+            ],
+        ),
+        (unrefused, &["P8", "P11"]),
+    ];
+    for (cfg, ids) in cases {
+        let model = OsfModel::new(cfg.clone());
+        let preds: Vec<_> = ids
+            .iter()
+            .map(|id| (*id, antecedent(id).unwrap()))
+            .collect();
+        let init = model.init_states().remove(0);
+        let mut seen = std::collections::HashSet::from([init.clone()]);
+        let mut queue = std::collections::VecDeque::from([init]);
+        let mut actions = Vec::new();
+        while let Some(st) = queue.pop_front() {
+            for (id, pred) in &preds {
+                assert!(
+                    !pred(&model, &st),
+                    "{id}'s antecedent holds in {cfg:?}:\n{st:?}"
+                );
+            }
+            actions.clear();
+            model.enabled(&st, &mut actions);
+            for a in &actions {
+                if let Some(next) = model.step(&st, a) {
+                    if model.within_boundary(&next)
+                        && seen.len() < 20_000
+                        && seen.insert(next.clone())
+                    {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        assert!(seen.len() > 30, "{cfg:?}: only {} states", seen.len());
+    }
+}
+
 // Reference: spec §8.1. Impossible configurations are rejected naming their bound, and every
 // run of the oracle preset is a configuration the CLI accepts.
 #[test]
