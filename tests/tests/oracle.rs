@@ -22,7 +22,7 @@ use osfmig_tests::u1_histories::{
 };
 use osfmig_tests::{
     assert_catalog_mutant_caught, assert_meets_expectations, assert_reductions_sound,
-    assert_validation, check,
+    assert_validation, check, run,
 };
 use stateright::Model;
 
@@ -398,6 +398,20 @@ fn antecedents_are_false_where_their_event_cannot_happen() {
 #[test]
 fn configurations_validate() {
     assert_validation(&oracle_preset());
+}
+
+// Reference: spec §8.4. A time limit cuts only a search that needs longer: with a generous
+// one, a small run completes (`check --timeout`).
+#[test]
+fn a_generous_timeout_cuts_nothing() {
+    let res = osfmig_model::check::check_run(
+        &run("null-migration"),
+        &osfmig_model::check::CheckOptions {
+            timeout: Some(std::time::Duration::from_secs(600)),
+            ..Default::default()
+        },
+    );
+    assert!(res.complete && res.ok(), "{res:?}");
 }
 
 // Reference: spec §8.3, §8.4. The search's reductions are sound on the first states of every
