@@ -117,6 +117,22 @@ pub fn catalog() -> Vec<RunSpec> {
                 ..base.clone()
             },
         ),
+        // C1-C4 on four nodes: a crash of a node that is neither the source nor the
+        // destination of a migration in progress must not disturb it.
+        run(
+            "crash-four-nodes",
+            Config {
+                nodes_max: 4,
+                queue_len_max: 12,
+                crashes_max: 1,
+                requests_max: 1,
+                calls: calls(|c| {
+                    c.touch = true;
+                    c.getinfo = true
+                }),
+                ..base.clone()
+            },
+        ),
         run(
             "crash-eager",
             Config {

@@ -49,6 +49,7 @@ fn ci_unique_state_counts_are_pinned() {
         ("wait-freeze", 6033),
         ("r4-prime", 7829),
         ("crash-cor", 1779),
+        ("crash-four-nodes", 2607),
         ("crash-eager", 929),
         ("task-only", 2431),
         ("task-crash", 1023),
