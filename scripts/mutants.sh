@@ -53,7 +53,8 @@ re_args() {
   args=()
   while IFS= read -r p; do args+=(--re "$p"); done < "$1"
 }
-count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+# Non-empty lines of a file (0 when it is missing or empty: grep -c prints 0 and fails then).
+count() { local n; n=$(grep -c . "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 # cargo-mutants 27 applies --re to every mutant but its "delete field" ones, which it always
 # lists: keep only the outcomes of the mutants asked for.
 only() {
