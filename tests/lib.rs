@@ -76,6 +76,29 @@ pub fn shortest_path(
     None
 }
 
+/// The first `cap` states of `cfg` in breadth-first order, within the boundary, no symmetry.
+pub fn reachable_states(cfg: &Config, cap: usize) -> Vec<Sys> {
+    let model = OsfModel::new(cfg.clone());
+    let init = model.init_states().remove(0);
+    let mut seen: HashSet<Sys> = HashSet::from([init.clone()]);
+    let mut out = vec![init];
+    let mut actions = Vec::new();
+    let mut k = 0;
+    while k < out.len() && out.len() < cap {
+        actions.clear();
+        model.enabled(&out[k], &mut actions);
+        for a in &actions {
+            if let Some(next) = model.step(&out[k], a) {
+                if model.within_boundary(&next) && out.len() < cap && seen.insert(next.clone()) {
+                    out.push(next);
+                }
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
 /// Impossible configurations, each with the bound its rejection must name (spec §8.1).
 pub fn impossible_configs() -> Vec<(Config, &'static str)> {
     vec![

@@ -35,6 +35,15 @@ fn calls(f: impl FnOnce(&mut Calls)) -> Calls {
 /// Every run the presets draw from, by name.
 pub fn catalog() -> Vec<RunSpec> {
     let base = Config::default();
+    let crash_cor = Config {
+        crashes_max: 1,
+        requests_max: 1,
+        calls: calls(|c| {
+            c.touch = true;
+            c.getinfo = true
+        }),
+        ..base.clone()
+    };
     let mut v = vec![
         run(
             "null-migration",
@@ -105,18 +114,7 @@ pub fn catalog() -> Vec<RunSpec> {
                 ..base.clone()
             },
         ),
-        run(
-            "crash-cor",
-            Config {
-                crashes_max: 1,
-                requests_max: 1,
-                calls: calls(|c| {
-                    c.touch = true;
-                    c.getinfo = true
-                }),
-                ..base.clone()
-            },
-        ),
+        run("crash-cor", crash_cor.clone()),
         // C1-C4 on four nodes: a crash of a node that is neither the source nor the
         // destination of a migration in progress must not disturb it.
         run(
@@ -124,13 +122,7 @@ pub fn catalog() -> Vec<RunSpec> {
             Config {
                 nodes_max: 4,
                 queue_len_max: 12,
-                crashes_max: 1,
-                requests_max: 1,
-                calls: calls(|c| {
-                    c.touch = true;
-                    c.getinfo = true
-                }),
-                ..base.clone()
+                ..crash_cor
             },
         ),
         run(
