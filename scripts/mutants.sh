@@ -4,8 +4,8 @@
 #   [MUTANTS_JOBS=J] scripts/mutants.sh K/N [OUTDIR]
 #   [MUTANTS_JOBS=J] scripts/mutants.sh --recheck MISSED_FILE [OUTDIR]
 #
-# The first form runs shard K of N (round-robin) of every cargo-mutants mutant of the
-# osfmig-model package. The second runs again the mutants named in MISSED_FILE (one
+# The first form runs shard K of N (round-robin; cargo-mutants counts shards from 0, so K is
+# 0 … N-1) of every cargo-mutants mutant of the osfmig-model package. The second runs again the mutants named in MISSED_FILE (one
 # cargo-mutants name per line, e.g. a shard's missed.txt from an earlier commit), so that a
 # shard's misses can be re-examined once the oracle or the model has changed; a name matches
 # at any line and column, since edits elsewhere in a file move them.
@@ -27,6 +27,8 @@ case "${1:-}" in
     ;;
   [0-9]*/[0-9]*)
     shard=$1
+    k=${shard%/*} n=${shard#*/}
+    [ "$((10#$k))" -lt "$((10#$n))" ] || { echo "scripts/mutants.sh: shard $shard: K counts from 0 and must be less than N" >&2; exit 2; }
     label="shard $shard"
     out=${2:-target/mutants/shard-${shard/\//-of-}}
     ;;
@@ -39,7 +41,7 @@ mkdir -p "$out"
 # anything else (a failed baseline, a usage error) is not.
 run() {
   local rc=0
-  cargo mutants --package osfmig-model --test-package osfmig-tests --sharding round-robin --jobs "${MUTANTS_JOBS:-1}" "$@" || rc=$?
+  cargo mutants --package osfmig-model --test-package osfmig-tests --jobs "${MUTANTS_JOBS:-1}" "$@" || rc=$?
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed (exit $rc)" >&2; exit $rc ;; esac
 }
 
@@ -77,7 +79,7 @@ if [ -n "${list:-}" ]; then
   only "$fast" "$out/asked.re"
   pre=asked-
 else
-  run --baseline skip --timeout 120 --shard "$shard" --output "$out/fast"
+  run --baseline skip --timeout 120 --shard "$shard" --sharding round-robin --output "$out/fast"
   fast="$out/fast/mutants.out"
   pre=
 fi
