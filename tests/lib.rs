@@ -9,6 +9,7 @@ use osfmig_model::check::{check_run, replay, CheckOptions, RunResult, Verdict};
 use osfmig_model::model::{rule_of, RULES};
 use osfmig_model::mutants::MutantInfo;
 use osfmig_model::presets::{find_run, preset, RunSpec};
+use osfmig_model::types::{Actor, Msg};
 use osfmig_model::Config;
 use osfmig_model::{Action, OsfModel, Sys};
 use stateright::Model;
@@ -112,6 +113,22 @@ pub fn impossible_configs() -> Vec<(Config, &'static str)> {
         ),
         (
             Config {
+                processes_max: 1,
+                forks_max: 3,
+                ..Config::default()
+            },
+            "forks_max",
+        ),
+        (
+            Config {
+                requests_max: 8,
+                migrations_max: 5,
+                ..Config::default()
+            },
+            "migrations_max",
+        ),
+        (
+            Config {
                 nodes_max: 9,
                 ..Config::default()
             },
@@ -155,6 +172,24 @@ pub fn assert_validation(preset_name: &str) {
     for (cfg, name) in impossible_configs() {
         let err = cfg.validate().expect_err(name);
         assert!(err.contains(name), "{err:?} should name {name}");
+    }
+    // The largest configurations within the bounds are accepted, and their initial state
+    // holds them: every request slot, every pid slot.
+    for cfg in [
+        Config {
+            requests_max: osfmig_model::config::REQUESTS_LIMIT,
+            migrations_max: 4,
+            ..Config::default()
+        },
+        Config {
+            processes_max: 1,
+            forks_max: osfmig_model::config::PROCESSES_LIMIT - 1,
+            ..Config::default()
+        },
+    ] {
+        cfg.validate()
+            .unwrap_or_else(|e| panic!("{cfg:?} is within the bounds: {e}"));
+        assert_eq!(OsfModel::new(cfg).init_states().len(), 1);
     }
     for spec in preset(preset_name).unwrap() {
         spec.config
@@ -269,6 +304,65 @@ pub fn assert_ghost_consistent(run: &str, st: &Sys) {
     }
 }
 
+/// What one step may do to the bookkeeping, independent of where it is kept: a C4 mark
+/// appears only at a crash and goes only when its pid is given to a new process (spec §5.4,
+/// PM3); each call and each file read uses one of `requests_max` (spec §8.1).
+pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) {
+    use osfmig_model::state::Life;
+    let gained = next.ghost.c4_marked & !st.ghost.c4_marked;
+    assert!(
+        gained == 0 || next.crashes > st.crashes,
+        "{run}: {action:?} marks pids {gained:#b} for C4 without a crash:\n{st:?}"
+    );
+    let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
+    for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
+        assert!(
+            next.pmm.pids[p].life == Life::Embryo && st.pmm.pids[p].life != Life::Embryo,
+            "{run}: {action:?} clears pid {p}'s C4 mark, but the pid was not given anew:\n{st:?}"
+        );
+    }
+    // The C4 items are facts about a process that depended on the crashed node (spec §5.4):
+    // one is recorded only while some pid carries the mark.
+    let facts = next.ghost.seen.0 & !st.ghost.seen.0;
+    let c4 = osfmig_model::state::Seen::C4_DIED | osfmig_model::state::Seen::C4_SURVIVED;
+    assert!(
+        facts & c4 == 0 || st.ghost.c4_marked != 0,
+        "{run}: {action:?} records a C4 case with no pid marked for C4:\n{st:?}"
+    );
+    if matches!(action, Action::Issue { .. } | Action::FileRead { .. }) {
+        assert_eq!(
+            next.calls_issued,
+            st.calls_issued + 1,
+            "{run}: {action:?} does not use one of requests_max"
+        );
+    }
+}
+
+/// Where answers about a request go (spec §3.2.6, R15, R16): the PM Master's `Located` and a
+/// PMA's `AbsentProcess` go to the caller's node, and a PMA never bounces a request to
+/// itself (a caller on the node that finds the process gone routes the request again).
+pub fn assert_answers_addressed(run: &str, st: &Sys) {
+    for e in &st.net {
+        let req = match e.msg {
+            Msg::AbsentProcess { req } => {
+                assert!(
+                    e.src != e.dst,
+                    "{run}: a PMA sends AbsentProcess to itself:\n{st:?}"
+                );
+                req
+            }
+            Msg::Located { req, .. } => req,
+            _ => continue,
+        };
+        assert_eq!(
+            e.dst,
+            Actor::Pma(st.reqs[req as usize].caller_node),
+            "{run}: {:?} does not go to the caller's node:\n{st:?}",
+            e.msg
+        );
+    }
+}
+
 /// Every permutation of the test nodes `1..n`, as node maps (node 0, the master, stays).
 fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
     let mut maps = vec![vec![0u8]];
@@ -290,7 +384,9 @@ fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
 /// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
 /// - fingerprints are injective: two distinct states never hash the same words, nor does one
 ///   of the first 150 states and a state a field away from it;
-/// - the ghost is consistent with what happened ([`assert_ghost_consistent`]);
+/// - the ghost is consistent with what happened ([`assert_ghost_consistent`]), and so is each
+///   step ([`assert_step_consistent`]); answers go where R15 and R16 say
+///   ([`assert_answers_addressed`]);
 /// - the test nodes are interchangeable: renaming them keeps every property's verdict and the
 ///   boundary, maps the successors onto the renamed successors, and the representative is a
 ///   renaming of the state and its own representative.
@@ -327,6 +423,19 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
             );
         }
         assert_ghost_consistent(&spec.name, &st);
+        assert_answers_addressed(&spec.name, &st);
+        assert!(
+            st.calls_issued <= spec.config.requests_max,
+            "{}: more calls and file reads than requests_max (spec §8.1):\n{st:?}",
+            spec.name
+        );
+        let mut acts = Vec::new();
+        model.enabled(&st, &mut acts);
+        for a in &acts {
+            if let Some(s) = model.step(&st, a) {
+                assert_step_consistent(&spec.name, &st, a, &s);
+            }
+        }
         let own = fingerprint_words(&st);
         // One field away: on the first states only, which reach every list and form.
         let near = if examined <= 150 {
@@ -426,9 +535,17 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
         eprintln!("{}: not yet triaged", m.name);
         return false;
     }
+    // The replay command names the mutant, and `--mutant NAME` finds it by that name.
+    assert!(
+        osfmig_model::mutants::by_name(m.name).is_some_and(|b| b.mutant == m.mutant),
+        "{}: --mutant {} finds another mutant",
+        m.name,
+        m.name
+    );
     let mut spec = run(m.run);
     spec.config.mutant = Some(m.mutant);
     let res = check(&spec);
+    assert!(!res.ok(), "{}: the run is ok with the mutant in", m.name);
     let p = res
         .properties
         .iter()
@@ -515,6 +632,30 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
             "{command}: the cycle from step {} does not return to its start",
             k + 1
         );
+    }
+    // Every liveness verdict of the run describes an obligation of its own property (spec
+    // §6.2), not a lasso found for another one.
+    const OWN: &[(&str, &[&str])] = &[
+        ("L1", &["stays in migration"]),
+        ("L2", &["is routed forever", "more AbsentProcess answers"]),
+        ("L3", &["is never answered"]),
+        ("L4", &["never becomes consistent"]),
+        ("L5", &["the group never ends"]),
+    ];
+    for q in res
+        .properties
+        .iter()
+        .filter(|q| q.verdict == Verdict::Violated)
+    {
+        if let Some((_, texts)) = OWN.iter().find(|o| o.0 == q.id) {
+            let detail = q.detail.as_deref().unwrap_or_default();
+            assert!(
+                texts.iter().any(|t| detail.contains(t)),
+                "{}: {}'s counterexample is about something else: {detail:?}",
+                m.name,
+                q.id
+            );
+        }
     }
     let cycle = p.loop_start.is_some();
     if let Some(p) = model.properties().into_iter().find(|p| p.name == m.catches) {
