@@ -431,11 +431,23 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
         );
         let mut acts = Vec::new();
         model.enabled(&st, &mut acts);
+        let mut next = Vec::with_capacity(acts.len());
         for a in &acts {
-            if let Some(s) = model.step(&st, a) {
-                assert_step_consistent(&spec.name, &st, a, &s);
-            }
+            // An enabled step changes the state: a step that is offered and does nothing is
+            // a guard and an effect that disagree (a reply consumed that stays queued, a
+            // cleanup that cleans nothing), and it would hide in a self-loop.
+            let s = model.step(&st, a).unwrap_or_else(|| {
+                panic!("{}: enabled {a:?} has no next state:\n{st:?}", spec.name)
+            });
+            assert!(
+                s != st,
+                "{}: enabled {a:?} changes nothing:\n{st:?}",
+                spec.name
+            );
+            assert_step_consistent(&spec.name, &st, a, &s);
+            next.push(s);
         }
+        next.sort();
         let own = fingerprint_words(&st);
         // One field away: on the first states only, which reach every list and form.
         let near = if examined <= 150 {
@@ -450,7 +462,6 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
                 spec.name
             );
         }
-        let next = succ(&st);
         let rep = representative(&st);
         assert_eq!(
             representative(&rep),
