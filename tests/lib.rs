@@ -652,6 +652,7 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
         ("L3", &["is never answered"]),
         ("L4", &["never becomes consistent"]),
         ("L5", &["the group never ends"]),
+        ("L6", &["file read is never answered"]),
     ];
     for q in res
         .properties

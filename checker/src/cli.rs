@@ -684,7 +684,7 @@ pub struct CheckArgs {
     /// Stop each run after this many unique states (the run is then incomplete).
     #[arg(long = "state-limit", alias = "state_limit", value_name = "N")]
     pub state_limit: Option<usize>,
-    /// Skip the liveness check (L1-L5), whose graph is built without symmetry and so grows
+    /// Skip the liveness check (L1-L6), whose graph is built without symmetry and so grows
     /// much faster than the safety search when the bounds are raised.
     #[arg(long = "no-liveness", alias = "no_liveness")]
     pub no_liveness: bool,

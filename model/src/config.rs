@@ -212,6 +212,11 @@ impl Config {
         self.migrations_max > 0 && self.nodes_max >= 3
     }
 
+    /// Whether a process can read a file: the call is on and the budget allows one.
+    pub fn reads_files(&self) -> bool {
+        self.calls.file_read && self.requests_max > 0
+    }
+
     /// Pid slots: the processes started at once plus those `fork()` may create.
     pub fn pids(&self) -> u8 {
         self.processes_max + self.forks_max

@@ -553,6 +553,20 @@ pub fn l5_goal(st: &Sys) -> bool {
     !l5_trigger(st) && nodes[0].is_some() && nodes.iter().all(|n| *n == nodes[0])
 }
 
+/// L6's trigger: pid `p` has a file read whose reply has not reached its port. A read blocks
+/// the process until the reply is there (spec §6.2), so some copy of its task — on a live
+/// kernel, or in transit to one — is reading with no reply queued. The reply goes to the task
+/// port wherever the task is (the paper: "messages ... are forwarded to the new location"); a
+/// crash of the task's node destroys the task and with it the obligation.
+pub fn l6_read_unanswered(st: &Sys, p: Pid) -> bool {
+    let waiting = |t: &crate::state::Task| t.reading && t.port_queue == 0;
+    live_nodes(st).any(|(_, n)| n.kernel.tasks[p as usize].as_ref().is_some_and(waiting))
+        || st.net.iter().any(|e| {
+            e.dst.node().is_some_and(|n| st.alive(n))
+                && matches!(&e.msg, Msg::TaskState { pid, task } if *pid == p && waiting(task))
+        })
+}
+
 /// One obligation: a liveness property instantiated for one pid or one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Obligation {
@@ -561,6 +575,7 @@ pub enum Obligation {
     L3(ReqId),
     L4(Pid),
     L5,
+    L6(Pid),
 }
 
 impl Obligation {
@@ -571,6 +586,7 @@ impl Obligation {
             Obligation::L3(_) => "L3",
             Obligation::L4(_) => "L4",
             Obligation::L5 => "L5",
+            Obligation::L6(_) => "L6",
         }
     }
 
@@ -585,6 +601,7 @@ impl Obligation {
             Obligation::L3(r) => state(l3_unanswered(st, r)),
             Obligation::L4(p) => state(l4_pending(cfg, st, p)),
             Obligation::L5 => (l5_trigger(st), l5_goal(st)),
+            Obligation::L6(p) => state(l6_read_unanswered(st, p)),
         }
     }
 
@@ -595,6 +612,7 @@ impl Obligation {
             Obligation::L3(r) => format!("request {r} is never answered"),
             Obligation::L4(p) => format!("pid {p} never becomes consistent after the crash"),
             Obligation::L5 => "the group never ends active on one node".to_string(),
+            Obligation::L6(p) => format!("pid {p}'s file read is never answered"),
         }
     }
 }
@@ -613,6 +631,9 @@ pub fn properties(cfg: &Config) -> Vec<(&'static str, &'static str)> {
     if cfg.group {
         v.push(("L5", "L5 group ends on one node"));
     }
+    if cfg.reads_files() {
+        v.push(("L6", "L6 every file read answered"));
+    }
     v
 }
 
@@ -628,6 +649,9 @@ pub fn obligations(cfg: &Config) -> Vec<Obligation> {
     }
     if cfg.group {
         v.push(Obligation::L5);
+    }
+    if cfg.reads_files() {
+        v.extend((0..cfg.pids()).map(Obligation::L6));
     }
     assert!(
         v.len() <= 64,

@@ -196,7 +196,7 @@ impl OsfModel {
         for idx in st.deliverable() {
             let e = &st.net[idx];
             if let Actor::Port(pid) = e.dst {
-                if kernel::port_holder(st, pid).is_none() && !port_message_droppable(st, pid) {
+                if kernel::port_holder(st, pid).is_none() && !port_message_droppable(cfg, st, pid) {
                     continue;
                 }
             }
@@ -301,8 +301,12 @@ impl OsfModel {
 }
 
 /// A message to a task port whose task is gone for good (not in transit) is dropped on
-/// delivery.
-fn port_message_droppable(st: &Sys, pid: Pid) -> bool {
+/// delivery. FS1: a reply for a task in transit waits for it ("queued in the task port space
+/// and migrated or forwarded in a uniform fashion", paper §3.1).
+fn port_message_droppable(cfg: &Config, st: &Sys, pid: Pid) -> bool {
+    if cfg.mutant_is(crate::mutants::Mutant::PortDropsInTransit) {
+        return true;
+    }
     let in_transit = st
         .net
         .iter()

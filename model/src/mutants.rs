@@ -74,6 +74,9 @@ pub enum Mutant {
     /// R8: after a refusal the proc structure goes back on the active list but the task's
     /// threads stay suspended (R3's suspension is not undone).
     RefusalLeavesSuspended,
+    /// FS1: DIPC drops a message to a task port while the task is in transit, instead of
+    /// holding it until the task is installed.
+    PortDropsInTransit,
 }
 
 /// One catalog entry: the mutant, the property that catches it, the preset run that shows it.
@@ -292,6 +295,13 @@ pub const CATALOG: &[MutantInfo] = &[
         catches: "P8",
         run: "refusal-queue",
         summary: "R8 after a refusal leaves the task's threads suspended",
+    },
+    MutantInfo {
+        mutant: Mutant::PortDropsInTransit,
+        name: "port_drops_in_transit",
+        catches: "L6",
+        run: "file-io",
+        summary: "a file reply to a task in transit is dropped",
     },
 ];
 

@@ -149,7 +149,7 @@ fn every_liveness_property_has_teeth() {
     for (spec, _) in ci_results() {
         caught.extend(spec.expected_violations.iter().map(|s| s.to_string()));
     }
-    for id in ["L1", "L2", "L3", "L4", "L5"] {
+    for id in ["L1", "L2", "L3", "L4", "L5", "L6"] {
         assert!(
             caught.contains(id),
             "neither a mutant nor a finding violates {id}"

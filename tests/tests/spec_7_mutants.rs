@@ -60,4 +60,5 @@ mutant_tests! {
     enqueue_lifo => "enqueue_lifo",
     c3_keeps_migrating => "c3_keeps_migrating",
     refusal_leaves_suspended => "refusal_leaves_suspended",
+    port_drops_in_transit => "port_drops_in_transit",
 }
