@@ -221,13 +221,20 @@ fn obligations(cfg: &Config) -> Vec<&'static str> {
 #[test]
 fn obligations_are_pinned() {
     let mut got = String::new();
+    // Where each process starts, read off the initial state: a run whose processes all start
+    // on one node, or on the master, checks other interleavings than its configuration says.
+    let homes = |cfg: &Config| -> Vec<Option<u8>> {
+        let init = OsfModel::new(cfg.clone()).init_states().remove(0);
+        (0..cfg.pids()).map(|p| init.task_node(p)).collect()
+    };
     let mut line = |group: &str, spec: &RunSpec| {
         got += &format!(
-            "{group}/{}: {} | findings {:?} | liveness {} | {}\n",
+            "{group}/{}: {} | findings {:?} | liveness {} | homes {:?} | {}\n",
             spec.name,
             serde_json::to_string(&spec.config).unwrap(),
             spec.expected_violations,
             spec.liveness,
+            homes(&spec.config),
             obligations(&spec.config).join(" ")
         );
     };
@@ -473,6 +480,45 @@ fn a_generous_timeout_cuts_nothing() {
         },
     );
     assert!(res.complete && res.ok(), "{res:?}");
+}
+
+// Reference: spec §6.2, §8.2. `--no-liveness` checks no liveness obligation, even in a run
+// whose configuration asks for it, and a run with `liveness: false` is checked without it
+// whatever the options say; the other runs owe every obligation of their configuration.
+#[test]
+fn liveness_is_checked_where_asked() {
+    use osfmig_model::check::{check_run, CheckOptions};
+    let live: Vec<&str> = ["L1", "L2", "L3", "L4", "L5", "L6"].to_vec();
+    let checked = |res: &osfmig_model::check::RunResult| -> Vec<String> {
+        res.properties
+            .iter()
+            .filter(|p| live.contains(&p.id.as_str()))
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    let spec = preset("mutants").unwrap().remove(0);
+    assert!(spec.liveness);
+    let off = CheckOptions {
+        liveness: false,
+        ..Default::default()
+    };
+    let res = check_run(&spec, &off);
+    assert!(
+        checked(&res).is_empty(),
+        "{}: {:?}",
+        spec.name,
+        checked(&res)
+    );
+    assert!(!checked(&check(&spec)).is_empty(), "{}", spec.name);
+    let mut safety_only = spec.clone();
+    safety_only.liveness = false;
+    let res = check_run(&safety_only, &CheckOptions::default());
+    assert!(
+        checked(&res).is_empty(),
+        "{}: {:?}",
+        spec.name,
+        checked(&res)
+    );
 }
 
 // Reference: spec §8.4. A search that is cut proves nothing beyond the states it reached, so
