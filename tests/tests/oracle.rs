@@ -352,6 +352,15 @@ fn one_change_configs() -> Vec<(String, Config)> {
         f(&mut c);
         v.push((format!("rich,{name}"), c));
     }
+    // More processes than test nodes: `spread` wraps round the test nodes (its homes pinned).
+    v.push((
+        "rich,processes_max=3".to_string(),
+        Config {
+            processes_max: 3,
+            forks_max: 0,
+            ..rich.clone()
+        },
+    ));
     let on: &[Change] = &[
         ("processes_max=2", |c| c.processes_max = 2),
         ("requests_max=0", |c| c.requests_max = 0),
