@@ -288,6 +288,30 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
 /// kept: the crash cases' marks and reachability facts only after a crash (spec §5), and a C4
 /// mark only on a process that was shipped or has migrated (a new process's slot is clean).
 pub fn assert_ghost_consistent(run: &str, st: &Sys) {
+    use osfmig_model::types::{ReqStatus, Sender};
+    // A sender's count of calls outstanding is its requests neither answered nor lost (spec
+    // §2.6): a count that drifts lets a process issue more than `outstanding_max` calls at once,
+    // or none after a loss.
+    let pending = |s: Sender| {
+        st.reqs
+            .iter()
+            .filter(|q| {
+                q.sender == s && !matches!(q.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+            })
+            .count()
+    };
+    for (p, e) in st.emus.iter().enumerate() {
+        assert_eq!(
+            e.outstanding as usize,
+            pending(Sender::Proc(p as u8)),
+            "{run}: pid {p}'s calls outstanding miscounted:\n{st:?}"
+        );
+    }
+    assert_eq!(
+        st.pcntl_outstanding as usize,
+        pending(Sender::Pcntl),
+        "{run}: pcntl calls outstanding miscounted:\n{st:?}"
+    );
     use osfmig_model::state::Seen;
     let crash_facts = Seen::C1 | Seen::C2 | Seen::C3 | Seen::C4_DIED | Seen::C4_SURVIVED;
     assert!(
