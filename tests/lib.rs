@@ -264,6 +264,36 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
                 out.push(t);
             }
         }
+        // A request list in another order, or with one entry naming another request: the
+        // lists' contents and order are hashed, not only their lengths.
+        for p in 0..st.nodes[n].pma.procs.len() {
+            let (held, queue) = match &st.nodes[n].pma.procs[p] {
+                Local::Free => continue,
+                Local::Active { proc, out: o } => (proc.held, o.map(|o| o.queue)),
+                Local::Migrating { proc, out: o } => (proc.held, Some(o.queue)),
+                Local::Incoming { proc, .. } => (proc.held, None),
+            };
+            for l in list_variants(&held, st.reqs.len()) {
+                let mut t = st.clone();
+                match &mut t.nodes[n].pma.procs[p] {
+                    Local::Active { proc, .. }
+                    | Local::Migrating { proc, .. }
+                    | Local::Incoming { proc, .. } => proc.held = l,
+                    Local::Free => {}
+                }
+                out.push(t);
+            }
+            for l in queue.iter().flat_map(|q| list_variants(q, st.reqs.len())) {
+                let mut t = st.clone();
+                match &mut t.nodes[n].pma.procs[p] {
+                    Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+                        o.queue = l
+                    }
+                    _ => {}
+                }
+                out.push(t);
+            }
+        }
         // A task removed, or one from elsewhere in the state put in an empty slot.
         let any_task: Option<Task> = st
             .nodes
@@ -281,7 +311,52 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
             out.push(t);
         }
     }
+    // A message re-addressed (another node, or sender and receiver swapped), and a forwarded
+    // queue in another order or naming another request.
+    let other = |n: u8| 1 + n % (st.nodes.len() as u8 - 1);
+    for i in 0..st.net.len() {
+        let e = st.net[i];
+        let moved = |a: Actor| match a {
+            Actor::Pma(n) => Actor::Pma(other(n)),
+            Actor::Kernel(n) => Actor::Kernel(other(n)),
+            a => a,
+        };
+        for (src, dst) in [(moved(e.src), e.dst), (e.src, moved(e.dst)), (e.dst, e.src)] {
+            let mut t = st.clone();
+            t.net[i].src = src;
+            t.net[i].dst = dst;
+            out.push(t);
+        }
+        if let Msg::Forward { reqs, .. } = &e.msg {
+            for l in list_variants(reqs, st.reqs.len()) {
+                let mut t = st.clone();
+                if let Msg::Forward { reqs, .. } = &mut t.net[i].msg {
+                    *reqs = l;
+                }
+                out.push(t);
+            }
+        }
+    }
     out
+}
+
+/// `l` reversed (two entries or more), and `l` with its first entry naming another request.
+fn list_variants(
+    l: &osfmig_model::state::ReqList,
+    reqs: usize,
+) -> Vec<osfmig_model::state::ReqList> {
+    let mut v = Vec::new();
+    if l.len() >= 2 {
+        let mut r = *l;
+        r.reverse();
+        v.push(r);
+    }
+    if !l.is_empty() && reqs > 1 {
+        let mut r = *l;
+        r[0] = ((r[0] as usize + 1) % reqs) as osfmig_model::types::ReqId;
+        v.push(r);
+    }
+    v
 }
 
 /// Necessary conditions on the ghost's bookkeeping (spec §6), independent of where it is
