@@ -413,6 +413,25 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
         gained == 0 || next.crashes > st.crashes,
         "{run}: {action:?} marks pids {gained:#b} for C4 without a crash:\n{st:?}"
     );
+    // Spec §5.4: a crash marks for C4 every process whose task the crashed node shipped while
+    // it still holds the process migrating (R14's clean-up not done): each now depends on
+    // whether a page or a queued request was left there.
+    if let Action::Crash { node } = action {
+        use osfmig_model::state::Local;
+        for p in 0..st.emus.len() {
+            if st.ghost.committed[p]
+                && matches!(
+                    st.nodes[*node as usize].pma.procs[p],
+                    Local::Migrating { .. }
+                )
+            {
+                assert!(
+                    next.ghost.c4_marked & (1 << p) != 0,
+                    "{run}: the crash of node {node} does not mark pid {p} for C4:\n{st:?}"
+                );
+            }
+        }
+    }
     let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
     for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
         assert!(

@@ -445,7 +445,18 @@ fn antecedents_are_false_where_their_event_cannot_happen() {
         calls,
         ..Config::default()
     };
-    let cases: [(Config, &[&str]); 2] = [
+    // Migrations that are always refused: one process per test node, and room for one, so
+    // every destination is full (R7) and no task is ever pulled.
+    let full = Config {
+        processes_max: 2,
+        spread: true,
+        procs_per_node_max: 1,
+        migrations_max: 2,
+        requests_max: 0,
+        calls: Calls::NONE,
+        ..Config::default()
+    };
+    let cases: [(Config, &[&str]); 3] = [
         (
             still,
             &[
@@ -453,6 +464,7 @@ fn antecedents_are_false_where_their_event_cannot_happen() {
             ],
         ),
         (unrefused, &["P8", "P11"]),
+        (full, &["P2", "P3", "P7", "P10", "A1", "P13"]),
     ];
     for (cfg, ids) in cases {
         let model = OsfModel::new(cfg.clone());
