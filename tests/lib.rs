@@ -432,6 +432,7 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
             }
         }
     }
+    assert_items_at_their_event(run, st, action, next);
     let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
     for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
         assert!(
@@ -454,6 +455,52 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
             "{run}: {action:?} does not use one of requests_max"
         );
     }
+}
+
+/// A reachability item is recorded by the step in which its event happens (spec §6.3), so
+/// the step that records it shows the event, described here from the spec's table rather than
+/// from the code that records it: the pull of a task with a page dirtied after its pre-copy
+/// (S-precopy-dirty), a task arriving with replies in its port queue (S-port-queue), every
+/// group member moved and active on one node (S-group-migrated), a second completed migration
+/// of one process (S-migrated-twice).
+pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &Sys) {
+    use osfmig_model::state::Seen;
+    let new = next.ghost.seen.0 & !st.ghost.seen.0;
+    let delivered = match action {
+        Action::Deliver { idx, .. } => st.net.get(*idx as usize).copied(),
+        _ => None,
+    };
+    let mut check = |bit: u32, name: &str, event: bool| {
+        assert!(
+            new & bit == 0 || event,
+            "{run}: {action:?} records {name} without its event:\n{st:?}"
+        );
+    };
+    let dirty_pulled = delivered.is_some_and(|e| match (e.src, e.dst, e.msg) {
+        (Actor::Kernel(d), Actor::Kernel(n), Msg::PullTask { pid, .. }) => {
+            st.nodes[n as usize].kernel.tasks[pid as usize]
+                .is_some_and(|t| t.dirty & st.nodes[d as usize].kernel.precopied[pid as usize] != 0)
+        }
+        _ => false,
+    });
+    check(
+        Seen::PRECOPY_DIRTY_RECOPIED,
+        "S-precopy-dirty",
+        dirty_pulled,
+    );
+    let queue_moved = delivered
+        .is_some_and(|e| matches!(e.msg, Msg::TaskState { task, .. } if task.port_queue > 0));
+    check(Seen::PORT_QUEUE_MOVED, "S-port-queue", queue_moved);
+    let pids = 0..next.emus.len() as u8;
+    let nodes: Vec<_> = pids.clone().map(|p| next.active_node(p)).collect();
+    let group_together = nodes.iter().all(|n| n.is_some() && *n == nodes[0])
+        && pids.clone().all(|p| next.ghost.migrations[p as usize] > 0);
+    check(Seen::GROUP_MIGRATED, "S-group-migrated", group_together);
+    let twice = pids.clone().any(|p| {
+        next.ghost.migrations[p as usize] >= 2
+            && next.ghost.migrations[p as usize] > st.ghost.migrations[p as usize]
+    });
+    check(Seen::MIGRATED_TWICE, "S-migrated-twice", twice);
 }
 
 /// Where answers about a request go (spec §3.2.6, R15, R16): the PM Master's `Located` and a

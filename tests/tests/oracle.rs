@@ -176,6 +176,36 @@ fn assert_witnesses(spec: &RunSpec, res: &osfmig_model::check::RunResult) {
         }
     }
     assert_rule_witnesses(res);
+    assert_action_witnesses(spec, res);
+}
+
+/// Items whose event is one environment action inside a rule that has several (AS1 covers
+/// pre-copying, dirtying and ending pre-copy): the discovery path contains that action.
+const ACTION_WITNESSES: &[(&str, &str, fn(&osfmig_model::Action) -> bool)] = &[(
+    "S-precopy-dirty",
+    "a page dirtied after its pre-copy",
+    |a| matches!(a, osfmig_model::Action::Dirty { .. }),
+)];
+
+fn assert_action_witnesses(spec: &RunSpec, res: &osfmig_model::check::RunResult) {
+    let model = OsfModel::new(spec.config.clone());
+    for p in res
+        .properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Discovered)
+    {
+        for (_, what, is) in ACTION_WITNESSES.iter().filter(|w| w.0 == p.id) {
+            let indices: Vec<usize> = p.path.iter().flatten().map(|s| s.index).collect();
+            let actions = osfmig_model::check::actions_of(&model, &indices);
+            assert!(
+                actions.iter().any(is),
+                "{}: {} discovered without {what}: {}",
+                res.name,
+                p.id,
+                p.replay.as_deref().unwrap_or("")
+            );
+        }
+    }
 }
 
 fn assert_rule_witnesses(res: &osfmig_model::check::RunResult) {
