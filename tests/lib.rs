@@ -470,7 +470,7 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
         Action::Deliver { idx, .. } => st.net.get(*idx as usize).copied(),
         _ => None,
     };
-    let mut check = |bit: u32, name: &str, event: bool| {
+    let check = |bit: u32, name: &str, event: bool| {
         assert!(
             new & bit == 0 || event,
             "{run}: {action:?} records {name} without its event:\n{st:?}"
