@@ -181,7 +181,12 @@ fn assert_witnesses(spec: &RunSpec, res: &osfmig_model::check::RunResult) {
 
 /// Items whose event is one environment action inside a rule that has several (AS1 covers
 /// pre-copying, dirtying and ending pre-copy): the discovery path contains that action.
-const ACTION_WITNESSES: &[(&str, &str, fn(&osfmig_model::Action) -> bool)] = &[(
+type ActionWitness = (
+    &'static str,
+    &'static str,
+    fn(&osfmig_model::Action) -> bool,
+);
+const ACTION_WITNESSES: &[ActionWitness] = &[(
     "S-precopy-dirty",
     "a page dirtied after its pre-copy",
     |a| matches!(a, osfmig_model::Action::Dirty { .. }),
