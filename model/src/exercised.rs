@@ -15,7 +15,8 @@ use crate::model::OsfModel;
 use crate::state::*;
 use crate::types::*;
 
-type Pred = fn(&OsfModel, &Sys) -> bool;
+/// An antecedent (spec §6.4): a predicate over one state.
+pub type Pred = fn(&OsfModel, &Sys) -> bool;
 
 fn live(st: &Sys) -> impl Iterator<Item = &Node> {
     st.nodes.iter().filter(|n| n.alive)

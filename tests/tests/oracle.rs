@@ -577,6 +577,31 @@ fn liveness_is_checked_where_asked() {
     );
 }
 
+// Reference: spec §6.4. `exercised` records which antecedents held in the states observed,
+// and only those: an antecedent that never holds stays unmet, whatever the others do (also
+// with a full mask of 64).
+#[test]
+fn unexercised_antecedents_stay_unmet() {
+    use osfmig_model::exercised::{Exercised, Pred};
+    let spec = preset("mutants").unwrap().remove(0);
+    let model = OsfModel::new(spec.config.clone());
+    let st = model.init_states().remove(0);
+    let no: Pred = |_, _| false;
+    let yes: Pred = |_, _| true;
+    for n in [3, 64] {
+        let preds: Vec<Pred> = (0..n).map(|i| if i % 3 == 1 { yes } else { no }).collect();
+        let ex = Exercised::new(preds);
+        for i in 0..n {
+            assert!(!ex.met(i), "antecedent {i} of {n} met before any state");
+        }
+        ex.observe(&model, &st);
+        ex.observe(&model, &st);
+        for i in 0..n {
+            assert_eq!(ex.met(i), i % 3 == 1, "antecedent {i} of {n}");
+        }
+    }
+}
+
 // Reference: spec §8.4. A search that is cut proves nothing beyond the states it reached, so
 // it is incomplete and never ok, whatever its properties say: cut by the state limit in the
 // safety search (with and without liveness), by the liveness graph's own limit, and by the
