@@ -462,7 +462,8 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
 /// from the code that records it: the pull of a task with a page dirtied after its pre-copy
 /// (S-precopy-dirty), a task arriving with replies in its port queue (S-port-queue), every
 /// group member moved and active on one node (S-group-migrated), a second completed migration
-/// of one process (S-migrated-twice).
+/// of one process (S-migrated-twice), a reinstatement with requests queued
+/// (S-queued-reinstated). Where the event is the item's whole condition, it also records it.
 pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &Sys) {
     use osfmig_model::state::Seen;
     let new = next.ghost.seen.0 & !st.ghost.seen.0;
@@ -476,21 +477,56 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
             "{run}: {action:?} records {name} without its event:\n{st:?}"
         );
     };
+    // For these the event is the whole condition, so it also records the item.
+    let check_iff = |bit: u32, name: &str, event: bool| {
+        check(bit, name, event);
+        assert!(
+            !event || next.ghost.seen.0 & bit != 0,
+            "{run}: {action:?} is {name}'s event but does not record it:\n{st:?}"
+        );
+    };
     let dirty_pulled = delivered.is_some_and(|e| match (e.src, e.dst, e.msg) {
         (Actor::Kernel(d), Actor::Kernel(n), Msg::PullTask { pid, .. }) => {
-            st.nodes[n as usize].kernel.tasks[pid as usize]
-                .is_some_and(|t| t.dirty & st.nodes[d as usize].kernel.precopied[pid as usize] != 0)
+            let ships = |s: &Sys| {
+                s.net
+                    .iter()
+                    .any(|e| matches!(e.msg, Msg::TaskState { pid: q, .. } if q == pid))
+            };
+            ships(next)
+                && !ships(st)
+                && st.nodes[n as usize].kernel.tasks[pid as usize].is_some_and(|t| {
+                    t.dirty & st.nodes[d as usize].kernel.precopied[pid as usize] != 0
+                })
         }
         _ => false,
     });
-    check(
+    check_iff(
         Seen::PRECOPY_DIRTY_RECOPIED,
         "S-precopy-dirty",
         dirty_pulled,
     );
     let queue_moved = delivered
         .is_some_and(|e| matches!(e.msg, Msg::TaskState { task, .. } if task.port_queue > 0));
-    check(Seen::PORT_QUEUE_MOVED, "S-port-queue", queue_moved);
+    check_iff(Seen::PORT_QUEUE_MOVED, "S-port-queue", queue_moved);
+    // R8/R10: a process taken off migration and put back on its node's active list while
+    // requests were queued for it (counted, not read through the list's own emptiness test).
+    let reinstated_with_queue = (0..st.emus.len()).any(|p| {
+        st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+            use osfmig_model::state::Local;
+            let queued = match &a.pma.procs[p] {
+                Local::Migrating { out, .. } | Local::Active { out: Some(out), .. } => {
+                    out.queue.iter().count() > 0
+                }
+                _ => false,
+            };
+            queued && matches!(b.pma.procs[p], Local::Active { out: None, .. })
+        })
+    });
+    check_iff(
+        Seen::QUEUED_REINSTATED,
+        "S-queued-reinstated",
+        reinstated_with_queue,
+    );
     let pids = 0..next.emus.len() as u8;
     let nodes: Vec<_> = pids.clone().map(|p| next.active_node(p)).collect();
     let group_together = nodes.iter().all(|n| n.is_some() && *n == nodes[0])
