@@ -115,6 +115,15 @@ pub fn catalog() -> Vec<RunSpec> {
             },
         ),
         run("crash-cor", crash_cor.clone()),
+        // Pre-copy under a crash: a destination dying while the source is still pre-copying
+        // (before R5) ends the migration there (C2), since pre-copy needs the destination.
+        run(
+            "crash-precopy",
+            Config {
+                strategy: Strategy::Precopy,
+                ..crash_cor.clone()
+            },
+        ),
         // C1-C4 on four nodes: a crash of a node that is neither the source nor the
         // destination of a migration in progress must not disturb it.
         run(
@@ -195,6 +204,23 @@ pub fn catalog() -> Vec<RunSpec> {
                 outstanding_max: 2,
                 p11_fix: true,
                 spread: true,
+                calls: calls(|c| c.signal = true),
+                ..base.clone()
+            },
+        ),
+        // The P11 fix under a crash: a destination holding direct requests until the source's
+        // forwarded queue arrives must serve them when the source dies instead (ForwardLost,
+        // spec §5). Eager copy, so that the source's crash does not kill the process first.
+        run(
+            "crash-p11",
+            Config {
+                processes_max: 2,
+                requests_max: 2,
+                outstanding_max: 2,
+                p11_fix: true,
+                spread: true,
+                crashes_max: 1,
+                strategy: Strategy::Eager,
                 calls: calls(|c| c.signal = true),
                 ..base.clone()
             },
