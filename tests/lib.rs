@@ -387,6 +387,18 @@ pub fn assert_ghost_consistent(run: &str, st: &Sys) {
         pending(Sender::Pcntl),
         "{run}: pcntl calls outstanding miscounted:\n{st:?}"
     );
+    // U1 holds a call pending exactly while its request is open (spec §13.4): a call answered
+    // or lost and still pending could take effect again later.
+    for (r, q) in st.reqs.iter().enumerate() {
+        let open = !matches!(q.status, ReqStatus::Completed(_) | ReqStatus::Lost);
+        assert_eq!(
+            st.u1.pending & (1 << r) != 0,
+            open,
+            "{run}: request {r} is {:?} but U1 has it pending {}:\n{st:?}",
+            q.status,
+            !open
+        );
+    }
     use osfmig_model::state::Seen;
     let crash_facts = Seen::C1 | Seen::C2 | Seen::C3 | Seen::C4_DIED | Seen::C4_SURVIVED;
     assert!(

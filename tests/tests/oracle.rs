@@ -730,6 +730,97 @@ fn u1_agrees_with_linearizability_tester() {
     assert!(t.linearizable > 100 && t.not > 100 && t.lost > 100, "{t:?}");
 }
 
+// Reference: spec §13.4, §13.5. Hand-written histories for what the random ones do not reach:
+// a `Died` answer to a migration guessed early (accepted only if the process died since the
+// guess), two commuting calls linearized early in either order, a guess that must keep the
+// other calls' earlier answers, and two lost migrations of different processes. U1 gives the
+// verdict written here, and so does stateright's tester where R1's busy context is not used.
+#[test]
+fn u1_fixed_histories() {
+    use osfmig_model::user_spec::{Op, Ret};
+    use osfmig_tests::u1_histories::{tester_verdict, u1_verdict, uses_busy_context, Ev};
+    use Ev::{Invoke as I, Lost as L, Return as R};
+    let info = |usage, migrations| Ret::Info { usage, migrations };
+    let cases: Vec<(&str, Vec<Ev>, bool)> = vec![
+        (
+            "Died for a process alive since its migration was guessed",
+            vec![
+                I(2, Op::Migrate { pid: 1, dst: 2 }),
+                I(1, Op::GetInfo { pid: 1 }),
+                R(1, info(1, 1)),
+                R(2, Ret::Died),
+            ],
+            false,
+        ),
+        (
+            "two commuting calls linearized early, in either order",
+            vec![
+                I(1, Op::Signal { target: 0 }),
+                I(2, Op::Migrate { pid: 0, dst: 2 }),
+                I(0, Op::GetInfo { pid: 0 }),
+                R(0, info(2, 1)),
+                R(1, Ret::Ok),
+                R(2, Ret::Migrated),
+            ],
+            true,
+        ),
+        (
+            "Died for a pid that was dead only before the migration took effect",
+            vec![
+                I(1, Op::Exit { pid: 1 }),
+                R(1, Ret::Ok),
+                I(0, Op::Wait { parent: 0 }),
+                R(0, Ret::Waited(Some(1))),
+                I(2, Op::Migrate { pid: 1, dst: 2 }),
+                I(0, Op::Fork { parent: 0 }),
+                R(0, Ret::Forked(1)),
+                I(1, Op::GetInfo { pid: 1 }),
+                R(1, info(1, 1)),
+                R(2, Ret::Died),
+            ],
+            false,
+        ),
+        (
+            "a guess keeps the other calls' earlier answers",
+            vec![
+                I(2, Op::Migrate { pid: 1, dst: 2 }),
+                R(2, Ret::Migrated),
+                I(1, Op::GetInfo { pid: 1 }),
+                I(3, Op::Crash { node: 2 }),
+                R(3, Ret::Ok),
+                I(0, Op::Fork { parent: 0 }),
+                I(2, Op::Migrate { pid: 1, dst: 2 }),
+                R(2, Ret::Rejected),
+                R(1, Ret::NoSuchProcess),
+                R(0, Ret::Forked(1)),
+            ],
+            true,
+        ),
+        (
+            "two lost migrations of different processes",
+            vec![
+                I(4, Op::Migrate { pid: 0, dst: 2 }),
+                I(5, Op::Migrate { pid: 1, dst: 2 }),
+                L(4),
+                L(5),
+                I(0, Op::Migrate { pid: 0, dst: 2 }),
+                I(1, Op::Migrate { pid: 1, dst: 2 }),
+                I(2, Op::GetInfo { pid: 1 }),
+                R(2, info(1, 1)),
+                R(1, Ret::Migrated),
+                R(0, Ret::Rejected),
+            ],
+            true,
+        ),
+    ];
+    for (name, evs, want) in cases {
+        assert_eq!(u1_verdict(&evs), want, "U1 on {name}: {evs:?}");
+        if !uses_busy_context(&evs) {
+            assert_eq!(tester_verdict(&evs), want, "tester on {name}: {evs:?}");
+        }
+    }
+}
+
 // Reference: spec §13.2, §13.3. The process table answers as the spec's tables say, on
 // examples of every row, valid and not.
 #[test]
