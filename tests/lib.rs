@@ -804,6 +804,11 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
         steps.iter().all(|s| RULES.contains(&s.rule.as_str())),
         "{command}: a step has no rule"
     );
+    // L4 is an obligation after a crash (spec §6.2): its counterexample has one.
+    assert!(
+        m.catches != "L4" || steps.iter().any(|s| s.rule == "C* NodeCrash"),
+        "{command}: an L4 counterexample without a crash"
+    );
     // Each step, as the Explorer shows it, starts with its rule (spec §8.4).
     let actions = osfmig_model::check::actions_of(&model, &indices);
     let mut st = model.init_states().remove(0);

@@ -638,7 +638,14 @@ fn cut_runs_are_incomplete() {
         let states = explore(&OsfModel::new(spec.config.clone()), DEFAULT_STATE_LIMIT)
             .graph
             .states();
-        assert!(check_liveness(&spec, states + 1).1, "{}", spec.name);
+        // The limit is the number of states kept: exactly enough is complete, one fewer not.
+        assert!(check_liveness(&spec, states).1, "{}", spec.name);
+        assert!(
+            !check_liveness(&spec, states - 1).1,
+            "{}: a liveness graph of {states} states is complete under a limit of {}",
+            spec.name,
+            states - 1
+        );
         assert!(
             !check_liveness(&spec, states / 2).1,
             "{}: a liveness graph cut at {} of {states} states is complete",
