@@ -1,0 +1,537 @@
+//! Checks on every explored state and step of a run, independent of its verdicts: what the
+//! bookkeeping, the ghost and the reachability items must satisfy (spec §5.4, §6.3, §8.1), and
+//! the soundness of the search's reductions (fingerprints injective, test nodes
+//! interchangeable, spec §8.3, §8.4). The oracle of mutation testing runs them on the first
+//! states of every run (`assert_reductions_sound`).
+
+use std::collections::{HashSet, VecDeque};
+
+use osfmig_model::presets::RunSpec;
+use osfmig_model::types::{Actor, Msg};
+use osfmig_model::{Action, OsfModel, Sys};
+use stateright::Model;
+
+/// The bytes a state's `Hash` feeds the fingerprint hasher: the packed words of spec §8.4.
+pub fn fingerprint_words(st: &Sys) -> Vec<u8> {
+    struct Words(Vec<u8>);
+    impl std::hash::Hasher for Words {
+        fn write(&mut self, b: &[u8]) {
+            self.0.extend_from_slice(b);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut w = Words(Vec::new());
+    std::hash::Hash::hash(st, &mut w);
+    w.0
+}
+
+/// States one field away from `st`: each proc structure under every other list (spec §2.4)
+/// with the same contents, each task present or absent, each vproc in every form. Distinct
+/// ones must hash different words: the encoding tells apart what equality does (spec §8.4),
+/// on pairs that reachable states alone may never put side by side.
+fn neighbours(st: &Sys) -> Vec<Sys> {
+    use osfmig_model::state::{InStage, Local, Outgoing, Task, Vproc};
+    let mut out = Vec::new();
+    for n in 0..st.nodes.len() {
+        for p in 0..st.nodes[n].pma.procs.len() {
+            for v in [
+                Vproc::Unknown,
+                Vproc::Local,
+                Vproc::Remote(1),
+                Vproc::Enqueue,
+            ] {
+                let mut t = st.clone();
+                t.nodes[n].pma.vprocs[p] = v;
+                out.push(t);
+            }
+            let (proc, o) = match st.nodes[n].pma.procs[p] {
+                Local::Free => continue,
+                Local::Active { proc, out } => (proc, out),
+                Local::Migrating { proc, out } => (proc, Some(out)),
+                Local::Incoming { proc, .. } => (proc, None),
+            };
+            let o = o.unwrap_or(Outgoing {
+                dst: 0,
+                caller: None,
+                queue: Default::default(),
+                frozen: false,
+                precopy_done: false,
+                attempt: 0,
+            });
+            for l in [
+                Local::Free,
+                Local::Active { proc, out: None },
+                Local::Active { proc, out: Some(o) },
+                Local::Migrating { proc, out: o },
+                Local::Incoming {
+                    proc,
+                    src: o.dst,
+                    stage: InStage::Accepted,
+                    attempt: o.attempt,
+                },
+            ] {
+                let mut t = st.clone();
+                t.nodes[n].pma.procs[p] = l;
+                out.push(t);
+            }
+        }
+        // A request list in another order, or with one entry naming another request: the
+        // lists' contents and order are hashed, not only their lengths.
+        for p in 0..st.nodes[n].pma.procs.len() {
+            let (held, queue) = match &st.nodes[n].pma.procs[p] {
+                Local::Free => continue,
+                Local::Active { proc, out: o } => (proc.held, o.map(|o| o.queue)),
+                Local::Migrating { proc, out: o } => (proc.held, Some(o.queue)),
+                Local::Incoming { proc, .. } => (proc.held, None),
+            };
+            for l in list_variants(&held, st.reqs.len()) {
+                let mut t = st.clone();
+                match &mut t.nodes[n].pma.procs[p] {
+                    Local::Active { proc, .. }
+                    | Local::Migrating { proc, .. }
+                    | Local::Incoming { proc, .. } => proc.held = l,
+                    Local::Free => {}
+                }
+                out.push(t);
+            }
+            for l in queue.iter().flat_map(|q| list_variants(q, st.reqs.len())) {
+                let mut t = st.clone();
+                match &mut t.nodes[n].pma.procs[p] {
+                    Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+                        o.queue = l
+                    }
+                    _ => {}
+                }
+                out.push(t);
+            }
+        }
+        // A task removed, or one from elsewhere in the state put in an empty slot.
+        let any_task: Option<Task> = st
+            .nodes
+            .iter()
+            .flat_map(|m| m.kernel.tasks.iter().flatten())
+            .next()
+            .copied();
+        for p in 0..st.nodes[n].kernel.tasks.len() {
+            let mut t = st.clone();
+            let task = &mut t.nodes[n].kernel.tasks[p];
+            *task = match task {
+                Some(_) => None,
+                None => any_task,
+            };
+            out.push(t);
+        }
+    }
+    // A message re-addressed (another node, or sender and receiver swapped), and a forwarded
+    // queue in another order or naming another request.
+    let other = |n: u8| 1 + n % (st.nodes.len() as u8 - 1);
+    for i in 0..st.net.len() {
+        let e = st.net[i];
+        let moved = |a: Actor| match a {
+            Actor::Pma(n) => Actor::Pma(other(n)),
+            Actor::Kernel(n) => Actor::Kernel(other(n)),
+            a => a,
+        };
+        for (src, dst) in [(moved(e.src), e.dst), (e.src, moved(e.dst)), (e.dst, e.src)] {
+            let mut t = st.clone();
+            t.net[i].src = src;
+            t.net[i].dst = dst;
+            out.push(t);
+        }
+        if let Msg::Forward { reqs, .. } = &e.msg {
+            for l in list_variants(reqs, st.reqs.len()) {
+                let mut t = st.clone();
+                if let Msg::Forward { reqs, .. } = &mut t.net[i].msg {
+                    *reqs = l;
+                }
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// `l` reversed (two entries or more), and `l` with its first entry naming another request.
+fn list_variants(
+    l: &osfmig_model::state::ReqList,
+    reqs: usize,
+) -> Vec<osfmig_model::state::ReqList> {
+    let mut v = Vec::new();
+    if l.len() >= 2 {
+        let mut r = *l;
+        r.reverse();
+        v.push(r);
+    }
+    if !l.is_empty() && reqs > 1 {
+        let mut r = *l;
+        r[0] = ((r[0] as usize + 1) % reqs) as osfmig_model::types::ReqId;
+        v.push(r);
+    }
+    v
+}
+
+/// Necessary conditions on the ghost's bookkeeping (spec §6), independent of where it is
+/// kept: the crash cases' marks and reachability facts only after a crash (spec §5), and a C4
+/// mark only on a process that was shipped or has migrated (a new process's slot is clean).
+pub fn assert_ghost_consistent(run: &str, st: &Sys) {
+    use osfmig_model::types::{ReqStatus, Sender};
+    // A sender's count of calls outstanding is its requests neither answered nor lost (spec
+    // §2.6): a count that drifts lets a process issue more than `outstanding_max` calls at once,
+    // or none after a loss.
+    let pending = |s: Sender| {
+        st.reqs
+            .iter()
+            .filter(|q| {
+                q.sender == s && !matches!(q.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+            })
+            .count()
+    };
+    for (p, e) in st.emus.iter().enumerate() {
+        assert_eq!(
+            e.outstanding as usize,
+            pending(Sender::Proc(p as u8)),
+            "{run}: pid {p}'s calls outstanding miscounted:\n{st:?}"
+        );
+    }
+    assert_eq!(
+        st.pcntl_outstanding as usize,
+        pending(Sender::Pcntl),
+        "{run}: pcntl calls outstanding miscounted:\n{st:?}"
+    );
+    // U1 holds a call pending exactly while its request is open (spec §13.4): a call answered
+    // or lost and still pending could take effect again later.
+    for (r, q) in st.reqs.iter().enumerate() {
+        let open = !matches!(q.status, ReqStatus::Completed(_) | ReqStatus::Lost);
+        assert_eq!(
+            st.u1.pending & (1 << r) != 0,
+            open,
+            "{run}: request {r} is {:?} but U1 has it pending {}:\n{st:?}",
+            q.status,
+            !open
+        );
+    }
+    use osfmig_model::state::Seen;
+    let crash_facts = Seen::C1 | Seen::C2 | Seen::C3 | Seen::C4_DIED | Seen::C4_SURVIVED;
+    assert!(
+        st.crashes > 0 || (st.ghost.c4_marked == 0 && st.ghost.seen.0 & crash_facts == 0),
+        "{run}: a crash case's mark or item without a crash:\n{st:?}"
+    );
+    for p in 0..st.emus.len() {
+        if st.ghost.c4_marked & (1 << p) != 0 {
+            assert!(
+                st.ghost.committed[p] || st.ghost.migrations[p] > 0,
+                "{run}: pid {p} is marked for C4 but was never shipped:\n{st:?}"
+            );
+        }
+    }
+}
+
+/// What one step may do to the bookkeeping, independent of where it is kept: a C4 mark
+/// appears only at a crash and goes only when its pid is given to a new process (spec §5.4,
+/// PM3); each call and each file read uses one of `requests_max` (spec §8.1).
+pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) {
+    use osfmig_model::state::Life;
+    let gained = next.ghost.c4_marked & !st.ghost.c4_marked;
+    assert!(
+        gained == 0 || next.crashes > st.crashes,
+        "{run}: {action:?} marks pids {gained:#b} for C4 without a crash:\n{st:?}"
+    );
+    // Spec §5.4: a crash marks for C4 every process whose task the crashed node shipped while
+    // it still holds the process migrating (R14's clean-up not done): each now depends on
+    // whether a page or a queued request was left there.
+    if let Action::Crash { node } = action {
+        use osfmig_model::state::Local;
+        for p in 0..st.emus.len() {
+            if st.ghost.committed[p]
+                && matches!(
+                    st.nodes[*node as usize].pma.procs[p],
+                    Local::Migrating { .. }
+                )
+            {
+                assert!(
+                    next.ghost.c4_marked & (1 << p) != 0,
+                    "{run}: the crash of node {node} does not mark pid {p} for C4:\n{st:?}"
+                );
+            }
+        }
+    }
+    assert_items_at_their_event(run, st, action, next);
+    let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
+    for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
+        assert!(
+            next.pmm.pids[p].life == Life::Embryo && st.pmm.pids[p].life != Life::Embryo,
+            "{run}: {action:?} clears pid {p}'s C4 mark, but the pid was not given anew:\n{st:?}"
+        );
+    }
+    // The C4 items are facts about a process that depended on the crashed node (spec §5.4):
+    // one is recorded only while some pid carries the mark.
+    let facts = next.ghost.seen.0 & !st.ghost.seen.0;
+    let c4 = osfmig_model::state::Seen::C4_DIED | osfmig_model::state::Seen::C4_SURVIVED;
+    assert!(
+        facts & c4 == 0 || st.ghost.c4_marked != 0,
+        "{run}: {action:?} records a C4 case with no pid marked for C4:\n{st:?}"
+    );
+    if matches!(action, Action::Issue { .. } | Action::FileRead { .. }) {
+        assert_eq!(
+            next.calls_issued,
+            st.calls_issued + 1,
+            "{run}: {action:?} does not use one of requests_max"
+        );
+    }
+}
+
+/// A reachability item is recorded by the step in which its event happens (spec §6.3), so
+/// the step that records it shows the event, described here from the spec's table rather than
+/// from the code that records it: the pull of a task with a page dirtied after its pre-copy
+/// (S-precopy-dirty), a task arriving with replies in its port queue (S-port-queue), every
+/// group member moved and active on one node (S-group-migrated), a second completed migration
+/// of one process (S-migrated-twice), a reinstatement with requests queued
+/// (S-queued-reinstated). Where the event is the item's whole condition, it also records it.
+pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &Sys) {
+    use osfmig_model::state::Seen;
+    let new = next.ghost.seen.0 & !st.ghost.seen.0;
+    let delivered = match action {
+        Action::Deliver { idx, .. } => st.net.get(*idx as usize).copied(),
+        _ => None,
+    };
+    let check = |bit: u32, name: &str, event: bool| {
+        assert!(
+            new & bit == 0 || event,
+            "{run}: {action:?} records {name} without its event:\n{st:?}"
+        );
+    };
+    // For these the event is the whole condition, so it also records the item.
+    let check_iff = |bit: u32, name: &str, event: bool| {
+        check(bit, name, event);
+        assert!(
+            !event || next.ghost.seen.0 & bit != 0,
+            "{run}: {action:?} is {name}'s event but does not record it:\n{st:?}"
+        );
+    };
+    let dirty_pulled = delivered.is_some_and(|e| match (e.src, e.dst, e.msg) {
+        (Actor::Kernel(d), Actor::Kernel(n), Msg::PullTask { pid, .. }) => {
+            let ships = |s: &Sys| {
+                s.net
+                    .iter()
+                    .any(|e| matches!(e.msg, Msg::TaskState { pid: q, .. } if q == pid))
+            };
+            ships(next)
+                && !ships(st)
+                && st.nodes[n as usize].kernel.tasks[pid as usize].is_some_and(|t| {
+                    t.dirty & st.nodes[d as usize].kernel.precopied[pid as usize] != 0
+                })
+        }
+        _ => false,
+    });
+    check_iff(
+        Seen::PRECOPY_DIRTY_RECOPIED,
+        "S-precopy-dirty",
+        dirty_pulled,
+    );
+    let queue_moved = delivered
+        .is_some_and(|e| matches!(e.msg, Msg::TaskState { task, .. } if task.port_queue > 0));
+    check_iff(Seen::PORT_QUEUE_MOVED, "S-port-queue", queue_moved);
+    // R8/R10: a process taken off migration and put back on its node's active list while
+    // requests were queued for it (counted, not read through the list's own emptiness test).
+    let reinstated_with_queue = (0..st.emus.len()).any(|p| {
+        st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+            use osfmig_model::state::Local;
+            let queued = match &a.pma.procs[p] {
+                Local::Migrating { out, .. } | Local::Active { out: Some(out), .. } => {
+                    out.queue.iter().count() > 0
+                }
+                _ => false,
+            };
+            queued && matches!(b.pma.procs[p], Local::Active { out: None, .. })
+        })
+    });
+    check_iff(
+        Seen::QUEUED_REINSTATED,
+        "S-queued-reinstated",
+        reinstated_with_queue,
+    );
+    let pids = 0..next.emus.len() as u8;
+    let nodes: Vec<_> = pids.clone().map(|p| next.active_node(p)).collect();
+    let group_together = nodes.iter().all(|n| n.is_some() && *n == nodes[0])
+        && pids.clone().all(|p| next.ghost.migrations[p as usize] > 0);
+    check(Seen::GROUP_MIGRATED, "S-group-migrated", group_together);
+    let twice = pids.clone().any(|p| {
+        next.ghost.migrations[p as usize] >= 2
+            && next.ghost.migrations[p as usize] > st.ghost.migrations[p as usize]
+    });
+    check(Seen::MIGRATED_TWICE, "S-migrated-twice", twice);
+}
+
+/// Where answers about a request go (spec §3.2.6, R15, R16): the PM Master's `Located` and a
+/// PMA's `AbsentProcess` go to the caller's node, and a PMA never bounces a request to
+/// itself (a caller on the node that finds the process gone routes the request again).
+pub fn assert_answers_addressed(run: &str, st: &Sys) {
+    for e in &st.net {
+        let req = match e.msg {
+            Msg::AbsentProcess { req } => {
+                assert!(
+                    e.src != e.dst,
+                    "{run}: a PMA sends AbsentProcess to itself:\n{st:?}"
+                );
+                req
+            }
+            Msg::Located { req, .. } => req,
+            _ => continue,
+        };
+        assert_eq!(
+            e.dst,
+            Actor::Pma(st.reqs[req as usize].caller_node),
+            "{run}: {:?} does not go to the caller's node:\n{st:?}",
+            e.msg
+        );
+    }
+}
+
+/// Every permutation of the test nodes `1..n`, as node maps (node 0, the master, stays).
+fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
+    let mut maps = vec![vec![0u8]];
+    for node in 1..n as u8 {
+        let mut next = Vec::new();
+        for m in &maps {
+            for at in 1..=m.len() {
+                let mut v = m.clone();
+                v.insert(at, node);
+                next.push(v);
+            }
+        }
+        maps = next;
+    }
+    maps
+}
+
+/// Checks the two reductions the search relies on (spec §8.3, §8.4) on the first `cap` states
+/// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
+/// - fingerprints are injective: two distinct states never hash the same words, nor does one
+///   of the first 150 states and a state a field away from it;
+/// - the ghost is consistent with what happened ([`assert_ghost_consistent`]), and so is each
+///   step ([`assert_step_consistent`]); answers go where R15 and R16 say
+///   ([`assert_answers_addressed`]);
+/// - the test nodes are interchangeable: renaming them keeps every property's verdict and the
+///   boundary, maps the successors onto the renamed successors, and the representative is a
+///   renaming of the state and its own representative.
+///
+/// A failure names the run and prints both states.
+pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
+    use osfmig_model::symmetry::{rename_nodes, representative};
+    use std::collections::HashMap;
+    let model = OsfModel::new(spec.config.clone());
+    let props = model.properties();
+    let succ = |st: &Sys| -> Vec<Sys> {
+        let mut acts = Vec::new();
+        model.enabled(st, &mut acts);
+        let mut out: Vec<Sys> = acts.iter().filter_map(|a| model.step(st, a)).collect();
+        out.sort();
+        out
+    };
+    let init = model.init_states().remove(0);
+    let maps = test_node_maps(init.nodes.len());
+    let mut words: HashMap<Vec<u8>, Sys> = HashMap::new();
+    let mut queue = VecDeque::from([init.clone()]);
+    let mut seen: HashSet<Sys> = HashSet::from([init]);
+    let mut examined = 0;
+    while let Some(st) = queue.pop_front() {
+        if examined == cap {
+            break;
+        }
+        examined += 1;
+        if let Some(other) = words.insert(fingerprint_words(&st), st.clone()) {
+            assert!(
+                other == st,
+                "{}: two states hash the same words (spec §8.4):\n{other:?}\n{st:?}",
+                spec.name
+            );
+        }
+        assert_ghost_consistent(&spec.name, &st);
+        assert_answers_addressed(&spec.name, &st);
+        assert!(
+            st.calls_issued <= spec.config.requests_max,
+            "{}: more calls and file reads than requests_max (spec §8.1):\n{st:?}",
+            spec.name
+        );
+        let mut acts = Vec::new();
+        model.enabled(&st, &mut acts);
+        let mut next = Vec::with_capacity(acts.len());
+        for a in &acts {
+            // An enabled step changes the state: a step that is offered and does nothing is
+            // a guard and an effect that disagree (a reply consumed that stays queued, a
+            // cleanup that cleans nothing), and it would hide in a self-loop.
+            let s = model.step(&st, a).unwrap_or_else(|| {
+                panic!("{}: enabled {a:?} has no next state:\n{st:?}", spec.name)
+            });
+            assert!(
+                s != st,
+                "{}: enabled {a:?} changes nothing:\n{st:?}",
+                spec.name
+            );
+            assert_step_consistent(&spec.name, &st, a, &s);
+            next.push(s);
+        }
+        next.sort();
+        let own = fingerprint_words(&st);
+        // One field away: on the first states only, which reach every list and form.
+        let near = if examined <= 150 {
+            neighbours(&st)
+        } else {
+            Vec::new()
+        };
+        for t in near {
+            assert!(
+                t == st || fingerprint_words(&t) != own,
+                "{}: two states one field apart hash the same words (spec §8.4):\n{st:?}\n{t:?}",
+                spec.name
+            );
+        }
+        let rep = representative(&st);
+        assert_eq!(
+            representative(&rep),
+            rep,
+            "{}: representative not idempotent",
+            spec.name
+        );
+        let mut rep_is_renaming = false;
+        for map in &maps {
+            let t = rename_nodes(&st, map);
+            rep_is_renaming |= t == rep;
+            for p in &props {
+                assert_eq!(
+                    (p.condition)(&model, &st),
+                    (p.condition)(&model, &t),
+                    "{}: {} differs on a renaming {map:?} (spec §8.3) of\n{st:?}",
+                    spec.name,
+                    p.name
+                );
+            }
+            assert_eq!(
+                model.within_boundary(&st),
+                model.within_boundary(&t),
+                "{}: boundary differs on a renaming {map:?}",
+                spec.name
+            );
+            let mut renamed: Vec<Sys> = next.iter().map(|s| rename_nodes(s, map)).collect();
+            renamed.sort();
+            assert!(
+                succ(&t) == renamed,
+                "{}: successors of a renaming {map:?} are not the renamed successors (spec §8.3) of\n{st:?}",
+                spec.name
+            );
+        }
+        assert!(
+            rep_is_renaming,
+            "{}: the representative is no renaming of the state (spec §8.3):\n{st:?}",
+            spec.name
+        );
+        for s in next {
+            if model.within_boundary(&s) && seen.insert(s.clone()) {
+                queue.push_back(s);
+            }
+        }
+    }
+    examined
+}
