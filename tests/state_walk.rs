@@ -364,9 +364,10 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
     check(Seen::MIGRATED_TWICE, "S-migrated-twice", twice);
 }
 
-/// Where answers about a request go (spec §3.2.6, R15, R16): the PM Master's `Located` and a
-/// PMA's `AbsentProcess` go to the caller's node, and a PMA never bounces a request to
-/// itself (a caller on the node that finds the process gone routes the request again).
+/// Where answers about a request go (spec §3.2.6, R15, R16, VP3): the PM Master's `Located`, a
+/// PMA's `AbsentProcess` and a serving PMA's `Reply` go to the caller's node, and no PMA sends
+/// either to itself (a caller on the node that finds the process gone routes the request again;
+/// one served where it was issued is answered at once).
 pub fn assert_answers_addressed(run: &str, st: &Sys) {
     for e in &st.net {
         let req = match e.msg {
@@ -378,6 +379,14 @@ pub fn assert_answers_addressed(run: &str, st: &Sys) {
                 req
             }
             Msg::Located { req, .. } => req,
+            // VP3: a PMA answers a caller on its own node at once; a Reply crosses nodes.
+            Msg::Reply { req, .. } => {
+                assert!(
+                    e.src != e.dst,
+                    "{run}: a PMA sends a Reply to itself:\n{st:?}"
+                );
+                req
+            }
             _ => continue,
         };
         assert_eq!(
