@@ -44,6 +44,16 @@ pub fn catalog() -> Vec<RunSpec> {
         }),
         ..base.clone()
     };
+    // The P11 fix: two processes on different nodes, two threads each (spec §10 finding 1).
+    let p11_fixed = Config {
+        processes_max: 2,
+        requests_max: 2,
+        outstanding_max: 2,
+        p11_fix: true,
+        spread: true,
+        calls: calls(|c| c.signal = true),
+        ..base.clone()
+    };
     let mut v = vec![
         run(
             "null-migration",
@@ -196,33 +206,16 @@ pub fn catalog() -> Vec<RunSpec> {
                 ..base.clone()
             },
         ),
-        run(
-            "p11-fixed",
-            Config {
-                processes_max: 2,
-                requests_max: 2,
-                outstanding_max: 2,
-                p11_fix: true,
-                spread: true,
-                calls: calls(|c| c.signal = true),
-                ..base.clone()
-            },
-        ),
+        run("p11-fixed", p11_fixed.clone()),
         // The P11 fix under a crash: a destination holding direct requests until the source's
         // forwarded queue arrives must serve them when the source dies instead (ForwardLost,
         // spec §5). Eager copy, so that the source's crash does not kill the process first.
         run(
             "crash-p11",
             Config {
-                processes_max: 2,
-                requests_max: 2,
-                outstanding_max: 2,
-                p11_fix: true,
-                spread: true,
                 crashes_max: 1,
                 strategy: Strategy::Eager,
-                calls: calls(|c| c.signal = true),
-                ..base.clone()
+                ..p11_fixed.clone()
             },
         ),
         // exit() races the process's other calls (two threads, outstanding_max 2): once a
@@ -445,12 +438,8 @@ pub fn catalog() -> Vec<RunSpec> {
     let mut p11 = run(
         "p11-unfixed",
         Config {
-            processes_max: 2,
-            requests_max: 2,
-            outstanding_max: 2,
-            spread: true,
-            calls: calls(|c| c.signal = true),
-            ..base.clone()
+            p11_fix: false,
+            ..p11_fixed
         },
     );
     p11.expected_violations.push("P11");
