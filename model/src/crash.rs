@@ -38,6 +38,9 @@ pub fn crash(st: &mut Sys, n: NodeId) {
         .collect();
     st.net
         .retain(|e| !matches!(e.src, Actor::Port(p) if lost_tasks.contains(&p)));
+    for &p in &lost_tasks {
+        orphan_calls_of(st, p);
+    }
     let node = &mut st.nodes[n as usize];
     node.alive = false;
     for l in node.pma.procs.iter_mut() {
@@ -225,9 +228,26 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
     );
     st.pma_mut(node).vprocs[pid as usize] = Vproc::Unknown;
     st.nodes[node as usize].kernel.tasks[pid as usize] = None;
+    if exited {
+        // exit() terminates the task wherever it is: under T1 that may be another node, whose
+        // task still names this PMA, or the source of a task-only migration under way, whose
+        // offer goes with it (the run task-exit). A task already in transit is discarded when
+        // it arrives (`kernel::on_task_state`).
+        for nd in st.nodes.iter_mut() {
+            if nd.kernel.tasks[pid as usize]
+                .as_ref()
+                .is_some_and(|t| t.pma_caps[0] == node)
+            {
+                nd.kernel.tasks[pid as usize] = None;
+            }
+        }
+    }
     let mut owed: Vec<(ReqId, Outcome)> = Vec::new();
     // A G1 member's migration ends with its death, answered to its U1 operation.
     let mut member = false;
+    if !exited {
+        orphan_calls_of(st, pid);
+    }
     if exited {
         // The exit() call itself ends here; its process is gone, so nobody reads the answer.
         owed.extend(
@@ -285,6 +305,19 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
     }
 }
 
+/// A crash killed `pid`: the calls it made die with it. They never return, whenever their
+/// loss comes (spec §5.5; `Ghost::orphaned`).
+fn orphan_calls_of(st: &mut Sys, pid: Pid) {
+    for r in 0..st.reqs.len() {
+        let q = &st.reqs[r];
+        if q.sender == Sender::Proc(pid)
+            && !matches!(q.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+        {
+            st.ghost.orphaned |= 1 << r;
+        }
+    }
+}
+
 /// Whether the live PMA at `node` really holds request `r`: in a pending queue, held, in
 /// progress (a `wait()`, an `exit()`), or as the caller of a migration it runs.
 fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
@@ -317,8 +350,9 @@ fn held_at(st: &Sys, node: NodeId, r: ReqId) -> bool {
 
 /// Requests no live actor holds any more are lost: a crash destroyed the message or the queue
 /// they were in. Their senders' calls return an error (the reply right died). A loss is
-/// legitimate only in the crash step itself, or for a request whose message was just sent to
-/// a crashed node; any other loss is the protocol dropping a request (P5, spec §5.5).
+/// legitimate only in the crash step itself, for a request whose message was just sent to a
+/// crashed node, or for a call whose caller a crash killed; any other loss is the protocol
+/// dropping a request (P5, spec §5.5).
 pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
     // Requests named by a message in transit, bit r = request r: computed
     // once, on the first request in routing, since the loop changes neither (it runs after
@@ -326,18 +360,24 @@ pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
     let mut routed: Option<u64> = None;
     for r in 0..st.reqs.len() {
         let anchored = match st.reqs[r].status {
-            ReqStatus::Completed(_) | ReqStatus::Lost => continue,
+            ReqStatus::Completed(_) | ReqStatus::Lost => {
+                // An orphan mark matters only while its call is open: dropping it after keeps
+                // states that differ in nothing else equal.
+                st.ghost.orphaned &= !(1 << r);
+                continue;
+            }
             ReqStatus::Queued { node } | ReqStatus::InProgress { node } => {
                 held_at(st, node, r as ReqId)
             }
             ReqStatus::Routing => (*routed.get_or_insert_with(|| routed_mask(st)) >> r) & 1 != 0,
         };
         if !anchored {
-            if !crash_step && st.ghost.vanished & (1 << r) == 0 {
+            if !crash_step && (st.ghost.vanished | st.ghost.orphaned) & (1 << r) == 0 {
                 st.ghost.p5_dropped = true;
             }
             u1::lost(st, r as ReqId);
             st.reqs[r].status = ReqStatus::Lost;
+            st.ghost.orphaned &= !(1 << r);
             match st.reqs[r].sender {
                 Sender::Proc(p) => st.emus[p as usize].outstanding -= 1,
                 Sender::Pcntl => st.pcntl_outstanding -= 1,

@@ -275,6 +275,7 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
         Msg::PreCopyPage { pid, page } => (29, pid, page, 0),
         Msg::FileRead { pid } => (30, pid, 0, 0),
         Msg::FileReply { pid } => (31, pid, 0, 0),
+        Msg::ForkAborted { pid } => (32, pid, 0, 0),
     };
     h.write_u64(w([s0, s1, d0, d1, tag, a, b, c]));
     match &e.msg {
@@ -416,6 +417,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         p11_broken,
         p5_dropped,
         vanished,
+        orphaned,
         moves,
         l2_broken,
         p14_broken,
@@ -462,7 +464,8 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
     let [r0, r1, r2] = *relationships.slots();
     let [s0, s1, s2, s3] = seen.0.to_le_bytes();
     h.write_u64(w([s0, s1, s2, s3, o8(r0.0), r0.1, r0.2, o8(r1.0)]));
-    h.write_u64(w([r1.1, r1.2, o8(r2.0), r2.1, r2.2, 0, 0, 0]));
+    let [or0, or1] = orphaned.to_le_bytes();
+    h.write_u64(w([r1.1, r1.2, o8(r2.0), r2.1, r2.2, or0, or1, 0]));
     let [v0, v1] = vanished.to_le_bytes();
     let [mv0, mv1, mv2] = *moves.slots();
     h.write_u64(w([

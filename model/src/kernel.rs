@@ -70,6 +70,14 @@ pub fn on_task_state(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, mut tas
     }
     st.kernel_mut(node).precopied[pid as usize] = 0;
     let pma_node = task.pma_caps[0];
+    if cfg.mode == crate::config::Mode::Task
+        && st.alive(pma_node)
+        && !matches!(st.pma(pma_node).procs[pid as usize], Local::Active { .. })
+    {
+        // T1: the process exited while its task was in transit (PM2 terminates the task
+        // wherever it is; this is where it is now): it is discarded, never run.
+        return;
+    }
     if crate::pma::on_task_arrived(st, node, pid) {
         if cfg.mutant_is(Mutant::TaskRunsOnArrival) {
             task.threads = Threads::Running;

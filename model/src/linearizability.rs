@@ -515,22 +515,18 @@ impl U1 {
     }
 
     /// An instantaneous operation: an environment event (a crash, a death, a page fault), or
-    /// a file read, whose answer changes nothing and is valid at the moment it is consumed.
+    /// a file read, whose answer changes nothing and is valid at the moment it is consumed,
+    /// possibly after some pending calls took effect.
     pub fn on_event(&mut self, op: &Op, ops: &[(OpId, Op)]) {
         if !self.linearizable() {
             return;
         }
         self.memo(Step::Event(*op), ops, |u| {
             let mut v = Vec::new();
+            // Pending calls may take effect first: a forked child can read a file before
+            // its parent's fork() has returned (the run fork-file-io).
             for c in u.frontier.iter() {
-                match op {
-                    Op::FileRead { .. } => {
-                        if c.spec.valid_unchanged(op, &Ret::Ok, false) {
-                            v.push(*c);
-                        }
-                    }
-                    _ => settle(c, ops, None, op, Want::Exactly(Ret::Ok), &mut v),
-                }
+                settle(c, ops, None, op, Want::Exactly(Ret::Ok), &mut v);
             }
             u.settle_frontier(v, ops);
         });

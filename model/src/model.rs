@@ -371,9 +371,10 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, cfg, pid),
             Msg::AllocPid { req, parent } => pm_master::on_alloc_pid(st, cfg, from(), req, parent),
             Msg::ChildCreated { pid } => pm_master::on_child_created(st, pid),
+            Msg::ForkAborted { pid } => pm_master::on_fork_aborted(st, pid),
             Msg::CleanedUp { pid } => pm_master::on_cleaned_up(st, from(), pid),
             Msg::Reap { pid } => pm_master::on_reap(st, pid),
-            Msg::ProcessDied { pid } => pm_master::on_process_died(st, pid),
+            Msg::ProcessDied { pid } => pm_master::on_process_died(st, from(), pid),
             m => unreachable!("PM Master does not take {m:?}"),
         },
         Actor::FileServer => match env.msg {
@@ -432,9 +433,10 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 Msg::WaitChild { .. } | Msg::Reap { .. } => "PM1 Wait",
                 Msg::ChildExited { .. } => "R4 SyscallDone",
                 Msg::ExitNotify { .. } => "PM2 Exit",
-                Msg::AllocPid { .. } | Msg::PidAllocated { .. } | Msg::ChildCreated { .. } => {
-                    "PM3 Fork"
-                }
+                Msg::AllocPid { .. }
+                | Msg::PidAllocated { .. }
+                | Msg::ChildCreated { .. }
+                | Msg::ForkAborted { .. } => "PM3 Fork",
                 Msg::ProcessDied { .. } => "C3 ProcessDied",
                 Msg::PageRequest { .. } | Msg::PageData { .. } => "R17 CORFault",
                 Msg::PreCopyPage { .. } => "AS1 PreCopy",

@@ -112,6 +112,14 @@ pub fn on_child_created(st: &mut Sys, pid: Pid) {
     }
 }
 
+/// PM3: the forking PMA will never create the child (its parent died first): the pid is free
+/// again. No process ever held it, so nobody dies (U1 sees the parent's fork() lost).
+pub fn on_fork_aborted(st: &mut Sys, pid: Pid) {
+    if st.pmm.pids[pid as usize].life == Life::Embryo {
+        st.pmm.pids[pid as usize].life = Life::Dead;
+    }
+}
+
 /// R14 done at the previous node: the pid may be reused once it is free.
 pub fn on_cleaned_up(st: &mut Sys, from: NodeId, pid: Pid) {
     let e = &mut st.pmm.pids[pid as usize];
@@ -184,8 +192,15 @@ pub fn on_reap(st: &mut Sys, pid: Pid) {
     }
 }
 
-/// C3/C4: a PMA reports a process died in a crash.
-pub fn on_process_died(st: &mut Sys, pid: Pid) {
+/// C3/C4: a PMA reports a process died in a crash. A report from the source of the pid's last
+/// migration is also its clean-up: it has freed its migrating entry (C3), and no `CleanedUp`
+/// will follow, so the pid is no longer held back for it (PM3; a pid held back for a clean-up
+/// that never comes is never given to a `fork()` again).
+pub fn on_process_died(st: &mut Sys, from: NodeId, pid: Pid) {
+    let e = &mut st.pmm.pids[pid as usize];
+    if e.cleanup_at == Some(from) {
+        e.cleanup_at = None;
+    }
     bury(st, pid);
 }
 

@@ -157,6 +157,7 @@ pub fn pmm_behind(st: &Sys, pid: Pid) -> bool {
             Msg::ProcessDied { pid: p }
             | Msg::ExitNotify { pid: p }
             | Msg::ChildCreated { pid: p }
+            | Msg::ForkAborted { pid: p }
             | Msg::LocationUpdate { pid: p, .. } => p == pid,
             Msg::PidAllocated { child, .. } => child == Some(pid),
             _ => false,
@@ -1021,6 +1022,16 @@ pub fn on_child_exited(st: &mut Sys, node: NodeId, req: ReqId, child: Pid) {
 pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, child: Option<Pid>) {
     let parent = st.reqs[req as usize].target;
     let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[parent as usize] else {
+        // A crash killed the parent while its fork() waited for the pid: the call is lost
+        // with its caller (spec §5.5, `Ghost::orphaned`), and the pid goes back to the PM
+        // Master unused.
+        if let Some(c) = child {
+            st.send(
+                Actor::Pma(node),
+                Actor::PmMaster,
+                Msg::ForkAborted { pid: c },
+            );
+        }
         return;
     };
     if proc.in_progress != Some(req) {

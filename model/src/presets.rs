@@ -141,7 +141,7 @@ pub fn catalog() -> Vec<RunSpec> {
             Config {
                 nodes_max: 4,
                 queue_len_max: 12,
-                ..crash_cor
+                ..crash_cor.clone()
             },
         ),
         run(
@@ -435,6 +435,96 @@ pub fn catalog() -> Vec<RunSpec> {
     tagged.expected_violations.clear();
     v.push(aba);
     v.push(tagged);
+    // Crossed configurations: switches that no other run combines, each of which found a
+    // modelling error the runs above could not see (spec §10.3).
+    // exit() crossed with a crash: a process a crash kills while it exits, and a zombie whose
+    // exit report is lost with its node.
+    v.push(run(
+        "crash-exit",
+        Config {
+            processes_max: 2,
+            calls: calls(|c| {
+                c.exit = true;
+                c.touch = true
+            }),
+            ..crash_cor.clone()
+        },
+    ));
+    // exit() crossed with T1: the task may run on another node than its PMA when it exits.
+    v.push(run(
+        "task-exit",
+        Config {
+            mode: Mode::Task,
+            processes_max: 2,
+            requests_max: 2,
+            calls: calls(|c| {
+                c.exit = true;
+                c.getinfo = true
+            }),
+            ..base.clone()
+        },
+    ));
+    // abandon crossed with exit(): the process may exit once its migration is abandoned.
+    v.push(run(
+        "abandon-exit",
+        Config {
+            processes_max: 2,
+            abandon: true,
+            calls: calls(|c| c.exit = true),
+            ..base.clone()
+        },
+    ));
+    // fork() and file reads together: a child may read before its parent's fork() returns.
+    v.push(run(
+        "fork-file-io",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            requests_max: 2,
+            calls: calls(|c| {
+                c.fork = true;
+                c.file_read = true
+            }),
+            ..base.clone()
+        },
+    ));
+    // fork() crossed with a crash under copy-on-reference, processes spread: a parent killed
+    // while its fork() is under way, and a pid given to a child while reports about its
+    // crashed previous holder are still on their way (finding 12, spec §10: U1 and L4).
+    let mut fork_spread = run(
+        "fork-crash-spread",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            crashes_max: 1,
+            spread: true,
+            calls: calls(|c| c.fork = true),
+            ..base.clone()
+        },
+    );
+    fork_spread.expected_violations.extend(["U1", "L4"]);
+    v.push(fork_spread);
+    // fork(), wait() and R4' crossed with a crash: a wait() the PM Master parks after its
+    // caller died. Safety only: its explicit graph is large.
+    v.push(big(run(
+        "wait-crash",
+        Config {
+            processes_max: 2,
+            forks_max: 1,
+            procs_per_node_max: 3,
+            requests_max: 2,
+            crashes_max: 1,
+            r4_prime: true,
+            calls: calls(|c| {
+                c.fork = true;
+                c.exit = true;
+                c.wait = true
+            }),
+            ..base.clone()
+        },
+    )));
     let mut p11 = run(
         "p11-unfixed",
         Config {

@@ -263,6 +263,11 @@ pub struct Ghost {
     /// Requests carried by a message that vanished in this step because its receiver's node
     /// is down (bit per request). Cleared at the end of every step.
     pub vanished: u16,
+    /// Requests whose caller a crash killed (bit per request): its calls never return, and
+    /// their loss at any later step is legitimate (spec §5.5), e.g. a `wait()` the PM Master
+    /// parks after its caller died, an `exit()` or a `fork()` under way (runs crash-exit,
+    /// wait-crash, fork-crash-spread).
+    pub orphaned: u16,
     /// Per pid: how often it changed PMA (R13 restarts) or died; L2's bound counts these.
     pub moves: PidVec<u8>,
     /// L2: a request was answered AbsentProcess twice with no move of its target between.

@@ -204,6 +204,9 @@ pub enum Msg {
     CleanedUp { pid: Pid },
     /// PMA -> PM Master: the forked child exists now (PM3).
     ChildCreated { pid: Pid },
+    /// PMA -> PM Master: the pid given to a `fork()` will never be used, because a crash
+    /// killed the parent before the pid arrived (PM3; the run fork-crash-spread).
+    ForkAborted { pid: Pid },
     /// `exit()`: PMA -> PM Master.
     ExitNotify { pid: Pid },
     /// Crash clean-up: a PMA tells the PM Master a process died (C3, C4).

@@ -395,6 +395,13 @@ impl ProcTable {
                         self.procs[pid as usize].life = Life::Collectable;
                         true
                     }
+                    // An exited process whose PMA's node crashed before the PM Master learnt
+                    // of the exit: the exit status was lost with the node (spec §5), so the
+                    // zombie is dead of the crash instead (the run crash-exit).
+                    Life::Zombie if self.crashed & bit(e.home) != 0 => {
+                        self.procs[pid as usize].life = Life::Collectable;
+                        true
+                    }
                     Life::Dead | Life::Collectable => true,
                     _ => false,
                 }

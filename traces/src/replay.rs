@@ -97,6 +97,9 @@ const SHARED: &[&str] = &[
     "Reap",
     "ExitNotify",
     "ProcessDied",
+    // A file server's reply: delivered on both sides together, so that a process's next read
+    // never finds the refimpl's previous one still open (run fork-file-io).
+    "FileReply",
 ];
 
 /// The refimpl's pending message that a model delivery names: the oldest deliverable one
