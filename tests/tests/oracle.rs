@@ -577,6 +577,30 @@ fn liveness_is_checked_where_asked() {
     );
 }
 
+// Reference: spec §6.2, §6.4. A liveness property whose obligations never trigger is reported
+// unexercised, and the run not ok, although the run's other liveness properties trigger: G1
+// with no pcntl migration registers L5, which only a migration can trigger.
+#[test]
+fn an_untriggered_liveness_property_is_unexercised() {
+    let mut spec = catalog()
+        .into_iter()
+        .find(|r| r.name == "group-calls")
+        .expect("catalog run");
+    spec.config.migrations_max = 0;
+    spec.expected_violations.clear();
+    let res = check(&spec);
+    let exercised = |id: &str| {
+        res.properties
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("{id} not checked"))
+            .exercised
+    };
+    assert_eq!(exercised("L5"), Some(false), "L5 never triggers here");
+    assert_eq!(exercised("L3"), Some(true), "the calls trigger L3");
+    assert!(!res.ok(), "a run with an unexercised property is not ok");
+}
+
 // Reference: spec §6.4. `exercised` records which antecedents held in the states observed,
 // and only those: an antecedent that never holds stays unmet, whatever the others do (also
 // with a full mask of 64).
