@@ -246,7 +246,7 @@ pub fn assert_pids_released(run: &str, st: &Sys) {
         let reported = st.net.iter().any(|m| {
             use osfmig_model::types::Msg;
             m.src == osfmig_model::types::Actor::Pma(n)
-                && matches!(m.msg, Msg::CleanedUp { pid } | Msg::ProcessDied { pid }
+                && matches!(m.msg, Msg::CleanedUp { pid } | Msg::ProcessDied { pid, .. }
                 if pid as usize == p)
         });
         assert!(

@@ -507,6 +507,9 @@ pub struct ConfigArgs {
     /// R10 handshake: number each migration attempt (`--attempt-tags=false` for the finding).
     #[arg(long = "attempt-tags", alias = "attempt_tags", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub attempt_tags: Option<bool>,
+    /// PM3: number each incarnation of a pid (`--pid-generations=false` for finding 12).
+    #[arg(long = "pid-generations", alias = "pid_generations", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub pid_generations: Option<bool>,
     /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
     #[arg(long, value_name = "PIDS")]
     pub disallowed: Option<String>,
@@ -549,6 +552,7 @@ impl ConfigArgs {
             (&mut cfg.abandon, self.abandon),
             (&mut cfg.spread, self.spread),
             (&mut cfg.attempt_tags, self.attempt_tags),
+            (&mut cfg.pid_generations, self.pid_generations),
         ];
         for (field, flag) in switches {
             if let Some(v) = flag {
@@ -602,6 +606,7 @@ impl ConfigArgs {
             ("--abandon", self.abandon),
             ("--spread", self.spread),
             ("--attempt-tags", self.attempt_tags),
+            ("--pid-generations", self.pid_generations),
         ];
         for (flag, v) in switches {
             match v {

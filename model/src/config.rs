@@ -112,6 +112,11 @@ pub struct Config {
     /// carry (the assumption chosen). Off, a pull or a Refused left over from an abandoned
     /// attempt is taken for the current one (finding, spec §10).
     pub attempt_tags: bool,
+    /// PM3: every pid the PM Master gives has an incarnation number, which the process carries
+    /// (in its image at R6) and reports of it (`LocationUpdate`, `ProcessDied`) quote; the PM
+    /// Master ignores a report of an earlier incarnation (the assumption chosen). Off, a late
+    /// report of a crashed holder is applied to the pid's new holder (finding 12, spec §10).
+    pub pid_generations: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -141,6 +146,7 @@ impl Default for Config {
             abandon: false,
             spread: false,
             attempt_tags: true,
+            pid_generations: true,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

@@ -199,13 +199,19 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
             st.see(Seen::C3);
             if cfg.mutant_is(Mutant::C3KeepsMigrating) {
                 // The caller is told, the death reported, but the entry stays on the list.
-                if let Local::Migrating { out, .. } =
+                let mut gen = 0;
+                if let Local::Migrating { out, proc, .. } =
                     &mut st.nodes[node as usize].pma.procs[pid as usize]
                 {
+                    gen = proc.gen;
                     let c = out.caller.take();
                     crate::pma::answer_migration(st, node, pid, c, Outcome::Died);
                 }
-                st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
+                st.send(
+                    Actor::Pma(node),
+                    Actor::PmMaster,
+                    Msg::ProcessDied { pid, gen },
+                );
                 return;
             }
             process_dies_here(st, node, pid, false);
@@ -301,7 +307,17 @@ pub fn process_dies_here(st: &mut Sys, node: NodeId, pid: Pid, exited: bool) {
         crate::pma::answer_migration(st, node, pid, None, Outcome::Died);
     }
     if !exited {
-        st.send(Actor::Pma(node), Actor::PmMaster, Msg::ProcessDied { pid });
+        let gen = match &slot {
+            Local::Free => 0,
+            Local::Active { proc, .. }
+            | Local::Migrating { proc, .. }
+            | Local::Incoming { proc, .. } => proc.gen,
+        };
+        st.send(
+            Actor::Pma(node),
+            Actor::PmMaster,
+            Msg::ProcessDied { pid, gen },
+        );
     }
 }
 

@@ -74,12 +74,15 @@ fn proc_word(p: &Proc) -> u64 {
         awaiting_forward,
         held: _,
         task_migrating,
+        gen,
     } = *p;
+    // The incarnation shares a byte with the two flags: a pid is given at most once per
+    // call (`requests_max` ≤ 16), so it stays below 64.
     w([
         usage_total,
         usage_here,
         migrations,
-        allowed as u8,
+        allowed as u8 | (gen << 2),
         o8(in_progress),
         exiting as u8,
         o8(awaiting_forward),
@@ -259,17 +262,17 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
         Msg::TaskMigrate { pid, dst } => (13, pid, dst, 0),
         Msg::TaskOffer { pid, src, attempt } => (14, pid, src, attempt),
         Msg::TaskMigrated { pid, node } => (15, pid, node, 0),
-        Msg::LocationUpdate { pid, node } => (16, pid, node, 0),
+        Msg::LocationUpdate { pid, node, gen } => (16, pid, node, gen),
         Msg::LocationAck { pid, dead } => (17, pid, dead as u8, 0),
         Msg::WaitChild { req, parent } => (18, req, parent, 0),
         Msg::ChildExited { req, child } => (19, req, child, 0),
         Msg::Reap { pid } => (20, pid, 0, 0),
         Msg::AllocPid { req, parent } => (21, req, parent, 0),
-        Msg::PidAllocated { req, child } => (22, req, o8(child), 0),
+        Msg::PidAllocated { req, child, gen } => (22, req, o8(child), gen),
         Msg::CleanedUp { pid } => (23, pid, 0, 0),
         Msg::ChildCreated { pid } => (24, pid, 0, 0),
         Msg::ExitNotify { pid } => (25, pid, 0, 0),
-        Msg::ProcessDied { pid } => (26, pid, 0, 0),
+        Msg::ProcessDied { pid, gen } => (26, pid, gen, 0),
         Msg::PageRequest { pid, page } => (27, pid, page, 0),
         Msg::PageData { pid, page } => (28, pid, page, 0),
         Msg::PreCopyPage { pid, page } => (29, pid, page, 0),
@@ -287,6 +290,7 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
                 in_progress,
                 exiting,
                 threads_suspended,
+                gen,
             } = *image;
             h.write_u64(w([
                 usage_total,
@@ -295,7 +299,7 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
                 o8(in_progress),
                 exiting as u8,
                 threads_suspended as u8,
-                0,
+                gen,
                 0,
             ]));
         }
@@ -358,6 +362,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
             pgrp,
             session,
             cleanup_at,
+            gen,
         } = *e;
         let life = match life {
             Life::Unborn => 0,
@@ -373,7 +378,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
             pgrp,
             session,
             o8(cleanup_at),
-            0,
+            gen,
             0,
         ]));
     }

@@ -335,7 +335,9 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::Forward { pid, reqs } => pma::on_forward(st, cfg, node, pid, reqs),
             Msg::LocationAck { pid, dead } => pma::on_location_ack(st, cfg, node, pid, dead),
             Msg::ChildExited { req, child } => pma::on_child_exited(st, node, req, child),
-            Msg::PidAllocated { req, child } => pma::on_pid_allocated(st, cfg, node, req, child),
+            Msg::PidAllocated { req, child, gen } => {
+                pma::on_pid_allocated(st, cfg, node, req, child, gen)
+            }
             Msg::TaskMigrated { pid, .. } => pma::on_task_migrated(st, node, pid),
             m => unreachable!("PMA does not take {m:?}"),
         },
@@ -364,8 +366,8 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
         }
         Actor::PmMaster => match env.msg {
             Msg::Relookup { req } => pm_master::on_relookup(st, cfg, from(), req),
-            Msg::LocationUpdate { pid, node } => {
-                pm_master::on_location_update(st, cfg, from(), pid, node)
+            Msg::LocationUpdate { pid, node, gen } => {
+                pm_master::on_location_update(st, cfg, from(), pid, node, gen)
             }
             Msg::WaitChild { req, parent } => pm_master::on_wait_child(st, from(), req, parent),
             Msg::ExitNotify { pid } => pm_master::on_exit_notify(st, cfg, pid),
@@ -374,7 +376,7 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::ForkAborted { pid } => pm_master::on_fork_aborted(st, pid),
             Msg::CleanedUp { pid } => pm_master::on_cleaned_up(st, from(), pid),
             Msg::Reap { pid } => pm_master::on_reap(st, pid),
-            Msg::ProcessDied { pid } => pm_master::on_process_died(st, from(), pid),
+            Msg::ProcessDied { pid, gen } => pm_master::on_process_died(st, cfg, from(), pid, gen),
             m => unreachable!("PM Master does not take {m:?}"),
         },
         Actor::FileServer => match env.msg {

@@ -38,11 +38,20 @@ pub fn on_relookup(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId) {
     );
 }
 
-/// R13: the destination reports the new location. A pid buried after a crash stays dead.
-pub fn on_location_update(st: &mut Sys, cfg: &Config, from: NodeId, pid: Pid, node: NodeId) {
+/// R13: the destination reports the new location. A pid buried after a crash stays dead, and
+/// so does a report of an earlier incarnation of the pid (finding 12, `pid_generations`).
+pub fn on_location_update(
+    st: &mut Sys,
+    cfg: &Config,
+    from: NodeId,
+    pid: Pid,
+    node: NodeId,
+    gen: u8,
+) {
     let e = &mut st.pmm.pids[pid as usize];
     // A forked child may move before its creation report arrives: it exists all the same.
-    let dead = !matches!(e.life, Life::Alive | Life::Embryo);
+    let dead =
+        !matches!(e.life, Life::Alive | Life::Embryo) || (cfg.pid_generations && gen != e.gen);
     if !dead {
         if e.node != node {
             e.cleanup_at = Some(e.node);
@@ -91,6 +100,12 @@ pub fn on_alloc_pid(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId, parent
             pgrp,
             session,
             cleanup_at: None,
+            // A new incarnation: reports of the previous holder no longer apply to it.
+            gen: if cfg.pid_generations {
+                st.pmm.pids[i].gen.wrapping_add(1)
+            } else {
+                0
+            },
         };
         st.ghost.relationships[i] = (Some(parent), pgrp, session);
         st.ghost.usage[i] = 0;
@@ -101,7 +116,11 @@ pub fn on_alloc_pid(st: &mut Sys, cfg: &Config, from: NodeId, req: ReqId, parent
     st.send(
         Actor::PmMaster,
         Actor::Pma(from),
-        Msg::PidAllocated { req, child },
+        Msg::PidAllocated {
+            req,
+            child,
+            gen: child.map_or(0, |c| st.pmm.pids[c as usize].gen),
+        },
     );
 }
 
@@ -196,8 +215,14 @@ pub fn on_reap(st: &mut Sys, pid: Pid) {
 /// migration is also its clean-up: it has freed its migrating entry (C3), and no `CleanedUp`
 /// will follow, so the pid is no longer held back for it (PM3; a pid held back for a clean-up
 /// that never comes is never given to a `fork()` again).
-pub fn on_process_died(st: &mut Sys, from: NodeId, pid: Pid) {
+///
+/// With `pid_generations`, a report of an earlier incarnation is ignored: that process is
+/// already buried, and the pid may belong to a new child now (finding 12).
+pub fn on_process_died(st: &mut Sys, cfg: &Config, from: NodeId, pid: Pid, gen: u8) {
     let e = &mut st.pmm.pids[pid as usize];
+    if cfg.pid_generations && gen != e.gen {
+        return;
+    }
     if e.cleanup_at == Some(from) {
         e.cleanup_at = None;
     }

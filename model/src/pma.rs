@@ -138,7 +138,7 @@ fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
     // is no broken promise: the PM Master will answer "dead" once it has.
     let death_reported = st.net.iter().any(|e| {
         e.src == Actor::Pma(node)
-            && (e.msg == Msg::ProcessDied { pid: target }
+            && (matches!(e.msg, Msg::ProcessDied { pid, .. } if pid == target)
                 || e.msg == Msg::ExitNotify { pid: target })
     });
     if e.life == Life::Alive && e.node == node && !death_reported {
@@ -154,7 +154,7 @@ fn absent_process(st: &mut Sys, node: NodeId, to: NodeId, req: ReqId) {
 pub fn pmm_behind(st: &Sys, pid: Pid) -> bool {
     st.pmm.pids[pid as usize].life == Life::Embryo
         || st.net.iter().any(|e| match e.msg {
-            Msg::ProcessDied { pid: p }
+            Msg::ProcessDied { pid: p, .. }
             | Msg::ExitNotify { pid: p }
             | Msg::ChildCreated { pid: p }
             | Msg::ForkAborted { pid: p }
@@ -548,6 +548,7 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         in_progress: proc.in_progress,
         exiting: proc.exiting,
         threads_suspended,
+        gen: proc.gen,
     };
     let dst = o.dst;
     let attempt = st.nodes[node as usize].kernel.tasks[pid as usize]
@@ -711,6 +712,7 @@ pub fn on_migrate_request(
         awaiting_forward: None,
         held: ReqList::new(),
         task_migrating: None,
+        gen: image.gen,
     };
     if full || busy || exhausted {
         // R7: free what was received (pre-copied pages too) and refuse.
@@ -862,10 +864,14 @@ pub fn inform_pmm(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     if let Local::Incoming { stage, .. } = &mut st.nodes[node as usize].pma.procs[pid as usize] {
         *stage = InStage::Informing;
     }
+    let gen = match &st.pma(node).procs[pid as usize] {
+        Local::Incoming { proc, .. } => proc.gen,
+        _ => 0,
+    };
     st.send(
         Actor::Pma(node),
         Actor::PmMaster,
-        Msg::LocationUpdate { pid, node },
+        Msg::LocationUpdate { pid, node, gen },
     );
     if cfg.mutant_is(Mutant::PmmUpdateAfterCleanup) {
         restart(st, cfg, node, pid);
@@ -1019,7 +1025,14 @@ pub fn on_child_exited(st: &mut Sys, node: NodeId, req: ReqId, child: Pid) {
 
 /// PM3 Fork, second half: the PM Master gave a pid; the child is created here, as process
 /// creation does, with a copy of the parent's open files and an address space of its own.
-pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, child: Option<Pid>) {
+pub fn on_pid_allocated(
+    st: &mut Sys,
+    cfg: &Config,
+    node: NodeId,
+    req: ReqId,
+    child: Option<Pid>,
+    gen: u8,
+) {
     let parent = st.reqs[req as usize].target;
     let Local::Active { proc, .. } = &mut st.nodes[node as usize].pma.procs[parent as usize] else {
         // A crash killed the parent while its fork() waited for the pid: the call is lost
@@ -1047,7 +1060,10 @@ pub fn on_pid_allocated(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, ch
         .map_or(cfg.files_max, |t| t.files);
     let pma = st.pma_mut(node);
     pma.procs[c as usize] = Local::Active {
-        proc: Proc::created(true),
+        proc: Proc {
+            gen,
+            ..Proc::created(true)
+        },
         out: None,
     };
     pma.vprocs[c as usize] = Vproc::Local;

@@ -491,7 +491,8 @@ pub fn catalog() -> Vec<RunSpec> {
     ));
     // fork() crossed with a crash under copy-on-reference, processes spread: a parent killed
     // while its fork() is under way, and a pid given to a child while reports about its
-    // crashed previous holder are still on their way (finding 12, spec §10: U1 and L4).
+    // crashed previous holder are still on their way. Without incarnation numbers, the late
+    // reports are applied to the new child (finding 12, spec §10: U1 and L4).
     let mut fork_spread = run(
         "fork-crash-spread",
         Config {
@@ -500,12 +501,19 @@ pub fn catalog() -> Vec<RunSpec> {
             procs_per_node_max: 3,
             crashes_max: 1,
             spread: true,
+            pid_generations: false,
             calls: calls(|c| c.fork = true),
             ..base.clone()
         },
     );
     fork_spread.expected_violations.extend(["U1", "L4"]);
+    // The same race with incarnation numbers (the fix of finding 12): every property holds.
+    let mut fork_generations = fork_spread.clone();
+    fork_generations.name = "fork-crash-generations".into();
+    fork_generations.config.pid_generations = true;
+    fork_generations.expected_violations.clear();
     v.push(fork_spread);
+    v.push(fork_generations);
     // fork(), wait() and R4' crossed with a crash: a wait() the PM Master parks after its
     // caller died. Safety only: its explicit graph is large.
     v.push(big(run(

@@ -578,8 +578,10 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
             reach_task_only_call,
         ),
     );
+    // wait() is pid 0's, and only with a child to wait for (`process::issuable`).
+    let waits = cfg.calls.wait && cfg.pids() > 1;
     s(
-        process && cfg.calls.wait && !cfg.r4_prime,
+        process && waits && !cfg.r4_prime,
         sometimes(
             "S-wait-delays-freeze",
             "a wait() delaying the freeze",
@@ -587,7 +589,7 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         ),
     );
     s(
-        process && cfg.calls.wait && cfg.r4_prime,
+        process && waits && cfg.r4_prime,
         sometimes(
             "S-r4-prime",
             "R4' aborts a wait() for restart",

@@ -96,6 +96,8 @@ pub struct Proc {
     pub held: ReqList,
     /// Task-only migration (T1) in progress for this process.
     pub task_migrating: Option<ReqId>,
+    /// The pid's incarnation this proc structure belongs to (PM3): quoted in its reports.
+    pub gen: u8,
 }
 
 /// The source side of a migration (spec §3.2 (a), (b), (e)).
@@ -211,6 +213,8 @@ pub struct PmEntry {
     /// The previous node of the last migration until its PMA reports R14's clean-up done: the
     /// pid is not reused before, or it would collide there with the old migrating entry (PM3).
     pub cleanup_at: Option<NodeId>,
+    /// The incarnation of the pid's present holder (PM3, `Config::pid_generations`).
+    pub gen: u8,
 }
 
 /// The PM Master (spec §2.5).
@@ -359,6 +363,7 @@ impl Proc {
             awaiting_forward: None,
             held: ReqList::new(),
             task_migrating: None,
+            gen: 0,
         }
     }
 }
@@ -433,6 +438,7 @@ impl Sys {
                 pgrp: 0,
                 session: 0,
                 cleanup_at: None,
+                gen: 0,
             })
             .collect::<PidVec<_>>();
         let relationships = pids.iter().map(|e| (e.parent, e.pgrp, e.session)).collect();

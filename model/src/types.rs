@@ -117,6 +117,8 @@ pub struct ProcImage {
     pub exiting: bool,
     /// Whether the task's threads were suspended when the state was extracted (P4 records it).
     pub threads_suspended: bool,
+    /// The pid's incarnation (PM3, `Config::pid_generations`).
+    pub gen: u8,
 }
 
 /// Addressable actors: one PMA and one kernel per node, the PM Master and file server on the
@@ -187,7 +189,7 @@ pub enum Msg {
     /// T1: the destination kernel tells the PMA the task runs there now.
     TaskMigrated { pid: Pid, node: NodeId },
     /// R13: destination PMA -> PM Master.
-    LocationUpdate { pid: Pid, node: NodeId },
+    LocationUpdate { pid: Pid, node: NodeId, gen: u8 },
     /// R13: PM Master -> destination PMA (`dead`: the PM Master already buried the pid, §5).
     LocationAck { pid: Pid, dead: bool },
     /// A parent's `wait()`: PMA -> PM Master, answered when a child has exited.
@@ -199,7 +201,11 @@ pub enum Msg {
     /// `fork()`: PMA -> PM Master, asking for a pid.
     AllocPid { req: ReqId, parent: Pid },
     /// PM Master -> PMA: the child's pid (`None`: no pid left, EAGAIN).
-    PidAllocated { req: ReqId, child: Option<Pid> },
+    PidAllocated {
+        req: ReqId,
+        child: Option<Pid>,
+        gen: u8,
+    },
     /// R14: the source PMA has cleaned up after a migration (lets the PM Master reuse the pid).
     CleanedUp { pid: Pid },
     /// PMA -> PM Master: the forked child exists now (PM3).
@@ -210,7 +216,7 @@ pub enum Msg {
     /// `exit()`: PMA -> PM Master.
     ExitNotify { pid: Pid },
     /// Crash clean-up: a PMA tells the PM Master a process died (C3, C4).
-    ProcessDied { pid: Pid },
+    ProcessDied { pid: Pid, gen: u8 },
     /// R17: copy-on-reference fault, faulting kernel -> the page's home kernel.
     PageRequest { pid: Pid, page: u8 },
     /// R17: the page, home kernel -> faulting kernel.

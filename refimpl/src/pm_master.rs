@@ -250,6 +250,19 @@ impl World {
         self.send_free(Ep::Pmm, src, Body::Located(r, loc));
     }
 
+    /// C3, C4: a PMA's report of a death. From the source of the pid's last migration it is
+    /// also that source's clean-up (after C3 it frees its migrating entry and sends nothing
+    /// else), so the pid is no longer held back for it; held, it would never be given to a
+    /// `fork()` again (spec §3.3.6 PM3).
+    pub fn on_death_report(&mut self, from: Ep, pid: Pid) {
+        if let Ep::Pma(n) = from {
+            if self.pmm.cleanup_at.get(&pid) == Some(&n) {
+                self.pmm.cleanup_at.remove(&pid);
+            }
+        }
+        self.on_process_died(pid);
+    }
+
     /// C3, C4: a PMA reports a death the PM Master could not see.
     pub fn on_process_died(&mut self, pid: Pid) {
         let parent = match self.pmm.entries.get_mut(&pid) {

@@ -1079,7 +1079,7 @@ impl World {
             Body::ChildExited(r, c) => self.on_child_exited(m.dst, r, c),
             Body::FileIo { pid, bytes } => self.on_file_io(m.dst, pid, bytes),
             Body::FileReply { pid } => self.on_file_reply(pid),
-            Body::ProcessDied { pid } => self.on_process_died(pid),
+            Body::ProcessDied { pid } => self.on_death_report(m.src, pid),
             Body::Reap { pid } => self.pmm.reap(pid),
             Body::ExitNotify { pid, req } => {
                 self.pmm_exit(pid);

@@ -365,6 +365,7 @@ fn one_change_configs() -> Vec<(String, Config)> {
         ("abandon=false", |c| c.abandon = false),
         ("spread=false", |c| c.spread = false),
         ("attempt_tags=false", |c| c.attempt_tags = false),
+        ("pid_generations=false", |c| c.pid_generations = false),
         ("disallowed=[]", |c| c.disallowed.clear()),
         ("calls.signal=false", |c| c.calls.signal = false),
         ("calls.getinfo=false", |c| c.calls.getinfo = false),

@@ -61,6 +61,34 @@ fn abandon_needs_attempt_numbers() {
     assert!(res.ok(), "with attempt numbers every property holds");
 }
 
+// Reference: spec §10 finding 12 (PM3). Without incarnation numbers, a late report of a pid's
+// crashed holder is applied to the child the pid was given to since: it dies although it
+// depends on no crashed node (U1), or stays half created (L4). With them the same race is safe.
+#[test]
+fn pid_reuse_needs_incarnation_numbers() {
+    let spec = run("fork-crash-spread");
+    assert!(!spec.config.pid_generations);
+    let res = check(&spec);
+    assert_eq!(verdict(&res, "U1"), "violated");
+    assert_eq!(verdict(&res, "L4"), "violated");
+    let u1 = res.properties.iter().find(|p| p.id == "U1").unwrap();
+    let rules: Vec<&str> = u1
+        .path
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
+    assert!(rules.contains(&"C3 ProcessDied"), "{rules:?}");
+    assert!(rules.contains(&"PM3 Fork"), "{rules:?}");
+    assert!(res.ok(), "the violations are the documented finding");
+    let mut numbered = spec.clone();
+    numbered.config.pid_generations = true;
+    numbered.expected_violations.clear();
+    let res = check(&numbered);
+    assert!(res.ok(), "with incarnation numbers every property holds");
+}
+
 // Reference: spec §10 (R4, L1). A wait() whose child never exits blocks the freeze forever;
 // R4' (abort and restart at D) repairs it.
 #[test]

@@ -78,6 +78,7 @@ fn ci_unique_state_counts_are_pinned() {
         ("abandon-exit", 755),
         ("fork-file-io", 8314),
         ("fork-crash-spread", 4891),
+        ("fork-crash-generations", 4861),
         ("wait-crash", 141786),
         ("p11-unfixed", 6651),
     ];
