@@ -232,12 +232,15 @@ pub fn assert_meets_expectations(spec: &RunSpec, res: &RunResult) {
 /// the counterexample is usable: the replay command names the run and the mutant, its path
 /// replays with a rule on every step, and for an `always` property it ends in a state that
 /// breaks the property; a fair cycle's path returns to where its loop starts. Returns whether
-/// the counterexample was a fair cycle.
-pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
+/// the counterexample was a fair cycle, and every property the mutant violates in its run.
+pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> CatalogVerdict {
     if m.catches == "?" {
         // Written, not yet run against the properties (spec §7).
         eprintln!("{}: not yet triaged", m.name);
-        return false;
+        return CatalogVerdict {
+            cycle: false,
+            violated: Vec::new(),
+        };
     }
     // The replay command names the mutant, and `--mutant NAME` finds it by that name.
     assert!(
@@ -368,6 +371,12 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
         }
     }
     let cycle = p.loop_start.is_some();
+    let violated = res
+        .properties
+        .iter()
+        .filter(|q| q.verdict == Verdict::Violated)
+        .map(|q| q.id.clone())
+        .collect();
     if let Some(p) = model.properties().into_iter().find(|p| p.name == m.catches) {
         if p.expectation == stateright::Expectation::Always {
             assert!(
@@ -377,5 +386,13 @@ pub fn assert_catalog_mutant_caught(m: &MutantInfo) -> bool {
             );
         }
     }
-    cycle
+    CatalogVerdict { cycle, violated }
+}
+
+/// What a catalog mutant's run says (see [`assert_catalog_mutant_caught`]).
+pub struct CatalogVerdict {
+    /// The named property's counterexample is a fair cycle.
+    pub cycle: bool,
+    /// Every property the run reports violated, in the run's order.
+    pub violated: Vec<String>,
 }
