@@ -652,7 +652,7 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         cfg.calls.fork && cfg.calls.exit && cfg.calls.wait && cfg.processes_max > 1,
         sometimes(
             "S-pid-reused",
-            "a reaped pid given to a new process",
+            "a pid given again (its holder reaped, or dead in a crash)",
             reach_pid_reused,
         ),
     );

@@ -112,9 +112,15 @@ const WITNESSES: &[(&str, &[(&str, usize)])] = &[
         &[("AS1 PreCopy", 1), ("R11 TaskPull", 1)],
     ),
     ("S-fork", &[("PM3 Fork", 1)]),
+    // The previous holder ended and its pid was freed: exited and reaped, or dead in a crash
+    // and buried (run wait-crash reuses a pid freed by a crash).
     (
         "S-pid-reused",
-        &[("PM3 Fork", 1), ("PM2 Exit", 1), ("PM1 Wait", 1)],
+        &[
+            ("PM3 Fork", 1),
+            ("PM2 Exit|C* NodeCrash", 1),
+            ("PM1 Wait|C* PMMBury|C3 ProcessDied", 1),
+        ],
     ),
 ];
 
