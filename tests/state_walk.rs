@@ -256,6 +256,111 @@ pub fn assert_pids_released(run: &str, st: &Sys) {
     }
 }
 
+/// The environment's choices that are enabled are exactly those spec §2.6 allows, stated here
+/// from its table rather than from `process.rs`: which calls a process may issue (who, on whom,
+/// how often: "once" is read off the requests issued so far, not off the emulator's flags),
+/// when a queued file reply can be consumed, and which pages a running process may dirty
+/// under pre-copy.
+pub fn assert_environment_as_specified(
+    run: &str,
+    cfg: &osfmig_model::Config,
+    st: &Sys,
+    acts: &[Action],
+) {
+    use osfmig_model::config::Strategy;
+    use osfmig_model::state::{Life, Local, Threads};
+    use osfmig_model::types::{Call, Sender};
+    use std::collections::BTreeSet;
+    // A process acts when its task is on a live kernel, its threads run and no fault is on.
+    let running = |p: usize| -> Option<usize> {
+        st.nodes.iter().position(|nd| {
+            nd.alive
+                && nd.kernel.tasks[p]
+                    .as_ref()
+                    .is_some_and(|t| t.threads == Threads::Running && t.faulting.is_none())
+        })
+    };
+    let issued = |p: usize, call: Call| {
+        st.reqs
+            .iter()
+            .any(|q| q.sender == Sender::Proc(p as u8) && q.call == call)
+    };
+    let pids = st.emus.len();
+    let mut want: BTreeSet<String> = BTreeSet::new();
+    for p in 0..pids {
+        let Some(n) = running(p) else { continue };
+        let open = st
+            .reqs
+            .iter()
+            .filter(|q| {
+                q.sender == Sender::Proc(p as u8)
+                    && !matches!(
+                        q.status,
+                        osfmig_model::types::ReqStatus::Completed(_)
+                            | osfmig_model::types::ReqStatus::Lost
+                    )
+            })
+            .count();
+        let may_call = st.calls_issued < cfg.requests_max
+            && open < cfg.outstanding_max as usize
+            && !issued(p, Call::Exit);
+        if may_call {
+            let mut calls: Vec<(Call, usize)> = Vec::new();
+            if cfg.calls.signal {
+                let others: Vec<usize> = (0..pids)
+                    .filter(|&q| q != p && st.pmm.pids[q].life != Life::Unborn)
+                    .collect();
+                if others.is_empty() {
+                    calls.push((Call::Signal, p));
+                }
+                calls.extend(others.into_iter().map(|q| (Call::Signal, q)));
+            }
+            if cfg.calls.getinfo {
+                calls.push((Call::GetInfo, p));
+            }
+            if cfg.calls.wait && p == 0 && pids > 1 && !issued(0, Call::Wait) {
+                calls.push((Call::Wait, 0));
+            }
+            if cfg.calls.exit && p > 0 {
+                calls.push((Call::Exit, p));
+            }
+            if cfg.calls.fork && cfg.forks_max > 0 && p == 0 && !issued(0, Call::Fork) {
+                calls.push((Call::Fork, 0));
+            }
+            for (call, target) in calls {
+                want.insert(format!("issue {p} {call:?} {target}"));
+            }
+        }
+        let task = st.nodes[n].kernel.tasks[p].as_ref().expect("running");
+        if task.port_queue > 0 {
+            want.insert(format!("consume {p}"));
+        }
+        if cfg.strategy == Strategy::Precopy {
+            if let Local::Active { out: Some(o), .. } = &st.nodes[n].pma.procs[p] {
+                for page in 0..cfg.pages_max {
+                    let copied = st.nodes[o.dst as usize].kernel.precopied[p] & (1 << page) != 0;
+                    if copied && task.dirty & (1 << page) == 0 {
+                        want.insert(format!("dirty {p} {page}"));
+                    }
+                }
+            }
+        }
+    }
+    let got: BTreeSet<String> = acts
+        .iter()
+        .filter_map(|a| match *a {
+            Action::Issue { pid, call, target } => Some(format!("issue {pid} {call:?} {target}")),
+            Action::ConsumeReply { pid } => Some(format!("consume {pid}")),
+            Action::Dirty { pid, page } => Some(format!("dirty {pid} {page}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got, want,
+        "{run}: the environment's enabled choices are not spec §2.6's:\n{st:?}"
+    );
+}
+
 /// What one step may do to the bookkeeping, independent of where it is kept: a C4 mark
 /// appears only at a crash and goes only when its pid is given to a new process (spec §5.4,
 /// PM3); each call and each file read uses one of `requests_max` (spec §8.1).
@@ -497,6 +602,7 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
         );
         let mut acts = Vec::new();
         model.enabled(&st, &mut acts);
+        assert_environment_as_specified(&spec.name, &spec.config, &st, &acts);
         let mut next = Vec::with_capacity(acts.len());
         for a in &acts {
             // An enabled step changes the state: a step that is offered and does nothing is
