@@ -495,6 +495,53 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
             && next.ghost.migrations[p as usize] > st.ghost.migrations[p as usize]
     });
     check(Seen::MIGRATED_TWICE, "S-migrated-twice", twice);
+    // G1: the members end active on different nodes with no migration left in progress.
+    let quiet = next.nodes.iter().filter(|n| n.alive).all(|n| {
+        n.pma.procs.iter().all(|l| {
+            matches!(
+                l,
+                osfmig_model::state::Local::Free
+                    | osfmig_model::state::Local::Active { out: None, .. }
+            )
+        })
+    });
+    let split = nodes.iter().all(|n| n.is_some()) && nodes.windows(2).any(|w| w[0] != w[1]);
+    check(Seen::GROUP_SPLIT, "S-group-split", quiet && split);
+    // G2: a pcntl request for a disallowed pid is answered Rejected in this step.
+    let rejected_disallowed = (0..st.reqs.len()).any(|r| {
+        use osfmig_model::types::{Call, Outcome, ReqStatus, Sender};
+        let q = &st.reqs[r];
+        let disallowed = st.nodes.iter().any(|n| {
+            matches!(&n.pma.procs[q.target as usize],
+                osfmig_model::state::Local::Active { proc, .. } if !proc.allowed)
+        });
+        let reply = |s: &Sys| {
+            s.net.iter().any(|e| {
+                matches!(e.msg, Msg::Reply { req, outcome: Outcome::Rejected } if req as usize == r)
+            })
+        };
+        q.sender == Sender::Pcntl
+            && matches!(q.call, Call::Migrate { .. })
+            && disallowed
+            && ((next.reqs[r].status == ReqStatus::Completed(Outcome::Rejected)
+                && q.status != next.reqs[r].status)
+                || (reply(next) && !reply(st)))
+    });
+    check(
+        Seen::DISALLOWED_REJECTED,
+        "S-disallowed",
+        rejected_disallowed,
+    );
+    // C4 survived: a pid marked when its source crashed after the pull restarts (R13).
+    let marked_restarts = (0..st.emus.len()).any(|p| {
+        use osfmig_model::state::Local;
+        st.ghost.c4_marked & (1 << p) != 0
+            && st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+                matches!(a.pma.procs[p], Local::Incoming { .. })
+                    && matches!(b.pma.procs[p], Local::Active { .. })
+            })
+    });
+    check_iff(Seen::C4_SURVIVED, "S-C4-survived", marked_restarts);
 }
 
 /// Where answers about a request go (spec §3.2.6, R15, R16, VP3): the PM Master's `Located`, a
