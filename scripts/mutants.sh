@@ -50,6 +50,12 @@ run() {
 patterns() {
   sed -e 's/[][\\.^$*+?(){}|]/\\&/g' -e 's/^\([^:]*\):[0-9]*:[0-9]*:/^\1:[0-9]+:[0-9]+:/' -e 's/$/$/' "$1" > "$2"
 }
+# The same, but for exactly these mutants (file, line and column kept): stage 2 runs at the
+# commit of stage 1, where a line-agnostic name would also match mutants of the same name that
+# stage 1 caught, and count them twice.
+exact() {
+  sed -e 's/[][\\.^$*+?(){}|]/\\&/g' -e 's/^/^/' -e 's/$/$/' "$1" > "$2"
+}
 re_args() {
   local p
   args=()
@@ -92,7 +98,7 @@ ci_caught=0
 ci_timeout=0
 # MUTANTS_FAST_ONLY=1 (CI's rotating shard) stops after stage 1.
 if [ -s "$missed" ] && [ "${MUTANTS_FAST_ONLY:-0}" != 1 ]; then
-  patterns "$missed" "$out/stage2.re"
+  exact "$missed" "$out/stage2.re"
   re_args "$out/stage2.re"
   while IFS= read -r f; do args+=(--file "$f"); done < <(cut -d: -f1 "$missed" | sort -u)
   OSFMIG_ORACLE=ci cargo test -q --profile mutants -p osfmig-tests --test oracle
