@@ -298,18 +298,11 @@ fn obligations_are_pinned() {
         };
         line("variant", &spec);
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/obligations.txt");
-    if std::env::var_os("OSFMIG_BLESS").is_some() {
-        std::fs::write(path, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (OSFMIG_BLESS=1 writes it)"));
-    let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
-    for (a, b) in w.iter().zip(&g) {
-        assert_eq!(a, b, "{path}: what a run checks changed (spec §6.1)");
-    }
-    assert_eq!(w.len(), g.len(), "{path}: the runs changed");
+    assert_pinned(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/obligations.txt"),
+        &got,
+        "what a run checks changed (spec §6.1)",
+    );
 }
 
 // Reference: spec §7. Every catalog mutant is caught by the property the catalog names, and
@@ -328,23 +321,29 @@ fn catalog_mutants_are_caught() {
         got += &format!("{} in {}: {}\n", m.name, m.run, v.violated.join(" "));
     }
     assert!(cycles > 0, "no catalog counterexample is a fair cycle");
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog_verdicts.txt");
+    assert_pinned(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/catalog_verdicts.txt"),
+        &got,
+        "what a catalog mutant violates changed (spec §7)",
+    );
+}
+
+/// Compares `got` with the pinned file at `path`, line by line, naming the first line that
+/// differs; with `OSFMIG_BLESS=1` it rewrites the file instead (after a reviewed change).
+fn assert_pinned(path: &str, got: &str, what: &str) {
     if std::env::var_os("OSFMIG_BLESS").is_some() {
-        std::fs::write(path, &got).unwrap();
+        std::fs::write(path, got).unwrap();
         return;
     }
     let want = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{path}: {e} (OSFMIG_BLESS=1 writes it)"));
     for (w, g) in want.lines().zip(got.lines()) {
-        assert_eq!(
-            w, g,
-            "{path}: what a catalog mutant violates changed (spec §7)"
-        );
+        assert_eq!(w, g, "{path}: {what}");
     }
     assert_eq!(
         want.lines().count(),
         got.lines().count(),
-        "{path}: the catalog changed"
+        "{path}: {what} (line count)"
     );
 }
 

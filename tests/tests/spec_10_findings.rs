@@ -1,7 +1,18 @@
 //! Findings about the paper's protocol (spec §10): each is reproduced with its counterexample,
 //! and the repaired variant is checked to hold.
 
+use osfmig_model::check::PropResult;
 use osfmig_tests::{check, run, shortest_path, verdict};
+
+/// The rules of a counterexample's steps, in order.
+fn rules_of(p: &PropResult) -> Vec<&str> {
+    p.path
+        .as_ref()
+        .expect("a counterexample")
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect()
+}
 
 // Reference: spec §10 (P11). Without the fix a request queued at S and forwarded at R14 is
 // overtaken by a later request of the same sender served directly at D.
@@ -10,13 +21,7 @@ fn p11_overtaking_without_the_fix() {
     let res = check(&run("p11-unfixed"));
     assert_eq!(verdict(&res, "P11"), "violated");
     let p = res.properties.iter().find(|p| p.id == "P11").unwrap();
-    let rules: Vec<&str> = p
-        .path
-        .as_ref()
-        .unwrap()
-        .iter()
-        .map(|s| s.rule.as_str())
-        .collect();
+    let rules = rules_of(p);
     assert!(rules.contains(&"R2 Enqueue"), "{rules:?}");
     assert!(rules.contains(&"R14 ForwardAndCleanUp"), "{rules:?}");
     assert!(res.ok(), "the violation is the documented finding");
@@ -72,13 +77,7 @@ fn pid_reuse_needs_incarnation_numbers() {
     assert_eq!(verdict(&res, "U1"), "violated");
     assert_eq!(verdict(&res, "L4"), "violated");
     let u1 = res.properties.iter().find(|p| p.id == "U1").unwrap();
-    let rules: Vec<&str> = u1
-        .path
-        .as_ref()
-        .unwrap()
-        .iter()
-        .map(|s| s.rule.as_str())
-        .collect();
+    let rules = rules_of(u1);
     assert!(rules.contains(&"C3 ProcessDied"), "{rules:?}");
     assert!(rules.contains(&"PM3 Fork"), "{rules:?}");
     assert!(res.ok(), "the violations are the documented finding");
@@ -96,13 +95,7 @@ fn wait_blocks_the_freeze_and_r4_prime_repairs_it() {
     let res = check(&run("wait-freeze"));
     assert_eq!(verdict(&res, "L1"), "violated");
     let l1 = res.properties.iter().find(|p| p.id == "L1").unwrap();
-    let rules: Vec<&str> = l1
-        .path
-        .as_ref()
-        .unwrap()
-        .iter()
-        .map(|s| s.rule.as_str())
-        .collect();
+    let rules = rules_of(l1);
     assert!(
         rules.contains(&"PM1 Wait") && rules.contains(&"R3 Suspend"),
         "{rules:?}"
