@@ -6,7 +6,7 @@
 //! the liveness exploration record which antecedents some reached state satisfied
 //! ([`Exercised`]); a run in which a registered property was never exercised fails, as an
 //! undiscovered reachability item does. Liveness obligations are exercised when their trigger
-//! holds in some reached state (`liveness.rs`).
+//! holds in some reached state (`liveness/`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
