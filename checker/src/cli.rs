@@ -3,7 +3,7 @@
 //! flags given in a canonical form that the printed replay commands carry.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use osfmig_model::config::{Config, Mode, Strategy};
+use osfmig_model::config::{Calls, Config, Mode, Strategy};
 use osfmig_model::mutants;
 
 /// Why a command could not do its work. A mistake in the command line is `Usage` (exit
@@ -480,6 +480,13 @@ pub struct ConfigArgs {
     /// Open files per process.
     #[arg(long = "files-max", alias = "files_max", value_name = "N")]
     pub files_max: Option<u8>,
+    /// Processes `fork()` may create in a run (needs `fork` in `--calls`).
+    #[arg(long = "forks-max", alias = "forks_max", value_name = "N")]
+    pub forks_max: Option<u8>,
+    /// The calls the processes may issue, comma-separated, replacing the preset's set:
+    /// signal, getinfo, wait, exit, fork, file_read, touch (`none` for none; spec §2.6).
+    #[arg(long, value_name = "CALLS")]
+    pub calls: Option<String>,
     /// Process migration or task-only migration (T1).
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
@@ -532,6 +539,7 @@ impl ConfigArgs {
             (&mut cfg.procs_per_node_max, self.procs_per_node_max),
             (&mut cfg.queue_len_max, self.queue_len_max),
             (&mut cfg.files_max, self.files_max),
+            (&mut cfg.forks_max, self.forks_max),
         ];
         for (field, flag) in bounds {
             if let Some(v) = flag {
@@ -562,6 +570,9 @@ impl ConfigArgs {
         if let Some(list) = &self.disallowed {
             cfg.disallowed = parse_pids(list)?;
         }
+        if let Some(list) = &self.calls {
+            cfg.calls = parse_calls(list)?;
+        }
         if let Some(name) = &self.mutant {
             cfg.mutant = Some(mutant_by_name(name)?.mutant);
         }
@@ -583,6 +594,7 @@ impl ConfigArgs {
             ("--procs-per-node-max", self.procs_per_node_max),
             ("--queue-len-max", self.queue_len_max),
             ("--files-max", self.files_max),
+            ("--forks-max", self.forks_max),
         ];
         for (flag, v) in bounds {
             if let Some(v) = v {
@@ -628,6 +640,10 @@ impl ConfigArgs {
                     .join(",")
             });
         }
+        if let Some(list) = &self.calls {
+            out.push("--calls".into());
+            out.push(calls_flag(&parse_calls(list).unwrap_or(Calls::NONE)));
+        }
         out
     }
 
@@ -657,6 +673,67 @@ fn parse_pids(list: &str) -> Result<Vec<u8>, Error> {
             })
         })
         .collect()
+}
+
+/// The names `--calls` accepts, in canonical order, with the field each sets.
+const CALL_NAMES: [&str; 7] = [
+    "signal",
+    "getinfo",
+    "wait",
+    "exit",
+    "fork",
+    "file_read",
+    "touch",
+];
+
+/// The field of `calls` a name of `--calls` stands for.
+fn call_field<'a>(calls: &'a mut Calls, name: &str) -> Option<&'a mut bool> {
+    Some(match name {
+        "signal" => &mut calls.signal,
+        "getinfo" => &mut calls.getinfo,
+        "wait" => &mut calls.wait,
+        "exit" => &mut calls.exit,
+        "fork" => &mut calls.fork,
+        "file_read" => &mut calls.file_read,
+        "touch" => &mut calls.touch,
+        _ => return None,
+    })
+}
+
+/// The canonical `--calls` value of a set of calls.
+fn calls_flag(calls: &Calls) -> String {
+    let mut c = *calls;
+    let on: Vec<&str> = CALL_NAMES
+        .into_iter()
+        .filter(|n| call_field(&mut c, n).is_some_and(|f| *f))
+        .collect();
+    if on.is_empty() {
+        "none".into()
+    } else {
+        on.join(",")
+    }
+}
+
+/// Parses `--calls`: a comma-separated list of call names, or `none` / empty for none.
+fn parse_calls(list: &str) -> Result<Calls, Error> {
+    let mut calls = Calls::NONE;
+    let list = list.trim();
+    if list.is_empty() || list == "none" {
+        return Ok(calls);
+    }
+    for t in list.split(',') {
+        let name = t.trim().replace('-', "_");
+        match call_field(&mut calls, &name) {
+            Some(f) => *f = true,
+            None => {
+                return Err(Error::Usage(format!(
+                    "--calls: '{t}' is not a call (calls: {}, or none)",
+                    CALL_NAMES.join(", ")
+                )))
+            }
+        }
+    }
+    Ok(calls)
 }
 
 /// Looks a mutant up in the catalog; the error lists the names that exist.

@@ -190,6 +190,15 @@ fn bad_usage_exits_2_naming_the_input() {
         &["check", "--preset", "tiny", "--disallowed", "x"],
         "--disallowed",
     );
+    assert_usage_error(
+        &["check", "--preset", "tiny", "--calls", "signal,spawn"],
+        "--calls",
+    );
+    // More processes than the model's tables hold: Config::validate names the bound.
+    assert_usage_error(
+        &["check", "--preset", "tiny", "--forks-max", "9"],
+        "forks_max",
+    );
     assert_usage_error(&["no-such-command"], "no-such-command");
 }
 
@@ -218,6 +227,34 @@ fn bound_and_switch_flags_override_the_preset() {
     assert_eq!(cfg["refusals"], true);
     assert_eq!(cfg["spread"], false);
     assert_eq!(cfg["attempt_tags"], false);
+}
+
+// Reference: spec §8.1 (`fork` and `forks_max` are set from the command line like every other
+// call and bound, and the replay command a run prints carries them).
+#[test]
+fn calls_and_forks_max_override_the_preset() {
+    let o = osfmig(&[
+        "check",
+        "--preset",
+        "tiny",
+        "--calls",
+        "fork, signal",
+        "--forks_max",
+        "1",
+        "--procs-per-node-max",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let cfg = &v["runs"][0]["config"];
+    assert_eq!(cfg["forks_max"], 1);
+    assert_eq!(cfg["calls"]["fork"], true);
+    assert_eq!(cfg["calls"]["signal"], true);
+    assert_eq!(cfg["calls"]["getinfo"], false);
+    let o = osfmig(&["check", "--preset", "tiny", "--calls", "none", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["runs"][0]["config"]["calls"]["signal"], false);
 }
 
 // Reference: spec §8.4 (a run cut short by a limit is incomplete and fails).
