@@ -707,14 +707,22 @@ fn cut_runs_are_incomplete() {
             spec.name,
             states / 2
         );
+        // The boundary cuts the safety search itself, not only the liveness graph: without
+        // liveness nothing else would call the run incomplete.
         let mut narrow = spec.clone();
         narrow.config.queue_len_max = 1;
-        let res = check(&narrow);
-        assert!(
-            !res.complete && !res.ok(),
-            "{}: queue_len_max = 1 is complete or ok",
-            spec.name
-        );
+        for liveness in [false, true] {
+            let opts = CheckOptions {
+                liveness,
+                ..Default::default()
+            };
+            let res = check_run(&narrow, &opts);
+            assert!(
+                !res.complete && !res.ok(),
+                "{}: queue_len_max = 1 is complete or ok (liveness {liveness})",
+                spec.name
+            );
+        }
     }
 }
 
