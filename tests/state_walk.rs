@@ -28,7 +28,8 @@ pub fn fingerprint_words(st: &Sys) -> Vec<u8> {
 }
 
 /// States one field away from `st`: each proc structure under every other list (spec §2.4)
-/// with the same contents, each task present or absent, each vproc in every form. Distinct
+/// with the same contents, each field of a proc changed alone, each task present or absent,
+/// each vproc in every form. Distinct
 /// ones must hash different words: the encoding tells apart what equality does (spec §8.4),
 /// on pairs that reachable states alone may never put side by side.
 fn neighbours(st: &Sys) -> Vec<Sys> {
@@ -103,6 +104,31 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
                         o.queue = l
                     }
                     _ => {}
+                }
+                out.push(t);
+            }
+        }
+        // Each field of a proc structure changed alone: the packed word keeps them apart.
+        for p in 0..st.nodes[n].pma.procs.len() {
+            for k in 0..9 {
+                let mut t = st.clone();
+                let proc = match &mut t.nodes[n].pma.procs[p] {
+                    Local::Free => break,
+                    Local::Active { proc, .. }
+                    | Local::Migrating { proc, .. }
+                    | Local::Incoming { proc, .. } => proc,
+                };
+                let toggle = |x: Option<u8>, v: u8| if x.is_some() { None } else { Some(v) };
+                match k {
+                    0 => proc.usage_total = proc.usage_total.wrapping_add(1),
+                    1 => proc.usage_here = proc.usage_here.wrapping_add(1),
+                    2 => proc.migrations = proc.migrations.wrapping_add(1),
+                    3 => proc.allowed = !proc.allowed,
+                    4 => proc.in_progress = toggle(proc.in_progress, 0),
+                    5 => proc.exiting = !proc.exiting,
+                    6 => proc.awaiting_forward = toggle(proc.awaiting_forward, 1),
+                    7 => proc.task_migrating = toggle(proc.task_migrating, 0),
+                    _ => proc.gen = proc.gen.wrapping_add(1),
                 }
                 out.push(t);
             }

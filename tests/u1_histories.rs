@@ -491,6 +491,7 @@ pub fn assert_user_spec_examples() -> usize {
     let exited = vec![(Exit { pid: 1 }, Ok)];
     let moved = vec![(Migrate { pid: 1, dst: 2 }, Migrated)];
     let eager = with(&|c| c.strategy = Strategy::Eager);
+    let flush = with(&|c| c.strategy = Strategy::Flush);
     let task = with(&|c| c.mode = Mode::Task);
     let abandon = with(&|c| c.abandon = true);
     let disallowed = with(&|c| c.disallowed = vec![1]);
@@ -1053,6 +1054,30 @@ pub fn assert_user_spec_examples() -> usize {
             "die: not a zombie whose PMA's node lives on",
             base.clone(),
             vec![(Exit { pid: 1 }, Ok), (Crash { node: 2 }, Ok)],
+            Die { pid: 1 },
+            Ok,
+            false,
+            false,
+        ),
+        (
+            "die: with the node it runs on, though flushing homed its pages on the master",
+            flush.clone(),
+            vec![
+                (Migrate { pid: 1, dst: 2 }, Migrated),
+                (Crash { node: 2 }, Ok),
+            ],
+            Die { pid: 1 },
+            Ok,
+            false,
+            true,
+        ),
+        (
+            "die: flushing leaves no dependency on the source",
+            flush.clone(),
+            vec![
+                (Migrate { pid: 1, dst: 2 }, Migrated),
+                (Crash { node: 1 }, Ok),
+            ],
             Die { pid: 1 },
             Ok,
             false,
