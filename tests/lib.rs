@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests, which live in `tests/tests/`, one file per spec
 //! section (`spec_3_rules.rs` is spec §3, and so on).
 
+pub mod fair_cycle_graphs;
 pub mod state_walk;
 pub mod u1_histories;
 

@@ -904,3 +904,16 @@ fn user_spec_answers_as_tabled() {
 fn single_node_answers_are_valid() {
     assert!(assert_single_node_answers_valid(3000) > 5000);
 }
+
+// Reference: spec §6.2. The fair-cycle search gives the known verdict and lasso on small
+// graphs built by hand: a stuck state, a fair cycle, an unfair one, and fair loops that must
+// take a step enabled throughout or visit a state where an ignored step is disabled. The
+// runs' own liveness violations are mostly stuck states, so without these a mutant of the
+// loop construction would show in no verdict.
+#[test]
+fn fair_cycle_search_on_hand_built_graphs() {
+    assert_eq!(
+        osfmig_tests::fair_cycle_graphs::assert_fair_cycle_search(),
+        7
+    );
+}
