@@ -4,6 +4,7 @@
 pub mod fair_cycle_graphs;
 pub mod state_walk;
 pub mod u1_histories;
+pub mod user_spec_tables;
 
 pub use state_walk::{
     assert_answers_addressed, assert_ghost_consistent, assert_items_at_their_event,

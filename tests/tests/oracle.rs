@@ -17,9 +17,8 @@ use osfmig_model::mutants::CATALOG;
 use osfmig_model::presets::{catalog, preset, RunSpec, PRESETS};
 use osfmig_model::properties::{registry, Expectation};
 use osfmig_model::OsfModel;
-use osfmig_tests::u1_histories::{
-    assert_single_node_answers_valid, assert_user_spec_examples, compare_with_tester,
-};
+use osfmig_tests::u1_histories::compare_with_tester;
+use osfmig_tests::user_spec_tables::{assert_single_node_answers_valid, assert_user_spec_examples};
 use osfmig_tests::{
     assert_catalog_mutant_caught, assert_meets_expectations, assert_reductions_sound,
     assert_validation, check, reachable_states, run,
