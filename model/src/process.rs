@@ -38,7 +38,9 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut impl Extend<(Call, P
     if c.getinfo {
         out.extend([(Call::GetInfo, pid)]);
     }
-    if c.fork && pid == 0 && !e.forked {
+    // Spec §2.6: `fork()` needs a slot for the child (`forks_max` > 0); without one the
+    // configuration has no fork to make.
+    if c.fork && cfg.forks_max > 0 && pid == 0 && !e.forked {
         out.extend([(Call::Fork, pid)]);
     }
     if c.wait && pid == 0 && cfg.pids() > 1 && !e.waited {

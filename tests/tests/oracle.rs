@@ -789,6 +789,26 @@ fn reductions_are_sound() {
     for spec in catalog() {
         assert!(assert_reductions_sound(&spec, 2_000) > 0);
     }
+    // And the first states of configurations no run has, one change from a rich one, plus a
+    // single process with no `fork()` slot (where `wait()` has no child to wait for): the
+    // environment's choices must be spec §2.6's there too.
+    let mut lone = one_change_configs()[0].1.clone();
+    lone.processes_max = 1;
+    lone.forks_max = 0;
+    lone.disallowed.clear();
+    lone.group = false;
+    let extra = one_change_configs()
+        .into_iter()
+        .chain([("rich,one process,no fork".to_string(), lone)]);
+    for (name, config) in extra {
+        let spec = RunSpec {
+            name,
+            config,
+            expected_violations: Vec::new(),
+            liveness: false,
+        };
+        assert!(assert_reductions_sound(&spec, 300) > 0);
+    }
 }
 
 // Reference: spec §13.4. U1's incremental check gives stateright's LinearizabilityTester
