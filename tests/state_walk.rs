@@ -417,6 +417,20 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
         }
     }
     assert_items_at_their_event(run, st, action, next);
+    // R1 rejects the migration of a process whose `exit()` was served, and a process freezing
+    // has its calls enqueued, not served (R2): no process is ever both exiting and migrating
+    // out, so R5's "not exiting" never leaves a freeze waiting for ever.
+    for nd in next.nodes.iter().filter(|nd| nd.alive) {
+        use osfmig_model::state::Local;
+        for (p, l) in nd.pma.procs.iter().enumerate() {
+            if let Local::Active { proc, out: Some(_) } | Local::Migrating { proc, .. } = l {
+                assert!(
+                    !proc.exiting,
+                    "{run}: {action:?} leaves pid {p} exiting and migrating out:\n{next:?}"
+                );
+            }
+        }
+    }
     let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
     for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
         assert!(
