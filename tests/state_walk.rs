@@ -431,6 +431,26 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
             }
         }
     }
+    // Orphan marks (spec §5.5) name only open calls of processes: a mark anywhere else would
+    // excuse, in P5's monitor, a request dropped without a crash.
+    let open_calls: u16 = next
+        .reqs
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| {
+            matches!(q.sender, osfmig_model::types::Sender::Proc(_))
+                && !matches!(
+                    q.status,
+                    osfmig_model::types::ReqStatus::Completed(_)
+                        | osfmig_model::types::ReqStatus::Lost
+                )
+        })
+        .fold(0, |m, (r, _)| m | 1 << r);
+    assert!(
+        next.ghost.orphaned & !open_calls == 0,
+        "{run}: {action:?} marks requests {:#b} orphaned that are no open call of a process:\n{next:?}",
+        next.ghost.orphaned & !open_calls
+    );
     let lost = st.ghost.c4_marked & !next.ghost.c4_marked;
     for p in (0..st.emus.len()).filter(|p| lost & (1 << p) != 0) {
         assert!(
