@@ -404,22 +404,26 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 Msg::AbsentProcess { .. } | Msg::Relookup { .. } | Msg::Located { .. } => {
                     "R16 Relookup"
                 }
-                Msg::MigrateRequest { .. } => {
-                    if *exhausted {
+                Msg::MigrateRequest { pid, attempt, .. } => {
+                    // The label is read off the step's own outcome, not recomputed from R7's
+                    // guard, so that a label never says "refused" of a step that accepted
+                    // (issue 12): the delivery refuses exactly when it sends a `Refused`.
+                    let refusals = |s: &Sys| {
+                        s.net
+                            .iter()
+                            .filter(|r| {
+                                matches!(r.msg, Msg::Refused { pid: p, attempt: a }
+                                    if p == *pid && a == *attempt)
+                            })
+                            .count()
+                    };
+                    let mut next = st.clone();
+                    let env = next.net.remove(*idx as usize);
+                    deliver(&mut next, cfg, env, *exhausted);
+                    if refusals(&next) > refusals(st) {
                         "R7 Refuse"
                     } else {
-                        let Actor::Pma(d) = e.dst else {
-                            return "R9 Accept";
-                        };
-                        let Msg::MigrateRequest { pid, .. } = &e.msg else {
-                            return "?";
-                        };
-                        let busy = !matches!(st.pma(d).procs[*pid as usize], Local::Free);
-                        if busy || st.pma(d).used() >= cfg.procs_per_node_max as usize {
-                            "R7 Refuse"
-                        } else {
-                            "R9 Accept"
-                        }
+                        "R9 Accept"
                     }
                 }
                 Msg::Refused { .. } => "R8 Reinstate",

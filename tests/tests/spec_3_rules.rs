@@ -68,3 +68,55 @@ fn ci_preset_fires_every_rule() {
     let missing: Vec<_> = RULES.iter().filter(|r| !fired.contains(**r)).collect();
     assert!(missing.is_empty(), "rules never fired by ci: {missing:?}");
 }
+
+// Reference: spec §3.2.2 (R7), §3.2.4 (R9). A `MigrateRequest`'s delivery is labelled by what
+// it did: `R9 Accept` leaves D holding the attempt's reservation, `R7 Refuse` sends S a
+// `Refused` for it; under the seeded bug that refuses and keeps the reservation the label is
+// still R7. Runs: refusals of every kind (busy, full, exhaustion), and the bug's run.
+#[test]
+fn migrate_request_label_follows_its_outcome() {
+    use osfmig_model::model::{rule_of, Action};
+    use osfmig_model::mutants::Mutant;
+    use osfmig_model::types::{Actor, Msg};
+    use osfmig_model::OsfModel;
+    use stateright::Model;
+    let mut full = run("two-procs-signal").config;
+    full.spread = true;
+    full.procs_per_node_max = 1;
+    let mut keeps = run("refusal-queue").config;
+    keeps.mutant = Some(Mutant::RefuseKeepsReservation);
+    let mut labels = BTreeSet::new();
+    for cfg in [run("refusal-queue").config, full, keeps] {
+        let model = OsfModel::new(cfg.clone());
+        for st in osfmig_tests::reachable_states(&cfg, 20_000) {
+            let mut acts = Vec::new();
+            model.actions(&st, &mut acts);
+            for a in acts {
+                let Action::Deliver { idx, .. } = a else {
+                    continue;
+                };
+                let e = st.net.get(idx as usize).copied().unwrap();
+                let (Msg::MigrateRequest { pid, attempt, .. }, Actor::Pma(d)) = (e.msg, e.dst)
+                else {
+                    continue;
+                };
+                let label = rule_of(&st, &a, &cfg);
+                let next = model.next_state(&st, a).unwrap();
+                let refused = next.net.iter().any(|r| {
+                    matches!(r.msg, Msg::Refused { pid: p, attempt: t } if p == pid && t == attempt)
+                });
+                let reserved = matches!(next.pma(d).procs[pid as usize],
+                    Local::Incoming { attempt: t, .. } if t == attempt);
+                match label {
+                    "R7 Refuse" => assert!(refused, "R7 without a Refused: {st:?}"),
+                    "R9 Accept" => assert!(reserved && !refused, "R9 without a reservation"),
+                    other => panic!("a MigrateRequest's delivery labelled {other}"),
+                }
+                labels.insert((cfg.mutant.is_some(), label));
+            }
+        }
+    }
+    // Both outcomes occur, and the seeded bug's refusals are labelled as refusals.
+    assert!(labels.contains(&(false, "R7 Refuse")) && labels.contains(&(false, "R9 Accept")));
+    assert!(labels.contains(&(true, "R7 Refuse")), "{labels:?}");
+}
