@@ -3,6 +3,7 @@
 
 pub mod fair_cycle_graphs;
 pub mod state_walk;
+pub mod symmetry;
 pub mod u1_histories;
 pub mod user_spec_tables;
 

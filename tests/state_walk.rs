@@ -9,6 +9,8 @@ use std::collections::{HashSet, VecDeque};
 use osfmig_model::presets::RunSpec;
 use osfmig_model::types::{Actor, Msg};
 use osfmig_model::{Action, OsfModel, Sys};
+
+use crate::symmetry::assert_symmetric_at;
 use stateright::Model;
 
 /// The bytes a state's `Hash` feeds the fingerprint hasher: the packed words of spec §8.4.
@@ -638,23 +640,6 @@ pub fn assert_answers_addressed(run: &str, st: &Sys) {
     }
 }
 
-/// Every permutation of the test nodes `1..n`, as node maps (node 0, the master, stays).
-fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
-    let mut maps = vec![vec![0u8]];
-    for node in 1..n as u8 {
-        let mut next = Vec::new();
-        for m in &maps {
-            for at in 1..=m.len() {
-                let mut v = m.clone();
-                v.insert(at, node);
-                next.push(v);
-            }
-        }
-        maps = next;
-    }
-    maps
-}
-
 /// Checks the two reductions the search relies on (spec §8.3, §8.4) on the first `cap` states
 /// of `spec` in breadth-first order, without symmetry, and returns how many it examined:
 /// - fingerprints are injective: two distinct states never hash the same words, nor does one
@@ -668,19 +653,9 @@ fn test_node_maps(n: usize) -> Vec<Vec<u8>> {
 ///
 /// A failure names the run and prints both states.
 pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
-    use osfmig_model::symmetry::{rename_nodes, representative};
     use std::collections::HashMap;
     let model = OsfModel::new(spec.config.clone());
-    let props = model.properties();
-    let succ = |st: &Sys| -> Vec<Sys> {
-        let mut acts = Vec::new();
-        model.enabled(st, &mut acts);
-        let mut out: Vec<Sys> = acts.iter().filter_map(|a| model.step(st, a)).collect();
-        out.sort();
-        out
-    };
     let init = model.init_states().remove(0);
-    let maps = test_node_maps(init.nodes.len());
     let mut words: HashMap<Vec<u8>, Sys> = HashMap::new();
     let mut queue = VecDeque::from([init.clone()]);
     let mut seen: HashSet<Sys> = HashSet::from([init]);
@@ -741,45 +716,7 @@ pub fn assert_reductions_sound(spec: &RunSpec, cap: usize) -> usize {
                 spec.name
             );
         }
-        let rep = representative(&st);
-        assert_eq!(
-            representative(&rep),
-            rep,
-            "{}: representative not idempotent",
-            spec.name
-        );
-        let mut rep_is_renaming = false;
-        for map in &maps {
-            let t = rename_nodes(&st, map);
-            rep_is_renaming |= t == rep;
-            for p in &props {
-                assert_eq!(
-                    (p.condition)(&model, &st),
-                    (p.condition)(&model, &t),
-                    "{}: {} differs on a renaming {map:?} (spec §8.3) of\n{st:?}",
-                    spec.name,
-                    p.name
-                );
-            }
-            assert_eq!(
-                model.within_boundary(&st),
-                model.within_boundary(&t),
-                "{}: boundary differs on a renaming {map:?}",
-                spec.name
-            );
-            let mut renamed: Vec<Sys> = next.iter().map(|s| rename_nodes(s, map)).collect();
-            renamed.sort();
-            assert!(
-                succ(&t) == renamed,
-                "{}: successors of a renaming {map:?} are not the renamed successors (spec §8.3) of\n{st:?}",
-                spec.name
-            );
-        }
-        assert!(
-            rep_is_renaming,
-            "{}: the representative is no renaming of the state (spec §8.3):\n{st:?}",
-            spec.name
-        );
+        assert_symmetric_at(&spec.name, &model, &st, &next);
         for s in next {
             if model.within_boundary(&s) && seen.insert(s.clone()) {
                 queue.push_back(s);
