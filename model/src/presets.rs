@@ -542,6 +542,35 @@ pub fn catalog() -> Vec<RunSpec> {
     );
     p11.expected_violations.push("P11");
     v.push(p11);
+    // Crashes crossed with the switches that had none (issue 12: "at most one crash, never
+    // combined with refusal, abandon, R4', group migration"), two crashes, and task-only
+    // migration with two processes. Each is the named run with the change given.
+    let crossings: [(&str, &str, fn(&mut Config)); 6] = [
+        // R7, R8 and R10 with a queue while a node may crash: a refusal or abandon racing C1-C4.
+        ("refusal-queue", "crash-refusal", |c| c.crashes_max = 1),
+        ("abandon", "crash-abandon", |c| c.crashes_max = 1),
+        // R4' aborting a wait() while the source or the destination may crash.
+        ("r4-prime", "crash-r4-prime", |c| c.crashes_max = 1),
+        // G1 with a crash: members die with their node; the survivors still end together (L5).
+        ("group-norefusal", "crash-group", |c| c.crashes_max = 1),
+        // Both test nodes may crash, one after the other, around one migration.
+        ("crash-cor", "crash-twice", |c| c.crashes_max = 2),
+        // T1 with two processes signalling each other: calls to a process whose task ran off.
+        ("task-only", "task-two-procs", |c| {
+            c.processes_max = 2;
+            c.calls = calls(|k| k.signal = true)
+        }),
+    ];
+    for (from, name, change) in crossings {
+        let mut r = v
+            .iter()
+            .find(|r| r.name == from)
+            .expect("catalog run")
+            .clone();
+        r.name = name.to_string();
+        change(&mut r.config);
+        v.push(r);
+    }
     v
 }
 

@@ -81,6 +81,12 @@ fn ci_unique_state_counts_are_pinned() {
         ("fork-crash-generations", 4861),
         ("wait-crash", 141786),
         ("p11-unfixed", 6651),
+        ("crash-refusal", 4670),
+        ("crash-abandon", 1487),
+        ("crash-r4-prime", 54488),
+        ("crash-group", 6943),
+        ("crash-twice", 3230),
+        ("task-two-procs", 11797),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()
