@@ -110,7 +110,7 @@ pub struct TracesCoverageArgs {
     #[arg(value_name = "FILE|DIR")]
     pub paths: Vec<std::path::PathBuf>,
     /// Also count the model's exploration of this preset's runs (the small runs the
-    /// liveness check explores; the large safety-only runs are skipped, and said).
+    /// liveness check explores; the large runs are skipped, and said).
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
     /// States explored per run at most (with `--preset`).

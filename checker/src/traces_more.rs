@@ -99,10 +99,10 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
     if let Some(preset) = &args.preset {
         let sel = select(Some(preset), None, &ConfigArgs::default())?;
         for spec in &sel.runs {
-            if !spec.liveness {
+            if spec.large {
                 cov.not_explored.push((
                     spec.name.clone(),
-                    "a large safety-only run (its graph without symmetry is not explored)".into(),
+                    "a large run (its graph without symmetry is not explored here)".into(),
                 ));
                 continue;
             }

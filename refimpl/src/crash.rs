@@ -1,7 +1,10 @@
 //! spec §11.7 / §5 Crashes: fail-stop node crashes and their detection through dead-name
-//! notifications (one async message after the crash, per surviving node), cases C1–C5 with
-//! the assumptions of spec §5.4. The master node never crashes (C5). Requests the crashed
-//! PMA held are marked `Lost` at the crash (spec §5.5: "queued requests are lost", C4).
+//! notifications (one async message after the crash, per surviving node, which then handles
+//! each of its processes as a step of its own, spec §5.2), cases C1–C5 with the assumptions
+//! of spec §5.4. The master node never crashes (C5). Requests the crashed PMA held are
+//! marked `Lost` at the crash (spec §5.5: "queued requests are lost", C4).
+
+use std::collections::BTreeSet;
 
 use crate::pma::{List, Stage};
 use crate::timing::{MsgKind, MsgShape};
@@ -195,25 +198,48 @@ impl World {
         let shape = MsgShape::new(MsgKind::Async, false);
         let cost = self.costs.price(&shape);
         self.system_work(n, None, &shape, cost);
-        self.handle_dead_name(n, dead);
-        self.reap_stranded();
-    }
-
-    fn handle_dead_name(&mut self, n: NodeId, dead: NodeId) {
         if n == MASTER {
             self.pmm_bury(dead);
         }
-        let now = self.now();
-        // Tasks here that depend on the dead node: a page homed there (C4 under COR), or,
-        // for a task-migrated process, its PMA there (T1).
-        let victims: Vec<Pid> = self.nodes[n]
+        // Detection is per (node, pid), each a step of its own in any order with the rest
+        // of the protocol (spec §5.2): handling every process here at once would let no
+        // other step come between, so a group member (G1) still freezing towards the dead
+        // destination could not reach R6 while another member is already reinstated (C2).
+        // The notification itself is priced once, above; the per-process steps cost nothing.
+        let pids: BTreeSet<Pid> = self.nodes[n]
             .kernel
             .tasks
-            .values()
-            .filter(|t| t.pages.contains(&dead) || t.emulator.pma == dead)
-            .map(|t| t.pid)
+            .keys()
+            .chain(self.nodes[n].pma.procs.keys())
+            .copied()
             .collect();
-        for pid in victims {
+        for pid in pids {
+            self.q.after(0, Ev::Detect { node: n, dead, pid });
+        }
+        self.reap_stranded();
+    }
+
+    /// spec §5.2: node `n`, notified that `dead` crashed, handles process `pid`.
+    pub fn on_detect(&mut self, n: NodeId, dead: NodeId, pid: Pid) {
+        if !self.nodes[n].alive {
+            return;
+        }
+        self.detect(n, dead, pid);
+        self.reap_stranded();
+    }
+
+    /// The cases of spec §5.2 for `pid` at `n`, in the spec's order; the first that matches
+    /// applies.
+    fn detect(&mut self, n: NodeId, dead: NodeId, pid: Pid) {
+        let now = self.now();
+        // A task here that depends on the dead node: a page homed there (C4 under COR), or,
+        // for a task-migrated process, its PMA there (T1).
+        let victim = self.nodes[n]
+            .kernel
+            .tasks
+            .get(&pid)
+            .is_some_and(|t| t.pages.contains(&dead) || t.emulator.pma == dead);
+        if victim {
             self.trace.log(
                 now,
                 n,
@@ -225,98 +251,94 @@ impl World {
             if self.nodes[n].pma.procs.contains_key(&pid) {
                 self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
             }
+            return;
         }
-        let pids: Vec<Pid> = self.nodes[n].pma.procs.keys().copied().collect();
-        for pid in pids {
-            let Some(p) = self.nodes[n].pma.procs.get(&pid) else {
-                continue;
-            };
-            // C1: the source died before the pull committed: release the reservation.
-            if let Some(i) = &p.inc {
-                if i.src == dead && i.stage <= Stage::Pulling {
-                    self.trace.log(
-                        now,
-                        n,
-                        "C1",
-                        format_args!("source of pid {pid} died: reservation released"),
-                    );
-                    self.release_reservation(n, pid);
-                    continue;
-                }
-            }
-            if let Some(out) = &p.out {
-                if out.dst == dead {
-                    let offered = self.nodes[n].kernel.offers.contains_key(&pid);
-                    if p.list == List::Active || offered {
-                        // C2: D died before the pull: reinstate.
-                        self.trace.log(
-                            now,
-                            n,
-                            "C2",
-                            format_args!(
-                                "destination of pid {pid} died before the pull: reinstated"
-                            ),
-                        );
-                        self.reinstate(n, pid, Outcome::Abandoned);
-                    } else {
-                        // C3: D died after the pull: P died with D.
-                        self.trace.log(
-                            now,
-                            n,
-                            "C3",
-                            format_args!(
-                                "destination of pid {pid} died after the pull: pid {pid} dies"
-                            ),
-                        );
-                        self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
-                    }
-                    continue;
-                }
-            }
-            let p = &self.nodes[n].pma.procs[&pid];
-            if p.awaiting_forward == Some(dead) {
-                // The forward died with the source: serve what is held.
-                let p = self.nodes[n].pma.procs.get_mut(&pid).unwrap();
-                p.awaiting_forward = None;
-                let held = std::mem::take(&mut p.held);
-                for r in held {
-                    self.accept_here(n, r);
-                }
-                continue;
-            }
-            let p = &self.nodes[n].pma.procs[&pid];
-            if let Some((r, d, attempt)) = p.task_moving {
-                if d == dead
-                    && self.nodes.iter().any(|nd| {
-                        nd.kernel
-                            .offers
-                            .get(&pid)
-                            .is_some_and(|o| o.attempt == attempt)
-                    })
-                {
-                    for k in 0..self.nodes.len() {
-                        self.nodes[k].kernel.offers.remove(&pid);
-                        if let Some(t) = self.nodes[k].kernel.tasks.get_mut(&pid) {
-                            t.resume();
-                        }
-                    }
-                    self.nodes[n].pma.procs.get_mut(&pid).unwrap().task_moving = None;
-                    self.respond(n, r, Outcome::Abandoned);
-                    self.run_task(pid);
-                    continue;
-                }
-            }
-            // A process whose task is nowhere any more (it ran on the dead node).
-            let p = &self.nodes[n].pma.procs[&pid];
-            if p.list == List::Active && self.task_node(pid).is_none() {
+        let Some(p) = self.nodes[n].pma.procs.get(&pid) else {
+            return;
+        };
+        // C1: the source died before the pull committed: release the reservation.
+        if let Some(i) = &p.inc {
+            if i.src == dead && i.stage <= Stage::Pulling {
                 self.trace.log(
                     now,
                     n,
-                    "C3",
-                    format_args!("task of pid {pid} died with node {dead}"),
+                    "C1",
+                    format_args!("source of pid {pid} died: reservation released"),
                 );
-                self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
+                self.release_reservation(n, pid);
+                return;
             }
+        }
+        if let Some(out) = &p.out {
+            if out.dst == dead {
+                let offered = self.nodes[n].kernel.offers.contains_key(&pid);
+                if p.list == List::Active || offered {
+                    // C2: D died before the pull: reinstate.
+                    self.trace.log(
+                        now,
+                        n,
+                        "C2",
+                        format_args!("destination of pid {pid} died before the pull: reinstated"),
+                    );
+                    self.reinstate(n, pid, Outcome::Abandoned);
+                } else {
+                    // C3: D died after the pull: P died with D.
+                    self.trace.log(
+                        now,
+                        n,
+                        "C3",
+                        format_args!(
+                            "destination of pid {pid} died after the pull: pid {pid} dies"
+                        ),
+                    );
+                    self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
+                }
+                return;
+            }
+        }
+        let p = &self.nodes[n].pma.procs[&pid];
+        if p.awaiting_forward == Some(dead) {
+            // The forward died with the source: serve what is held.
+            let p = self.nodes[n].pma.procs.get_mut(&pid).unwrap();
+            p.awaiting_forward = None;
+            let held = std::mem::take(&mut p.held);
+            for r in held {
+                self.accept_here(n, r);
+            }
+            return;
+        }
+        let p = &self.nodes[n].pma.procs[&pid];
+        if let Some((r, d, attempt)) = p.task_moving {
+            if d == dead
+                && self.nodes.iter().any(|nd| {
+                    nd.kernel
+                        .offers
+                        .get(&pid)
+                        .is_some_and(|o| o.attempt == attempt)
+                })
+            {
+                for k in 0..self.nodes.len() {
+                    self.nodes[k].kernel.offers.remove(&pid);
+                    if let Some(t) = self.nodes[k].kernel.tasks.get_mut(&pid) {
+                        t.resume();
+                    }
+                }
+                self.nodes[n].pma.procs.get_mut(&pid).unwrap().task_moving = None;
+                self.respond(n, r, Outcome::Abandoned);
+                self.run_task(pid);
+                return;
+            }
+        }
+        // A process whose task is nowhere any more (it ran on the dead node).
+        let p = &self.nodes[n].pma.procs[&pid];
+        if p.list == List::Active && self.task_node(pid).is_none() {
+            self.trace.log(
+                now,
+                n,
+                "C3",
+                format_args!("task of pid {pid} died with node {dead}"),
+            );
+            self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
         }
     }
 }

@@ -465,6 +465,13 @@ pub enum Ev {
         node: NodeId,
         dead: NodeId,
     },
+    /// The survivor `node` handles the crash of `dead` for process `pid`: detection is per
+    /// (node, pid), a step of its own in any order with the rest of the protocol (spec §5.2).
+    Detect {
+        node: NodeId,
+        dead: NodeId,
+        pid: Pid,
+    },
 }
 
 /// Switches of a run (the spec's silent points, spec §3).
@@ -1024,6 +1031,7 @@ impl World {
             Ev::Abandon { pid } => self.abandon(pid),
             Ev::Crash { node } => self.crash(node),
             Ev::DeadName { node, dead } => self.on_dead_name(node, dead),
+            Ev::Detect { node, dead, pid } => self.on_detect(node, dead, pid),
             Ev::FreezeCheck { pid } => self.freeze_check_for(pid),
             Ev::Restart { pid } => self.restart(pid),
         }

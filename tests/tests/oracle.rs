@@ -294,6 +294,7 @@ fn obligations_are_pinned() {
             config,
             expected_violations: Vec::new(),
             liveness: true,
+            large: false,
         };
         line("variant", &spec);
     }
@@ -806,6 +807,7 @@ fn reductions_are_sound() {
             config,
             expected_violations: Vec::new(),
             liveness: false,
+            large: false,
         };
         assert!(assert_reductions_sound(&spec, 300) > 0);
     }
