@@ -938,3 +938,34 @@ fn fair_cycle_search_on_hand_built_graphs() {
         7
     );
 }
+
+// Reference: spec §3.2.3 (R10). The paper: "Up until the task migration, the source node PMA
+// can abandon migration and restart the process". Abandon is offered both while the process
+// is still freezing (before R6: nothing sent yet) and after R6 while the task is still
+// offered; a run that reached S-abandon by one path only would hide the loss of the other
+// (found by cargo-mutants: `can_abandon` without its freezing arm).
+#[test]
+fn abandon_is_offered_before_and_after_detach() {
+    use osfmig_model::model::Action;
+    use osfmig_model::OsfModel;
+    use stateright::Model;
+    let cfg = run("abandon").config;
+    let model = OsfModel::new(cfg.clone());
+    let (mut freezing, mut detached) = (false, false);
+    for st in osfmig_tests::reachable_states(&cfg, 100_000) {
+        let mut acts = Vec::new();
+        model.actions(&st, &mut acts);
+        for a in acts {
+            let Action::Abandon { node, pid } = a else {
+                continue;
+            };
+            match st.nodes[node as usize].pma.procs[pid as usize] {
+                osfmig_model::state::Local::Active { out: Some(_), .. } => freezing = true,
+                osfmig_model::state::Local::Migrating { .. } => detached = true,
+                _ => {}
+            }
+        }
+    }
+    assert!(freezing, "R10 never offered while freezing (before R6)");
+    assert!(detached, "R10 never offered after R6 with the task offered");
+}
