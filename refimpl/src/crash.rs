@@ -64,6 +64,9 @@ impl World {
         n.kernel = Default::default();
         n.pma = crate::pma::Pma::new(node, 0);
         n.fs = Default::default();
+        // The PM Master's answers kept behind a fork's creation here go the way of every
+        // message to a crashed node: lost at delivery (spec §4.1).
+        self.pmm_release(node, true);
         // Tasks in transit to the dead node are lost with it.
         self.transit.retain(|_, (_, d, _)| *d != node);
         for r in stranded {

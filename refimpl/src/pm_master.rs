@@ -6,9 +6,34 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::sim::Time;
 use crate::timing::MsgKind;
-use crate::world::{Body, Ep, Plan, World};
+use crate::world::{Body, Ep, Ev, Msg, Plan, World};
 use crate::{NodeId, Pid, ReqId, MASTER};
+
+/// An answer of the PM Master that a PMA has not consumed yet, kept in send order on the
+/// channel PM Master -> PMA (`World::pmm_backlog`, spec §4.1).
+///
+/// The model consumes a `PidAllocated` in one step that creates the child (spec §3.3.6 PM3
+/// step 3), and the channel is FIFO (spec §4.1: "only the head of each channel may be
+/// delivered"); so nothing the PM Master answered that PMA afterwards (R13's `LocationAck`,
+/// spec §3.2.5; `Located`; `ChildExited`) may take effect there before the child exists.
+/// The refimpl's fork receives the pid as the reply of its first RPC and then spends its
+/// creation work (`pma::calls::fork`, a plan of kernel calls) before the child exists:
+/// answers sent meanwhile wait behind it. Without this, a migration's restart at the forking
+/// PMA (R13) overtook the creation of a child whose pid the PM Master had given first (run
+/// `fork-crash-spread`, found by `traces check`, spec §12.9).
+#[derive(Clone, Debug)]
+pub enum Owed {
+    /// A fork's `PidAllocated` for `child`: consumed when the fork plan ends (the child is
+    /// created, `World::forked`) or fails.
+    Creation { child: Pid },
+    /// R13's `LocationAck` for `pid` (the reply of the `LocationUpdate` RPC): consumed by the
+    /// restart (`World::restart`).
+    LocationAck { pid: Pid },
+    /// A message from the PM Master and when it would have arrived.
+    Msg { at: Time, msg: Msg },
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Life {
@@ -137,6 +162,102 @@ impl PmMaster {
 }
 
 impl World {
+    /// Whether a PM Master answer to the PMA of `node` waits behind a fork's creation
+    /// there (`Owed`).
+    pub fn pmm_backlogged(&self, node: NodeId) -> bool {
+        self.pmm_backlog.get(&node).is_some_and(|b| !b.is_empty())
+    }
+
+    /// PM3: the PM Master's `PidAllocated` for `child` reaches the PMA of `node`, which
+    /// consumes it only when the child is created (`Owed`).
+    pub fn pmm_owe_creation(&mut self, node: NodeId, child: Pid) {
+        self.pmm_backlog
+            .entry(node)
+            .or_default()
+            .push_back(Owed::Creation { child });
+    }
+
+    /// R13: the `LocationAck` for `pid` has reached D (`node`); D restarts P now, or after
+    /// the creations the PM Master answered before (`Owed`).
+    pub fn pmm_location_acked(&mut self, node: NodeId, pid: Pid) {
+        if self.pmm_backlogged(node) {
+            self.pmm_backlog
+                .entry(node)
+                .or_default()
+                .push_back(Owed::LocationAck { pid });
+        } else {
+            self.q.after(0, Ev::Restart { pid });
+        }
+    }
+
+    /// A message from the PM Master to the PMA of `node` arriving at `at`: queued for
+    /// delivery, or kept behind a creation the PM Master answered before (`Owed`). Returns
+    /// the message when it is not kept.
+    pub fn pmm_hold_back(&mut self, node: NodeId, at: Time, msg: Msg) -> Option<Msg> {
+        if !self.pmm_backlogged(node) {
+            return Some(msg);
+        }
+        self.pmm_backlog
+            .entry(node)
+            .or_default()
+            .push_back(Owed::Msg { at, msg });
+        None
+    }
+
+    /// The fork creating `child` at `node` ended (created, or its plan failed): what waited
+    /// behind it and behind no earlier creation goes on, in send order.
+    pub fn pmm_creation_done(&mut self, node: NodeId, child: Pid) {
+        let Some(b) = self.pmm_backlog.get_mut(&node) else {
+            return;
+        };
+        if let Some(i) = b
+            .iter()
+            .position(|o| matches!(o, Owed::Creation { child: c } if *c == child))
+        {
+            b.remove(i);
+        }
+        self.pmm_release(node, false);
+    }
+
+    /// Sends on what heads the backlog of `node` up to its first creation under way (all of
+    /// it with `all`: the node crashed, and the messages are lost at delivery as any other
+    /// message to a crashed node, spec §4.1). The times are kept monotone, so that nothing
+    /// overtakes what was sent before it.
+    pub fn pmm_release(&mut self, node: NodeId, all: bool) {
+        let mut t = self.now();
+        while let Some(o) = self.pmm_backlog.get_mut(&node).and_then(|b| {
+            if !all && matches!(b.front(), Some(Owed::Creation { .. })) {
+                None
+            } else {
+                b.pop_front()
+            }
+        }) {
+            match o {
+                Owed::Creation { .. } => {}
+                Owed::LocationAck { pid } => {
+                    if !all {
+                        self.q.at(t, Ev::Restart { pid });
+                    }
+                }
+                Owed::Msg { at, msg } => {
+                    t = t.max(at);
+                    self.q.at(t, Ev::Deliver(msg));
+                }
+            }
+        }
+        if self.pmm_backlog.get(&node).is_some_and(|b| b.is_empty()) {
+            self.pmm_backlog.remove(&node);
+        }
+    }
+
+    /// Whether a message kept in a backlog names request `r` (it is still in transit).
+    pub fn pmm_backlog_names(&self, r: ReqId) -> bool {
+        self.pmm_backlog.values().flatten().any(|o| match o {
+            Owed::Msg { msg, .. } => msg.body.reqs().contains(&r),
+            _ => false,
+        })
+    }
+
     /// R13 first half at the PM Master: the new location, recorded and acknowledged.
     pub fn pmm_location_update(&mut self, plan: &Plan) {
         let pid = plan.pid;

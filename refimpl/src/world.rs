@@ -567,6 +567,9 @@ pub struct World {
     pub c4_shipped: std::collections::BTreeSet<Pid>,
     /// When the last message sent on each channel arrives (per-channel FIFO, spec §4.1).
     pub channel_last: BTreeMap<(Ep, Ep), Time>,
+    /// Per PMA node, the PM Master's answers it has not consumed yet, behind a fork's
+    /// creation (`pm_master::Owed`, spec §4.1 and §3.3.6 PM3).
+    pub pmm_backlog: BTreeMap<NodeId, std::collections::VecDeque<crate::pm_master::Owed>>,
     /// Scripted processes (spec §12.8): they run no program and issue only the calls a
     /// conformance driver injects.
     pub scripted: bool,
@@ -618,6 +621,7 @@ impl World {
             dead_reported: Default::default(),
             c4_shipped: Default::default(),
             channel_last: BTreeMap::new(),
+            pmm_backlog: BTreeMap::new(),
             scripted: false,
             file_reads: Default::default(),
             refuse_next: Default::default(),
@@ -799,7 +803,15 @@ impl World {
         // overtakes an earlier one on the same channel; it arrives right after it.
         let at = (self.now() + cost).max(self.channel_last.get(&(src, dst)).copied().unwrap_or(0));
         self.channel_last.insert((src, dst), at);
-        self.q.at(at, Ev::Deliver(Msg { src, dst, body }));
+        let mut msg = Msg { src, dst, body };
+        if let (Ep::Pmm, Ep::Pma(n)) = (src, dst) {
+            // Behind a fork's creation at that PMA, answered before (spec §4.1, PM3).
+            match self.pmm_hold_back(n, at, msg) {
+                Some(m) => msg = m,
+                None => return,
+            }
+        }
+        self.q.at(at, Ev::Deliver(msg));
     }
 
     /// spec §5.5: a message carrying requests is dropped (its destination node is dead).
@@ -835,6 +847,7 @@ impl World {
             .values()
             .any(|(_, _, waiting)| waiting.iter().any(names))
             || self.pmm.waiters.iter().any(|w| w.0 == r)
+            || self.pmm_backlog_names(r)
     }
 
     // ---- plans -------------------------------------------------------------------------
@@ -951,6 +964,9 @@ impl World {
                     _ => 0,
                 };
                 let child = self.pmm.reserve_pid(plan.node, parent);
+                // Its `PidAllocated` is consumed at the PMA when the child is created
+                // (`pm_master::Owed`).
+                self.pmm_owe_creation(plan.node, child);
                 plan.pid = child;
                 if let Then::Forked { child: c, .. } = &mut plan.then {
                     *c = child;
@@ -986,9 +1002,13 @@ impl World {
                 mode,
             } => self.pull_done(pid, plan.node, src, attempt, mode),
             Then::Installed { pid } => self.installed(pid),
-            // The PM Master's acknowledgement reaches D; D restarts P as its own event.
-            Then::Informed { pid } => self.q.after(0, Ev::Restart { pid }),
-            Then::Forked { req, child } => self.forked(req, child, plan.node),
+            // The PM Master's acknowledgement reaches D; D restarts P as its own event, after
+            // the creations the PM Master answered before (`pm_master::Owed`).
+            Then::Informed { pid } => self.pmm_location_acked(plan.node, pid),
+            Then::Forked { req, child } => {
+                self.forked(req, child, plan.node);
+                self.pmm_creation_done(plan.node, child);
+            }
             Then::Exited { req } => self.exited(req, plan.node),
             Then::Offered { pid, dst, attempt } => self.task_offered(pid, plan.node, dst, attempt),
         }
@@ -996,6 +1016,12 @@ impl World {
 
     /// A plan whose node or peer died.
     fn plan_failed(&mut self, plan: Plan) {
+        if let Then::Forked { child, .. } = plan.then {
+            if child != NO_PID {
+                // No child will be created: what waited behind its pid goes on.
+                self.pmm_creation_done(plan.node, child);
+            }
+        }
         if !self.nodes[plan.node].alive {
             return; // the actor died with its node; the crash handling cleans up.
         }
