@@ -464,6 +464,13 @@ pub struct ConfigArgs {
     /// Calls one sender may have outstanding.
     #[arg(long = "outstanding-max", alias = "outstanding_max", value_name = "N")]
     pub outstanding_max: Option<u8>,
+    /// pcntl migrate requests under way at once, as from that many independent callers (1 or 2)
+    #[arg(
+        long = "pcntl-callers-max",
+        alias = "pcntl_callers_max",
+        value_name = "N"
+    )]
+    pub pcntl_callers_max: Option<u8>,
     /// Pages in each process's address space.
     #[arg(long = "pages-max", alias = "pages_max", value_name = "N")]
     pub pages_max: Option<u8>,
@@ -535,6 +542,7 @@ impl ConfigArgs {
             (&mut cfg.migrations_max, self.migrations_max),
             (&mut cfg.crashes_max, self.crashes_max),
             (&mut cfg.outstanding_max, self.outstanding_max),
+            (&mut cfg.pcntl_callers_max, self.pcntl_callers_max),
             (&mut cfg.pages_max, self.pages_max),
             (&mut cfg.procs_per_node_max, self.procs_per_node_max),
             (&mut cfg.queue_len_max, self.queue_len_max),
@@ -590,6 +598,7 @@ impl ConfigArgs {
             ("--migrations-max", self.migrations_max),
             ("--crashes-max", self.crashes_max),
             ("--outstanding-max", self.outstanding_max),
+            ("--pcntl-callers-max", self.pcntl_callers_max),
             ("--pages-max", self.pages_max),
             ("--procs-per-node-max", self.procs_per_node_max),
             ("--queue-len-max", self.queue_len_max),

@@ -84,6 +84,10 @@ pub struct Config {
     pub crashes_max: u8,
     /// Calls one sender may have outstanding (2 lets a process overtake itself, P11).
     pub outstanding_max: u8,
+    /// `pcntl(MIGRATE)` requests that may be under way at once, as from that many independent
+    /// callers on the master node (issue 12: two migrations started independently overlap).
+    /// With 1 the caller waits for each answer, so independent migrations never overlap.
+    pub pcntl_callers_max: u8,
     /// Pages in each process's address space.
     pub pages_max: u8,
     /// Proc structures a PMA can allocate; more is a refusal (R7).
@@ -132,6 +136,7 @@ impl Default for Config {
             migrations_max: 1,
             crashes_max: 0,
             outstanding_max: 1,
+            pcntl_callers_max: 1,
             pages_max: 1,
             procs_per_node_max: 2,
             forks_max: 0,
@@ -173,6 +178,7 @@ impl Config {
         range("migrations_max", self.migrations_max, 0, 4)?;
         range("crashes_max", self.crashes_max, 0, self.nodes_max - 1)?;
         range("outstanding_max", self.outstanding_max, 1, 3)?;
+        range("pcntl_callers_max", self.pcntl_callers_max, 1, 2)?;
         range("pages_max", self.pages_max, 0, PAGES_LIMIT)?;
         range(
             "forks_max",

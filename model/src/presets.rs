@@ -575,7 +575,28 @@ pub fn catalog() -> Vec<RunSpec> {
             c.calls = calls(|k| k.signal = true)
         }),
     ];
-    for (from, name, change) in crossings {
+    // Independent migrations that overlap (issue 12: `pcntl` serialised them): two callers.
+    let overlapping: [Crossing; 3] = [
+        // Two requests for one pid: the second is rejected (R1), never reserved twice.
+        ("null-migration", "same-pid-twice", |c| {
+            c.migrations_max = 2;
+            c.pcntl_callers_max = 2
+        }),
+        // Two processes migrating at once, each calling only itself.
+        ("two-procs-signal", "concurrent-migrations", |c| {
+            c.requests_max = 1;
+            c.migrations_max = 2;
+            c.pcntl_callers_max = 2;
+            c.calls = calls(|k| k.getinfo = true)
+        }),
+        // Two processes migrating at once while each signals the other: finding 13 (spec §10),
+        // a deadlock under R4's literal scope without any group.
+        ("two-procs-signal", "concurrent-calls", |c| {
+            c.migrations_max = 2;
+            c.pcntl_callers_max = 2
+        }),
+    ];
+    for (from, name, change) in crossings.into_iter().chain(overlapping) {
         let mut r = v
             .iter()
             .find(|r| r.name == from)
@@ -585,6 +606,12 @@ pub fn catalog() -> Vec<RunSpec> {
         change(&mut r.config);
         v.push(r);
     }
+    let calls_run = v
+        .iter_mut()
+        .find(|r| r.name == "concurrent-calls")
+        .expect("catalog run");
+    calls_run.expected_violations.extend(["L1", "L3"]);
+    calls_run.large = true;
     v
 }
 

@@ -95,7 +95,7 @@ fn new_req(st: &mut Sys, sender: Sender, target: Pid, call: Call, caller_node: N
 /// The `pcntl` caller may ask to migrate a live process to a live test node.
 pub fn can_pcntl_migrate(st: &Sys, cfg: &Config, pid: Pid, dst: NodeId) -> bool {
     st.pcntl_issued < cfg.migrations_max
-        && st.pcntl_outstanding == 0
+        && st.pcntl_outstanding < cfg.pcntl_callers_max
         && dst != MASTER
         && st.alive(dst)
         && st.pmm.pids[pid as usize].life == Life::Alive

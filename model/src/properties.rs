@@ -278,6 +278,7 @@ seen_fn!(reach_precopy_dirty, PRECOPY_DIRTY_RECOPIED);
 seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
 seen_fn!(reach_forked, FORKED);
 seen_fn!(reach_c4_survived, C4_SURVIVED);
+seen_fn!(reach_migrate_rejected_busy, MIGRATE_REJECTED_BUSY);
 seen_fn!(reach_group_migrated, GROUP_MIGRATED);
 seen_fn!(reach_group_split, GROUP_SPLIT);
 seen_fn!(reach_pid_reused, PID_REUSED);
@@ -649,6 +650,14 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
     s(
         cfg.calls.fork && cfg.forks_max > 0,
         sometimes("S-fork", "a process created by fork() (PM3)", reach_forked),
+    );
+    s(
+        process && cfg.pcntl_callers_max >= 2 && cfg.migrations_max >= 2,
+        sometimes(
+            "S-second-migrate-rejected",
+            "a second migration of a migrating pid rejected (R1)",
+            reach_migrate_rejected_busy,
+        ),
     );
     s(
         cfg.calls.fork && cfg.calls.exit && cfg.calls.wait && cfg.processes_max > 1,

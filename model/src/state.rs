@@ -314,6 +314,7 @@ impl Seen {
     pub const OVERTAKEN: u32 = 1 << 21;
     pub const FORKED: u32 = 1 << 22;
     pub const PID_REUSED: u32 = 1 << 23;
+    pub const MIGRATE_REJECTED_BUSY: u32 = 1 << 24;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0

@@ -87,6 +87,9 @@ fn ci_unique_state_counts_are_pinned() {
         ("crash-group", 6943),
         ("crash-twice", 3230),
         ("task-two-procs", 11797),
+        ("same-pid-twice", 4336),
+        ("concurrent-migrations", 34111),
+        ("concurrent-calls", 326277),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()

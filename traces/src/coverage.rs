@@ -174,6 +174,7 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
         | "S-port-queue"
         | "S-wait-delays-freeze"
         | "S-queued-reinstated"
+        | "S-second-migrate-rejected"
         | "S-overtaken" => Observable(CLAIM),
         _ => NotObservable("no evidence rule is defined for this item yet"),
     }

@@ -121,7 +121,8 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
             });
         }
     }
-    if b.pcntl < cfg.migrations_max && w.pcntl_outstanding == 0 {
+    // As many `pcntl` requests under way at once as the run has callers (issue 12).
+    if b.pcntl < cfg.migrations_max && w.pcntl_outstanding < cfg.pcntl_callers_max as u32 {
         for pid in 0..pids {
             if life(pid) != Some(RLife::Alive) {
                 continue;

@@ -29,6 +29,7 @@ pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
             if is_migrate {
                 // R1: a second request for a migrating pid is rejected, not queued.
+                st.see(Seen::MIGRATE_REJECTED_BUSY);
                 respond(st, node, req, Outcome::Rejected);
             } else {
                 // R2 Enqueue: received but not handled.
@@ -44,6 +45,7 @@ pub fn accept_here(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
         }
         Local::Incoming { proc, .. } => {
             if is_migrate {
+                st.see(Seen::MIGRATE_REJECTED_BUSY);
                 respond(st, node, req, Outcome::Rejected);
             } else {
                 // Installed but not restarted: held until R13 restarts the process.

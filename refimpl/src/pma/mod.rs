@@ -312,6 +312,9 @@ impl World {
         };
         if enqueue {
             if is_migrate {
+                // R1: "a second request for the same pid while it migrates is rejected".
+                let now = self.now();
+                self.trace.reach(now, "S-second-migrate-rejected");
                 return self.respond(n, r, Outcome::Rejected);
             }
             // R2: received but not handled.
@@ -341,6 +344,8 @@ impl World {
         match p.list {
             List::Incoming => {
                 if is_migrate {
+                    let now = self.now();
+                    self.trace.reach(now, "S-second-migrate-rejected");
                     return self.respond(n, r, Outcome::Rejected);
                 }
                 p.held.push(r);
