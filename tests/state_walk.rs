@@ -112,7 +112,7 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
         }
         // Each field of a proc structure changed alone: the packed word keeps them apart.
         for p in 0..st.nodes[n].pma.procs.len() {
-            for k in 0..9 {
+            for k in 0..10 {
                 let mut t = st.clone();
                 let proc = match &mut t.nodes[n].pma.procs[p] {
                     Local::Free => break,
@@ -130,6 +130,7 @@ fn neighbours(st: &Sys) -> Vec<Sys> {
                     5 => proc.exiting = !proc.exiting,
                     6 => proc.awaiting_forward = toggle(proc.awaiting_forward, 1),
                     7 => proc.task_migrating = toggle(proc.task_migrating, 0),
+                    8 => proc.source_queue_lost = !proc.source_queue_lost,
                     _ => proc.gen = proc.gen.wrapping_add(1),
                 }
                 out.push(t);
@@ -241,7 +242,8 @@ pub fn assert_ghost_consistent(run: &str, st: &Sys) {
         );
     }
     use osfmig_model::state::Seen;
-    let crash_facts = Seen::C1 | Seen::C2 | Seen::C3 | Seen::C4_DIED | Seen::C4_SURVIVED;
+    let crash_facts =
+        Seen::C1 | Seen::C2 | Seen::C3 | Seen::C4_DIED | Seen::C4_SURVIVED | Seen::C4_QUEUE_LOST;
     assert!(
         st.crashes > 0 || (st.ghost.c4_marked == 0 && st.ghost.seen.0 & crash_facts == 0),
         "{run}: a crash case's mark or item without a crash:\n{st:?}"
@@ -463,7 +465,9 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
     // The C4 items are facts about a process that depended on the crashed node (spec §5.4):
     // one is recorded only while some pid carries the mark.
     let facts = next.ghost.seen.0 & !st.ghost.seen.0;
-    let c4 = osfmig_model::state::Seen::C4_DIED | osfmig_model::state::Seen::C4_SURVIVED;
+    let c4 = osfmig_model::state::Seen::C4_DIED
+        | osfmig_model::state::Seen::C4_SURVIVED
+        | osfmig_model::state::Seen::C4_QUEUE_LOST;
     assert!(
         facts & c4 == 0 || st.ghost.c4_marked != 0,
         "{run}: {action:?} records a C4 case with no pid marked for C4:\n{st:?}"
@@ -594,16 +598,28 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
         "S-disallowed",
         rejected_disallowed,
     );
-    // C4 survived: a pid marked when its source crashed after the pull restarts (R13).
+    // C4 survived: a pid marked when its source crashed after the pull restarts (R13), with
+    // no request lost in the source's queue (its proc not marked `source_queue_lost`).
     let marked_restarts = (0..st.emus.len()).any(|p| {
         use osfmig_model::state::Local;
         st.ghost.c4_marked & (1 << p) != 0
             && st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
-                matches!(a.pma.procs[p], Local::Incoming { .. })
+                matches!(a.pma.procs[p], Local::Incoming { proc, .. } if !proc.source_queue_lost)
                     && matches!(b.pma.procs[p], Local::Active { .. })
             })
     });
     check_iff(Seen::C4_SURVIVED, "S-C4-survived", marked_restarts);
+    // C4's condition: a process whose requests queued at its crashed source were lost dies
+    // at its destination (spec §5.4, `QueueLost`).
+    let queue_lost_dies = (0..st.emus.len()).any(|p| {
+        use osfmig_model::state::Local;
+        st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+            matches!(a.pma.procs[p],
+                Local::Incoming { proc, .. } | Local::Active { proc, .. } if proc.source_queue_lost)
+                && matches!(b.pma.procs[p], Local::Free)
+        })
+    });
+    check(Seen::C4_QUEUE_LOST, "S-C4-queue-lost", queue_lost_dies);
 }
 
 /// Where answers about a request go (spec §3.2.6, R15, R16, VP3): the PM Master's `Located`, a

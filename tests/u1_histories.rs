@@ -49,7 +49,7 @@ pub fn ops_of(thread: u8) -> Vec<Op> {
             Op::Migrate { pid: 1, dst: 1 },
         ],
         _ => vec![
-            Op::Crash { node: 2 },
+            Op::Crash { node: 2, queued: 0 },
             Op::Die { pid: 0 },
             Op::Die { pid: 1 },
         ],

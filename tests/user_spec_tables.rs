@@ -58,7 +58,12 @@ pub fn assert_single_node_answers_valid(steps: u32) -> usize {
                 }
             }
         }
-        ops.extend((1..n).map(|node| Op::Crash { node }));
+        ops.extend((1..n).flat_map(|node| {
+            [
+                Op::Crash { node, queued: 0 },
+                Op::Crash { node, queued: 0b10 },
+            ]
+        }));
         for step in 0..steps {
             // Walks start afresh every few steps: crashes, deaths and exits soon leave nothing
             // alive, and the answers worth checking are those of a table with live processes,
@@ -488,7 +493,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "migrate: abandoned when dst crashed (C2)",
             base.clone(),
-            vec![(Crash { node: 2 }, Ok)],
+            vec![(Crash { node: 2, queued: 0 }, Ok)],
             Migrate { pid: 1, dst: 2 },
             Abandoned,
             false,
@@ -569,7 +574,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "migrate: rejected to a crashed node",
             base.clone(),
-            vec![(Crash { node: 2 }, Ok)],
+            vec![(Crash { node: 2, queued: 0 }, Ok)],
             Migrate { pid: 1, dst: 2 },
             Rejected,
             false,
@@ -578,7 +583,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "migrate: not migrated to a crashed node",
             base.clone(),
-            vec![(Crash { node: 2 }, Ok)],
+            vec![(Crash { node: 2, queued: 0 }, Ok)],
             Migrate { pid: 1, dst: 2 },
             Migrated,
             false,
@@ -596,7 +601,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "migrate: Died once dead",
             base.clone(),
-            vec![(Crash { node: 1 }, Ok)],
+            vec![(Crash { node: 1, queued: 0 }, Ok)],
             Migrate { pid: 1, dst: 2 },
             Died,
             false,
@@ -641,7 +646,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "crash: kills what runs there",
             base.clone(),
-            vec![(Crash { node: 1 }, Ok)],
+            vec![(Crash { node: 1, queued: 0 }, Ok)],
             Signal { target: 1 },
             NoSuchProcess,
             false,
@@ -650,7 +655,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "crash: spares what runs elsewhere",
             base.clone(),
-            vec![(Crash { node: 2 }, Ok)],
+            vec![(Crash { node: 2, queued: 0 }, Ok)],
             Signal { target: 1 },
             Ok,
             false,
@@ -660,7 +665,7 @@ pub fn assert_user_spec_examples() -> usize {
             "crash: the master never crashes (C5)",
             base.clone(),
             vec![],
-            Crash { node: 0 },
+            Crash { node: 0, queued: 0 },
             Ok,
             false,
             false,
@@ -670,7 +675,7 @@ pub fn assert_user_spec_examples() -> usize {
             base.clone(),
             vec![
                 (Migrate { pid: 1, dst: 2 }, Migrated),
-                (Crash { node: 1 }, Ok),
+                (Crash { node: 1, queued: 0 }, Ok),
             ],
             Die { pid: 1 },
             Ok,
@@ -682,7 +687,45 @@ pub fn assert_user_spec_examples() -> usize {
             eager.clone(),
             vec![
                 (Migrate { pid: 1, dst: 2 }, Migrated),
-                (Crash { node: 1 }, Ok),
+                (Crash { node: 1, queued: 0 }, Ok),
+            ],
+            Die { pid: 1 },
+            Ok,
+            false,
+            false,
+        ),
+        (
+            // Paper §3.2 (c): "could be restarted on this node if no system call request was
+            // enqueued on the source node". One was, and died with the source (C4).
+            "die: eager copy, but calls queued at the crashed source were lost (C4)",
+            eager.clone(),
+            vec![
+                (Migrate { pid: 1, dst: 2 }, Migrated),
+                (
+                    Crash {
+                        node: 1,
+                        queued: 0b10,
+                    },
+                    Ok,
+                ),
+            ],
+            Die { pid: 1 },
+            Ok,
+            false,
+            true,
+        ),
+        (
+            "die: calls lost for another process do not count",
+            eager.clone(),
+            vec![
+                (Migrate { pid: 1, dst: 2 }, Migrated),
+                (
+                    Crash {
+                        node: 1,
+                        queued: 0b01,
+                    },
+                    Ok,
+                ),
             ],
             Die { pid: 1 },
             Ok,
@@ -692,7 +735,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "die: a zombie whose PMA's node crashed (its exit report is lost)",
             base.clone(),
-            vec![(Exit { pid: 1 }, Ok), (Crash { node: 1 }, Ok)],
+            vec![(Exit { pid: 1 }, Ok), (Crash { node: 1, queued: 0 }, Ok)],
             Die { pid: 1 },
             Ok,
             false,
@@ -701,7 +744,7 @@ pub fn assert_user_spec_examples() -> usize {
         (
             "die: not a zombie whose PMA's node lives on",
             base.clone(),
-            vec![(Exit { pid: 1 }, Ok), (Crash { node: 2 }, Ok)],
+            vec![(Exit { pid: 1 }, Ok), (Crash { node: 2, queued: 0 }, Ok)],
             Die { pid: 1 },
             Ok,
             false,
@@ -712,7 +755,7 @@ pub fn assert_user_spec_examples() -> usize {
             flush.clone(),
             vec![
                 (Migrate { pid: 1, dst: 2 }, Migrated),
-                (Crash { node: 2 }, Ok),
+                (Crash { node: 2, queued: 0 }, Ok),
             ],
             Die { pid: 1 },
             Ok,
@@ -724,7 +767,7 @@ pub fn assert_user_spec_examples() -> usize {
             flush.clone(),
             vec![
                 (Migrate { pid: 1, dst: 2 }, Migrated),
-                (Crash { node: 1 }, Ok),
+                (Crash { node: 1, queued: 0 }, Ok),
             ],
             Die { pid: 1 },
             Ok,
@@ -753,7 +796,7 @@ pub fn assert_user_spec_examples() -> usize {
                     },
                     Ok,
                 ),
-                (Crash { node: 1 }, Ok),
+                (Crash { node: 1, queued: 0 }, Ok),
             ],
             Die { pid: 1 },
             Ok,
@@ -773,7 +816,7 @@ pub fn assert_user_spec_examples() -> usize {
                     },
                     Ok,
                 ),
-                (Crash { node: 1 }, Ok),
+                (Crash { node: 1, queued: 0 }, Ok),
             ],
             Die { pid: 1 },
             Ok,
@@ -785,7 +828,7 @@ pub fn assert_user_spec_examples() -> usize {
             base.clone(),
             vec![
                 (Migrate { pid: 1, dst: 2 }, Migrated),
-                (Crash { node: 2 }, Ok),
+                (Crash { node: 2, queued: 0 }, Ok),
             ],
             Wait { parent: 0 },
             Waited(Some(1)),

@@ -524,6 +524,10 @@ pub struct ConfigArgs {
     /// PM3: number each incarnation of a pid (`--pid-generations=false` for finding 12).
     #[arg(long = "pid-generations", alias = "pid_generations", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub pid_generations: Option<bool>,
+    /// C4 as the paper states it: a request lost in the source's queue kills the migrated
+    /// process (`--c4-queue-condition=false`: it survives at its destination).
+    #[arg(long = "c4-queue-condition", alias = "c4_queue_condition", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub c4_queue_condition: Option<bool>,
     /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
     #[arg(long, value_name = "PIDS")]
     pub disallowed: Option<String>,
@@ -569,6 +573,7 @@ impl ConfigArgs {
             (&mut cfg.spread, self.spread),
             (&mut cfg.attempt_tags, self.attempt_tags),
             (&mut cfg.pid_generations, self.pid_generations),
+            (&mut cfg.c4_queue_condition, self.c4_queue_condition),
         ];
         for (field, flag) in switches {
             if let Some(v) = flag {
@@ -628,6 +633,7 @@ impl ConfigArgs {
             ("--spread", self.spread),
             ("--attempt-tags", self.attempt_tags),
             ("--pid-generations", self.pid_generations),
+            ("--c4-queue-condition", self.c4_queue_condition),
         ];
         for (flag, v) in switches {
             match v {

@@ -121,6 +121,12 @@ pub struct Config {
     /// Master ignores a report of an earlier incarnation (the assumption chosen). Off, a late
     /// report of a crashed holder is applied to the pid's new holder (finding 12, spec §10).
     pub pid_generations: bool,
+    /// C4 as the paper states it: a process whose source crashed after the pull "could be
+    /// restarted on this node if no system call request was enqueued on the source node"
+    /// (paper §3.2 (c)). On (the paper), a request queued at the source and lost with it makes the
+    /// destination kill the process when it learns of the crash (`QueueLost`, spec §5.4). Off,
+    /// the process survives at its destination and only the queued requests are lost.
+    pub c4_queue_condition: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -152,6 +158,7 @@ impl Default for Config {
             spread: false,
             attempt_tags: true,
             pid_generations: true,
+            c4_queue_condition: true,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

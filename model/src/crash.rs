@@ -13,9 +13,18 @@ use crate::types::*;
 use crate::user_spec::Op;
 
 /// A test node crashes (the master node never does: assumption C5).
-pub fn crash(st: &mut Sys, n: NodeId) {
+pub fn crash(st: &mut Sys, cfg: &Config, n: NodeId) {
     st.crashes += 1;
-    u1::event(st, Op::Crash { node: n });
+    // Processes with calls queued at this node's PMA (R2): the calls die with it, and under
+    // C4's condition so may the process (the user-level spec allows it, spec §13.2).
+    let queued = (0..st.emus.len() as Pid)
+        .filter(|&p| {
+            matches!(&st.pma(n).procs[p as usize],
+                Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. }
+                    if !o.queue.is_empty())
+        })
+        .fold(0u8, |acc, p| acc | 1 << p);
+    u1::event(st, Op::Crash { node: n, queued });
     // G1 member migrations run by this node's PMA end with it, answered to nobody.
     for pid in 0..st.emus.len() as Pid {
         if let Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } =
@@ -30,6 +39,9 @@ pub fn crash(st: &mut Sys, n: NodeId) {
     for pid in 0..st.emus.len() {
         if st.ghost.committed[pid] && matches!(st.pma(n).procs[pid], Local::Migrating { .. }) {
             st.ghost.c4_marked |= 1 << pid;
+            if cfg.c4_queue_condition && queued & (1 << pid) != 0 {
+                mark_source_queue_lost(st, n, pid as Pid);
+            }
         }
     }
     // Calls a task on this node had sent die with it too: task ports have no fixed node.
@@ -59,6 +71,27 @@ pub fn crash(st: &mut Sys, n: NodeId) {
         .retain(|e| e.src.node() != Some(n) && e.dst.node() != Some(n));
 }
 
+/// C4 as the paper states it (`c4_queue_condition`): "one might think that the process could
+/// be restarted on this node if no system call request was enqueued on the source node"
+/// (paper §3.2 (c)). Source `src` crashed after the pull holding requests queued for `pid`:
+/// the destination whose kernel already holds the task marks its proc structure, so that it
+/// kills the process when it learns of the crash (`QueueLost`). A task still in transit died
+/// with the source (C1 instead).
+fn mark_source_queue_lost(st: &mut Sys, src: NodeId, pid: Pid) {
+    let Local::Migrating { out, .. } = st.pma(src).procs[pid as usize] else {
+        return;
+    };
+    let d = out.dst;
+    if !st.alive(d) || st.nodes[d as usize].kernel.tasks[pid as usize].is_none() {
+        return;
+    }
+    if let Local::Incoming { proc, src: s, .. } = &mut st.pma_mut(d).procs[pid as usize] {
+        if *s == src {
+            proc.source_queue_lost = true;
+        }
+    }
+}
+
 /// Whether any detection step is enabled at `node` for `pid` (see [`detect`]).
 pub fn can_detect(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
     detection(st, cfg, node, pid).is_some()
@@ -68,6 +101,9 @@ pub fn can_detect(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
 enum Detection {
     /// XMM: a page's home died, or (T1) the PMA holding the process died: the task dies.
     LostDependency,
+    /// C4 under `c4_queue_condition`: the source died after the pull with requests queued
+    /// for the process, so it is not restarted (or, restarted already, not kept): it dies.
+    QueueLost,
     /// C1: the source died before the pull: free the reservation.
     SourceDiedBeforePull,
     /// C2: the destination died before the pull: reinstate.
@@ -97,6 +133,11 @@ fn detection(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> Option<Detection
             cfg.mutant_is(Mutant::CrashKillsSurvivor) && st.ghost.c4_marked & (1 << pid) != 0;
         if page_lost || pma_lost || assumed_lost {
             return Some(Detection::LostDependency);
+        }
+    }
+    if let Local::Incoming { proc, .. } | Local::Active { proc, .. } = &nd.pma.procs[pid as usize] {
+        if proc.source_queue_lost {
+            return Some(Detection::QueueLost);
         }
     }
     if let Local::Active { proc, .. } = &nd.pma.procs[pid as usize] {
@@ -161,6 +202,10 @@ pub fn detect(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
             if !matches!(st.pma(node).procs[pid as usize], Local::Free) {
                 process_dies_here(st, node, pid, false);
             }
+        }
+        Some(Detection::QueueLost) => {
+            st.see(Seen::C4_QUEUE_LOST);
+            process_dies_here(st, node, pid, false);
         }
         Some(Detection::SourceDiedBeforePull) => {
             st.see(Seen::C1);

@@ -75,16 +75,17 @@ fn proc_word(p: &Proc) -> u64 {
         held: _,
         task_migrating,
         gen,
+        source_queue_lost,
     } = *p;
     // The incarnation shares a byte with the two flags: a pid is given at most once per
-    // call (`requests_max` ≤ 16), so it stays below 64.
+    // call (`requests_max` ≤ 16), so it stays below 64. C4's mark shares `exiting`'s byte.
     w([
         usage_total,
         usage_here,
         migrations,
         allowed as u8 | (gen << 2),
         o8(in_progress),
-        exiting as u8,
+        exiting as u8 | (source_queue_lost as u8) << 1,
         o8(awaiting_forward),
         o8(task_migrating),
     ])

@@ -654,7 +654,10 @@ fn op_text(op: &Op) -> String {
         Op::Fork { parent } => format!("fork() of {parent}"),
         Op::Migrate { pid, dst } => format!("pcntl(MIGRATE, {pid}, node{dst})"),
         Op::FileRead { pid } => format!("a file read of {pid}"),
-        Op::Crash { node } => format!("node{node} crashes"),
+        Op::Crash { node, queued: 0 } => format!("node{node} crashes"),
+        Op::Crash { node, queued } => {
+            format!("node{node} crashes, losing calls queued for pids {queued:#b}")
+        }
         Op::Die { pid } => format!("{pid} dies of the crash"),
         Op::Touch { pid, page, node } => format!("{pid} faults page {page} in on node{node}"),
     }

@@ -180,7 +180,7 @@ impl OsfModel {
             Action::Install { node, pid } => pma::install_and_reattach(&mut st, cfg, node, pid),
             Action::InformPmm { node, pid } => pma::inform_pmm(&mut st, cfg, node, pid),
             Action::FinishExit { node, pid } => pma::finish_exit(&mut st, node, pid),
-            Action::Crash { node } => crash::crash(&mut st, node),
+            Action::Crash { node } => crash::crash(&mut st, cfg, node),
             Action::Detect { node, pid } => crash::detect(&mut st, cfg, node, pid),
             Action::Bury { node } => pm_master::bury_node(&mut st, node),
         }

@@ -559,7 +559,7 @@ pub fn catalog() -> Vec<RunSpec> {
     // migration with two processes. Each is the named run with the change given.
     // (the run crossed, the new run's name, the change)
     type Crossing = (&'static str, &'static str, fn(&mut Config));
-    let crossings: [Crossing; 6] = [
+    let crossings: [Crossing; 9] = [
         // R7, R8 and R10 with a queue while a node may crash: a refusal or abandon racing C1-C4.
         ("refusal-queue", "crash-refusal", |c| c.crashes_max = 1),
         ("abandon", "crash-abandon", |c| c.crashes_max = 1),
@@ -567,12 +567,27 @@ pub fn catalog() -> Vec<RunSpec> {
         ("r4-prime", "crash-r4-prime", |c| c.crashes_max = 1),
         // G1 with a crash: members die with their node; the survivors still end together (L5).
         ("group-norefusal", "crash-group", |c| c.crashes_max = 1),
+        // G1 with G2: a member whose migration pcntl disallows stays behind (added after
+        // cargo-mutants showed the member guard of R1 untested).
+        ("group-norefusal", "group-disallowed", |c| {
+            c.disallowed = vec![1]
+        }),
+        // G1 with exit(): a member that is exiting stays behind (R5's "not exiting").
+        ("group-norefusal", "group-exit", |c| {
+            c.requests_max = 1;
+            c.calls = calls(|k| k.exit = true)
+        }),
         // Both test nodes may crash, one after the other, around one migration.
         ("crash-cor", "crash-twice", |c| c.crashes_max = 2),
         // T1 with two processes signalling each other: calls to a process whose task ran off.
         ("task-only", "task-two-procs", |c| {
             c.processes_max = 2;
             c.calls = calls(|k| k.signal = true)
+        }),
+        // C4's condition (paper §3.2 (c)) off: a request lost in the crashed source's queue
+        // leaves the process alive at its destination (the model's reading before issue 12).
+        ("crash-eager", "c4-queue-ignored", |c| {
+            c.c4_queue_condition = false
         }),
     ];
     // Independent migrations that overlap (issue 12: `pcntl` serialised them): two callers.
@@ -606,6 +621,9 @@ pub fn catalog() -> Vec<RunSpec> {
         change(&mut r.config);
         v.push(r);
     }
+    // Finding 14 (spec §10): G1 cannot move a member that G2 disallows, so the group never
+    // ends on one node.
+    expect(&mut v, "group-disallowed", &["L5"]);
     let calls_run = v
         .iter_mut()
         .find(|r| r.name == "concurrent-calls")

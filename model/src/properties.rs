@@ -278,6 +278,7 @@ seen_fn!(reach_precopy_dirty, PRECOPY_DIRTY_RECOPIED);
 seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
 seen_fn!(reach_forked, FORKED);
 seen_fn!(reach_c4_survived, C4_SURVIVED);
+seen_fn!(reach_c4_queue_lost, C4_QUEUE_LOST);
 seen_fn!(reach_migrate_rejected_busy, MIGRATE_REJECTED_BUSY);
 seen_fn!(reach_group_migrated, GROUP_MIGRATED);
 seen_fn!(reach_group_split, GROUP_SPLIT);
@@ -532,6 +533,22 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         ),
     );
     s(
+        // Paper §3.2 (c): restarted only "if no system call request was enqueued on the
+        // source node"; a request queued there and lost kills P at D instead. Under
+        // copy-on-reference a page at the source kills it first (S-C4-died), unless a first
+        // migration left the pages where the second one goes.
+        crash
+            && process
+            && reqs
+            && cfg.c4_queue_condition
+            && (cfg.strategy != Strategy::Cor || cfg.pages_max == 0 || cfg.migrations_max >= 2),
+        sometimes(
+            "S-C4-queue-lost",
+            "C4 source crash after the pull with requests queued there: P dies at D",
+            reach_c4_queue_lost,
+        ),
+    );
+    s(
         process && reqs,
         sometimes(
             "S-queued-forwarded",
@@ -608,7 +625,8 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         ),
     );
     s(
-        cfg.group,
+        // A member whose migration is disallowed (G2) never moves (finding 14).
+        cfg.group && cfg.disallowed.is_empty(),
         sometimes(
             "S-group-migrated",
             "a whole group migrated",

@@ -98,6 +98,10 @@ pub struct Proc {
     pub task_migrating: Option<ReqId>,
     /// The pid's incarnation this proc structure belongs to (PM3): quoted in its reports.
     pub gen: u8,
+    /// C4 under `c4_queue_condition`: the source crashed after the pull holding requests
+    /// queued for this process (R2), which died with it. Set at the destination by the crash;
+    /// the destination kills the process when it learns of the crash (`QueueLost`, spec §5.4).
+    pub source_queue_lost: bool,
 }
 
 /// The source side of a migration (spec §3.2 (a), (b), (e)).
@@ -315,6 +319,7 @@ impl Seen {
     pub const FORKED: u32 = 1 << 22;
     pub const PID_REUSED: u32 = 1 << 23;
     pub const MIGRATE_REJECTED_BUSY: u32 = 1 << 24;
+    pub const C4_QUEUE_LOST: u32 = 1 << 25;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
@@ -365,6 +370,7 @@ impl Proc {
             held: ReqList::new(),
             task_migrating: None,
             gen: 0,
+            source_queue_lost: false,
         }
     }
 }

@@ -63,6 +63,10 @@ pub struct Entry {
     pub usage: u8,
     pub migrations: u8,
     pub allowed: bool,
+    /// A crash lost calls queued for the process at its source (R2): C4's condition ("if no
+    /// system call request was enqueued on the source node", paper §3.2 (c)) fails, and the
+    /// process may die of that crash wherever it runs (spec §13.2).
+    pub queue_lost: bool,
 }
 
 impl Entry {
@@ -130,8 +134,10 @@ pub enum Op {
     Migrate { pid: Pid, dst: NodeId },
     /// A read on an open file, returned when the process consumes the file server's reply.
     FileRead { pid: Pid },
-    /// Node `node` crashes (fail-stop, never the master node, spec §5).
-    Crash { node: NodeId },
+    /// Node `node` crashes (fail-stop, never the master node, spec §5). `queued`: the
+    /// processes with calls queued at the node (bit per pid), lost with it; each may die of
+    /// the crash (C4's condition, spec §13.2).
+    Crash { node: NodeId, queued: u8 },
     /// A crash killed `pid` (noticed by a survivor or buried by the PM Master, spec §5).
     Die { pid: Pid },
     /// A page fault of `pid` completed on `node` (R17): the page is homed there now.
@@ -141,7 +147,7 @@ pub enum Op {
 impl Default for Op {
     /// Any operation: only fills the unused slots of fixed-size lists.
     fn default() -> Self {
-        Op::Crash { node: 0 }
+        Op::Crash { node: 0, queued: 0 }
     }
 }
 
@@ -220,6 +226,7 @@ impl ProcTable {
                 usage: 0,
                 migrations: 0,
                 allowed: !cfg.disallowed.contains(&p),
+                queue_lost: false,
             };
         }
         ProcTable {
@@ -335,6 +342,7 @@ impl ProcTable {
                         usage: 0,
                         migrations: 0,
                         allowed: true,
+                        queue_lost: false,
                     };
                 }
                 free
@@ -376,8 +384,13 @@ impl ProcTable {
                 }
                 ok
             }
-            (Op::Crash { node }, Ret::Ok) if node != MASTER => {
+            (Op::Crash { node, queued }, Ret::Ok) if node != MASTER => {
                 self.crashed |= bit(node);
+                for (p, e) in self.procs.iter_mut().enumerate() {
+                    if e.alive() && queued & (1 << p) != 0 {
+                        e.queue_lost = true;
+                    }
+                }
                 // Processes running on the node die with it (paper §3.2 (c): "P dies with S").
                 for e in self.procs.iter_mut() {
                     if e.alive() && e.node == node {
@@ -391,7 +404,7 @@ impl ProcTable {
             (Op::Die { pid }, Ret::Ok) => {
                 let e = *self.entry(pid);
                 match e.life {
-                    Life::Alive if e.deps() & self.crashed != 0 => {
+                    Life::Alive if e.deps() & self.crashed != 0 || e.queue_lost => {
                         self.procs[pid as usize].life = Life::Collectable;
                         true
                     }
@@ -534,14 +547,14 @@ mod tests {
         let mut t = table();
         assert!(t.is_valid_history([
             (Op::Migrate { pid: 1, dst: 2 }, Ret::Migrated),
-            (Op::Crash { node: 1 }, Ret::Ok),
+            (Op::Crash { node: 1, queued: 0 }, Ret::Ok),
             (Op::Signal { target: 0 }, Ret::NoSuchProcess),
             (Op::Die { pid: 1 }, Ret::Ok),
             (Op::Signal { target: 1 }, Ret::NoSuchProcess),
         ]));
         let mut t = table();
         assert!(!t.is_valid_history([
-            (Op::Crash { node: 2 }, Ret::Ok),
+            (Op::Crash { node: 2, queued: 0 }, Ret::Ok),
             (Op::Die { pid: 1 }, Ret::Ok),
         ]));
     }

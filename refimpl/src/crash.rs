@@ -39,6 +39,9 @@ impl World {
                 self.c4_shipped.insert(pid);
             }
         }
+        if self.cfg.c4_queue_condition {
+            self.mark_source_queue_lost(node);
+        }
         // Messages the dead node's servers and tasks sent that have not arrived are lost
         // with it (spec §4.1: from or to a crashed node).
         let tasks_here: Vec<crate::Pid> = self.nodes[node].kernel.tasks.keys().copied().collect();
@@ -84,6 +87,38 @@ impl World {
                         dead: node,
                     },
                 );
+            }
+        }
+    }
+
+    /// C4's condition, paper §3.2 (c): "Should the source node crash, one might think that
+    /// the process could be restarted on this node if no system call request was enqueued on
+    /// the source node." Source `src` is crashing: each process it shipped (on its migrating
+    /// list, its task gone from `src`'s kernel: the pull committed) with requests still in
+    /// its pending queue Q (R2), which die with `src`, is not to be restarted. A destination
+    /// that is alive, whose kernel holds the task already and whose PMA still has the process
+    /// incoming from `src` marks its proc structure; it kills the process when it learns of
+    /// the crash (`detect`), whether or not it restarted it meanwhile. A task still being
+    /// pulled dies with the source (C1 instead).
+    fn mark_source_queue_lost(&mut self, src: NodeId) {
+        let pma = &self.nodes[src].pma;
+        let marks: Vec<(Pid, NodeId)> = pma
+            .migrating
+            .iter()
+            .filter_map(|&pid| {
+                let out = pma.procs.get(&pid)?.out.as_ref()?;
+                let shipped = !self.nodes[src].kernel.tasks.contains_key(&pid);
+                (shipped && !out.queue.is_empty()).then_some((pid, out.dst))
+            })
+            .collect();
+        for (pid, d) in marks {
+            if !self.nodes[d].alive || !self.nodes[d].kernel.tasks.contains_key(&pid) {
+                continue;
+            }
+            if let Some(p) = self.nodes[d].pma.procs.get_mut(&pid) {
+                if p.list == List::Incoming && p.inc.as_ref().is_some_and(|i| i.src == src) {
+                    p.source_queue_lost = true;
+                }
             }
         }
     }
@@ -254,6 +289,27 @@ impl World {
             if self.nodes[n].pma.procs.contains_key(&pid) {
                 self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
             }
+            return;
+        }
+        // C4's condition (paper §3.2 (c): restarted only "if no system call request was
+        // enqueued on the source node"): the source died after the pull with requests queued
+        // for the process, marked at the crash (`mark_source_queue_lost`). Checked right after
+        // a lost dependency, before the other cases: the process dies here, incoming or
+        // already restarted.
+        let queue_lost = self.nodes[n].pma.procs.get(&pid).is_some_and(|p| {
+            p.source_queue_lost && matches!(p.list, List::Incoming | List::Active)
+        });
+        if queue_lost {
+            self.trace.log(
+                now,
+                n,
+                "C4",
+                format_args!(
+                    "requests queued for pid {pid} died with its source: pid {pid} dies at node {n}"
+                ),
+            );
+            self.trace.reach(now, "S-C4-queue-lost");
+            self.destroy_process(n, pid, Outcome::NoSuchProcess, true);
             return;
         }
         let Some(p) = self.nodes[n].pma.procs.get(&pid) else {

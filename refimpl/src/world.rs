@@ -489,6 +489,12 @@ pub struct Config {
     /// assumption spec §10 finding 8 chose). Off, a stale one is taken for the current
     /// attempt, as in the model's `attempt_tags = false` (the ABA finding).
     pub attempt_tags: bool,
+    /// C4's condition (paper §3.2 (c)): "one might think that the process could be restarted
+    /// on this node if no system call request was enqueued on the source node". On, a source
+    /// crashing after the pull with requests queued for P (R2) has D kill P when it learns of
+    /// the crash (spec §5.4); off, P survives at D and only the queued requests are lost, as
+    /// in the model's `c4_queue_condition = false` (run c4-queue-ignored).
+    pub c4_queue_condition: bool,
     /// Proc structures per PMA (R7 refuses when none is free).
     pub procs_per_node: u32,
     /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
@@ -516,6 +522,7 @@ impl Default for Config {
             p11_fix: true,
             group: false,
             attempt_tags: true,
+            c4_queue_condition: true,
             procs_per_node: 64,
             refuse_num: 0,
             refuse_den: 1,

@@ -877,7 +877,7 @@ fn u1_fixed_histories() {
                 I(2, Op::Migrate { pid: 1, dst: 2 }),
                 R(2, Ret::Migrated),
                 I(1, Op::GetInfo { pid: 1 }),
-                I(3, Op::Crash { node: 2 }),
+                I(3, Op::Crash { node: 2, queued: 0 }),
                 R(3, Ret::Ok),
                 I(0, Op::Fork { parent: 0 }),
                 I(2, Op::Migrate { pid: 1, dst: 2 }),

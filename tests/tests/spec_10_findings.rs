@@ -115,6 +115,18 @@ fn group_without_atomicity_splits() {
     assert_eq!(verdict(&res, "L5"), "holds");
 }
 
+// Reference: spec §10 finding 14 (G1, G2, L5). A group migration leaves a member whose
+// migration pcntl disallows behind, so the group never ends on one node; a member that exits
+// instead leaves the living ones together.
+#[test]
+fn group_leaves_a_disallowed_member_behind() {
+    let res = check(&run("group-disallowed"));
+    assert_eq!(verdict(&res, "L5"), "violated");
+    assert_eq!(verdict(&res, "U1"), "holds");
+    let res = check(&run("group-exit"));
+    assert_eq!(verdict(&res, "L5"), "holds");
+}
+
 // Reference: spec §10 (P6). A request queued during one migration is queued again when the
 // process moves on before the forwarded queue arrives: forwarded twice, served once.
 #[test]
@@ -153,5 +165,73 @@ fn c4_depends_on_the_address_space_strategy() {
     assert!(
         survived.is_none(),
         "under cor a C4 process never runs on with a live address space"
+    );
+}
+
+// Reference: spec §5.4 (C4's condition). Paper §3.2 (c): "one might think that the process
+// could be restarted on this node if no system call request was enqueued on the source node".
+// With the condition (the default) a request queued at the crashed source kills the process at
+// its destination; without it (`c4-queue-ignored`) the process runs on there.
+#[test]
+fn c4_restarts_only_without_requests_queued_at_the_source() {
+    let on = run("crash-eager");
+    let checked = check(&on);
+    assert_eq!(verdict(&checked, "S-C4-queue-lost"), "discovered");
+    assert_eq!(verdict(&checked, "S-C4-survived"), "discovered");
+    let path = checked
+        .properties
+        .iter()
+        .find(|p| p.id == "S-C4-queue-lost")
+        .expect("item");
+    let rules = rules_of(path);
+    let enqueued = rules.iter().position(|r| r.starts_with("R2"));
+    let crashed = rules.iter().position(|r| r.contains("NodeCrash"));
+    assert!(
+        enqueued.is_some() && enqueued < crashed,
+        "a request is queued at S before S crashes: {rules:?}"
+    );
+    // Process 0 runs at a live node that no longer expects to learn anything of a crash
+    // about it (no detection enabled), after C4, while every configuration of the user-level
+    // spec records that calls queued for it at the crashed source were lost.
+    let goal = |cfg: osfmig_model::config::Config| {
+        move |st: &osfmig_model::state::Sys| {
+            st.ghost.c4_marked & 1 != 0
+                && st
+                    .active_node(0)
+                    .is_some_and(|d| !osfmig_model::crash::can_detect(st, &cfg, d, 0))
+                && st.u1.frontier.iter().all(|c| c.spec.procs[0].queue_lost)
+        }
+    };
+    assert!(
+        shortest_path(&on, goal(on.config.clone()), 2_000_000).is_none(),
+        "with C4's condition no process runs on after its queue at S was lost"
+    );
+    // Finding 6, narrowed: with no request lost at S the PM Master may still bury P before it
+    // hears of the move, and answers D's LocationUpdate dead.
+    let buried_first = shortest_path(
+        &on,
+        |st| {
+            use osfmig_model::state::Local;
+            use osfmig_model::types::Msg;
+            st.net
+                .iter()
+                .any(|e| matches!(e.msg, Msg::LocationAck { dead: true, .. }))
+                && st.nodes.iter().any(|n| {
+                    n.alive
+                        && matches!(n.pma.procs[0],
+                            Local::Incoming { proc, .. } if !proc.source_queue_lost)
+                })
+        },
+        2_000_000,
+    );
+    assert!(
+        buried_first.is_some(),
+        "finding 6: the burial still races the move when no request was queued at S"
+    );
+    let off = run("c4-queue-ignored");
+    assert!(!off.config.c4_queue_condition);
+    assert!(
+        shortest_path(&off, goal(off.config.clone()), 2_000_000).is_some(),
+        "without it the process runs on at D"
     );
 }

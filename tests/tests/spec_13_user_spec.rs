@@ -61,7 +61,7 @@ fn died_after_migration_survives_pid_reuse() {
     let mig = Op::Migrate { pid: 1, dst: 2 };
     let env = |op| [Ev::Invoke(3, op), Ev::Return(3, Ret::Ok)];
     let mut evs = vec![Ev::Invoke(2, mig)];
-    evs.extend(env(Op::Crash { node: 2 }));
+    evs.extend(env(Op::Crash { node: 2, queued: 0 }));
     evs.extend(env(Op::Die { pid: 1 }));
     evs.extend([
         Ev::Invoke(0, Op::Fork { parent: 0 }),

@@ -179,6 +179,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         p11_fix: cfg.p11_fix,
         group: cfg.group,
         attempt_tags: cfg.attempt_tags,
+        c4_queue_condition: cfg.c4_queue_condition,
         procs_per_node: cfg.procs_per_node_max as u32,
         refuse_num: 0,
         refuse_den: 1,

@@ -167,6 +167,7 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
         // The cases the projection does not show (request queues, page homes, freeze
         // flags, message order: spec §12.7) the refimpl's own monitors report.
         "S-C4-survived"
+        | "S-C4-queue-lost"
         | "S-queued-forwarded"
         | "S-cor-fault"
         | "S-flush-fault"

@@ -403,7 +403,7 @@ mod tests {
     fn crash_is_observed_on_both_sides() {
         let cfg = model_cfg();
         let mut st = Sys::initial(&cfg);
-        osfmig_model::crash::crash(&mut st, 1);
+        osfmig_model::crash::crash(&mut st, &cfg, 1);
         let m = of_model(&st);
         assert!(!m.nodes[1].alive);
         assert_eq!(m.nodes[1].procs, vec![Slot::Free, Slot::Free]);

@@ -41,6 +41,7 @@ pub fn on_migrate_request(
         held: ReqList::new(),
         task_migrating: None,
         gen: image.gen,
+        source_queue_lost: false,
     };
     if full || busy || exhausted {
         // R7: free what was received (pre-copied pages too) and refuse.
@@ -230,8 +231,9 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     proc.migrations = proc.migrations.saturating_add(1);
     count_migration(st, pid);
     bump_moves(st, pid);
-    if st.ghost.c4_marked & (1 << pid) != 0 {
-        // S-C4-survived: restarted at D although its source crashed after the pull.
+    if st.ghost.c4_marked & (1 << pid) != 0 && !proc.source_queue_lost {
+        // S-C4-survived: restarted at D although its source crashed after the pull, with no
+        // request lost in its queue (or `c4_queue_condition` off).
         st.see(Seen::C4_SURVIVED);
     }
     st.ghost.committed[pid as usize] = false;

@@ -66,6 +66,7 @@ impl World {
                 awaiting_forward: None,
                 held: Vec::new(),
                 pmm_dead: false,
+                source_queue_lost: false,
             },
         );
         pma.vprocs.insert(pid, VprocOps::Local);
@@ -171,6 +172,8 @@ impl World {
         }
         let p11 = self.cfg.p11_fix;
         let p = self.nodes[d].pma.procs.get_mut(&pid).unwrap();
+        // Marked by C4's condition: restarted here, killed when D learns of the crash.
+        let queue_lost = p.source_queue_lost;
         let inc = p.inc.take().unwrap();
         p.rusage.migrations += 1;
         p.awaiting_forward = if p11 { Some(inc.src) } else { None };
@@ -185,7 +188,7 @@ impl World {
         }
         if self.c4_shipped.remove(&pid) {
             // C4: the source died after the pull; P runs on if nothing of it stayed on a
-            // dead node (no page homed there).
+            // dead node (no page homed there) ...
             let dead: Vec<NodeId> = (0..self.nodes.len())
                 .filter(|&k| !self.nodes[k].alive)
                 .collect();
@@ -194,7 +197,9 @@ impl World {
                 .tasks
                 .get(&pid)
                 .is_some_and(|t| !t.pages.iter().any(|h| dead.contains(h)));
-            if free {
+            // ... and, under C4's condition, if "no system call request was enqueued on the
+            // source node" (paper §3.2 (c)): a request lost there has P killed at detection.
+            if free && !queue_lost {
                 self.trace.reach(now, "S-C4-survived");
             }
         }

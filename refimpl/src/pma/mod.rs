@@ -87,6 +87,10 @@ pub struct Proc {
     pub held: Vec<ReqId>,
     /// The PM Master answered the location update with "dead" (spec §5.3).
     pub pmm_dead: bool,
+    /// C4's condition (`Config::c4_queue_condition`): the source crashed after the pull
+    /// holding requests queued for this process (R2), lost with it. Set at D by the crash;
+    /// D kills the process when it learns of the crash, before or after its restart.
+    pub source_queue_lost: bool,
 }
 
 /// The image sent in a MigrateRequest (R6): proc + user, credentials, rusage and the
@@ -152,6 +156,7 @@ impl Pma {
                 awaiting_forward: None,
                 held: Vec::new(),
                 pmm_dead: false,
+                source_queue_lost: false,
             },
         );
         self.active.insert(pid);
