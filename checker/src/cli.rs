@@ -528,6 +528,10 @@ pub struct ConfigArgs {
     /// process (`--c4-queue-condition=false`: it survives at its destination).
     #[arg(long = "c4-queue-condition", alias = "c4_queue_condition", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub c4_queue_condition: Option<bool>,
+    /// R4's literal scope: a process's own calls on others hold its freeze
+    /// (`--r4-literal=false`: only a call on the process itself does).
+    #[arg(long = "r4-literal", alias = "r4_literal", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub r4_literal: Option<bool>,
     /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
     #[arg(long, value_name = "PIDS")]
     pub disallowed: Option<String>,
@@ -574,6 +578,7 @@ impl ConfigArgs {
             (&mut cfg.attempt_tags, self.attempt_tags),
             (&mut cfg.pid_generations, self.pid_generations),
             (&mut cfg.c4_queue_condition, self.c4_queue_condition),
+            (&mut cfg.r4_literal, self.r4_literal),
         ];
         for (field, flag) in switches {
             if let Some(v) = flag {
@@ -634,6 +639,7 @@ impl ConfigArgs {
             ("--attempt-tags", self.attempt_tags),
             ("--pid-generations", self.pid_generations),
             ("--c4-queue-condition", self.c4_queue_condition),
+            ("--r4-literal", self.r4_literal),
         ];
         for (flag, v) in switches {
             match v {

@@ -218,6 +218,7 @@ fn bound_and_switch_flags_override_the_preset() {
         "--spread=false",
         "--attempt-tags=false",
         "--c4-queue-condition=false",
+        "--r4-literal=false",
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -229,6 +230,7 @@ fn bound_and_switch_flags_override_the_preset() {
     assert_eq!(cfg["spread"], false);
     assert_eq!(cfg["attempt_tags"], false);
     assert_eq!(cfg["c4_queue_condition"], false);
+    assert_eq!(cfg["r4_literal"], false);
 }
 
 // Reference: spec §8.1 (`fork` and `forks_max` are set from the command line like every other

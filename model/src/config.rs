@@ -127,6 +127,12 @@ pub struct Config {
     /// destination kill the process when it learns of the crash (`QueueLost`, spec §5.4). Off,
     /// the process survives at its destination and only the queued requests are lost.
     pub c4_queue_condition: bool,
+    /// R4's scope (spec §3.2.1, §10 findings 2 and 13): "completion of every system call
+    /// currently being executed by the PMA is awaited". On (the literal reading), the calls
+    /// the process made on other processes that its PMA still executes as client stub, or
+    /// that wait in its port queue, hold the freeze too. Off (the narrow reading), only a call
+    /// on the process itself (a `wait()`) does.
+    pub r4_literal: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -159,6 +165,7 @@ impl Default for Config {
             attempt_tags: true,
             pid_generations: true,
             c4_queue_condition: true,
+            r4_literal: true,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

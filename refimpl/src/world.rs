@@ -495,6 +495,11 @@ pub struct Config {
     /// the crash (spec §5.4); off, P survives at D and only the queued requests are lost, as
     /// in the model's `c4_queue_condition = false` (run c4-queue-ignored).
     pub c4_queue_condition: bool,
+    /// R4's scope (spec §3.2.1): "completion of every system call currently being executed
+    /// by the PMA is awaited". On (the literal reading), the calls P made on others that are
+    /// still open hold its freeze; off (the narrow reading), only a `wait()` on P does, as in
+    /// the model's `r4_literal = false` (spec §10 findings 2, 9, 13).
+    pub r4_literal: bool,
     /// Proc structures per PMA (R7 refuses when none is free).
     pub procs_per_node: u32,
     /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
@@ -523,6 +528,7 @@ impl Default for Config {
             group: false,
             attempt_tags: true,
             c4_queue_condition: true,
+            r4_literal: true,
             procs_per_node: 64,
             refuse_num: 0,
             refuse_den: 1,

@@ -115,6 +115,22 @@ fn group_without_atomicity_splits() {
     assert_eq!(verdict(&res, "L5"), "holds");
 }
 
+// Reference: spec §10 (findings 2, 9, 13, re-examined in session 12). R4's narrow reading
+// (`r4_literal` off) loses the order of two threads' calls (P11) but has neither deadlock.
+#[test]
+fn r4_narrow_reading_trades_order_for_liveness() {
+    let res = check(&run("p11-r4-narrow"));
+    assert_eq!(verdict(&res, "P11"), "violated");
+    let literal = check(&run("group-calls"));
+    assert_eq!(verdict(&literal, "L1"), "violated");
+    let narrow = run("group-calls-narrow");
+    assert!(!narrow.config.r4_literal);
+    let res = check(&narrow);
+    for id in ["L1", "L3", "L5", "U1"] {
+        assert_eq!(verdict(&res, id), "holds", "{id} in group-calls-narrow");
+    }
+}
+
 // Reference: spec §10 finding 14 (G1, G2, L5). A group migration leaves a member whose
 // migration pcntl disallows behind, so the group never ends on one node; a member that exits
 // instead leaves the living ones together.

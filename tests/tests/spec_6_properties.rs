@@ -93,6 +93,9 @@ fn ci_unique_state_counts_are_pinned() {
         ("same-pid-twice", 4336),
         ("concurrent-migrations", 34111),
         ("concurrent-calls", 326277),
+        ("p11-r4-narrow", 11751),
+        ("group-calls-narrow", 130619),
+        ("concurrent-calls-narrow", 681585),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()

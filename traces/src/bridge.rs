@@ -180,6 +180,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         group: cfg.group,
         attempt_tags: cfg.attempt_tags,
         c4_queue_condition: cfg.c4_queue_condition,
+        r4_literal: cfg.r4_literal,
         procs_per_node: cfg.procs_per_node_max as u32,
         refuse_num: 0,
         refuse_den: 1,

@@ -190,6 +190,32 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
     out
 }
 
+/// A node whose PMA holds a process on its migrating list, its task shipped and arrived at
+/// the destination's kernel, not yet restarted there, with requests in its pending queue Q:
+/// C4's condition's window (spec §5.4). A crash while the task is still in transit is C1
+/// instead, and one before the PM Master's location update has the process buried (§5.3).
+fn c4_queue_window(w: &World) -> Option<u8> {
+    w.nodes.iter().enumerate().find_map(|(n, nd)| {
+        let shipped_with_queue = nd.alive
+            && nd.pma.migrating.iter().any(|pid| {
+                nd.pma.procs.get(pid).is_some_and(|p| {
+                    p.out.as_ref().is_some_and(|o| {
+                        !o.queue.is_empty()
+                            && !nd.kernel.tasks.contains_key(pid)
+                            && w.nodes[o.dst].kernel.tasks.contains_key(pid)
+                            && w.pmm.location(*pid) == Some(o.dst)
+                            && w.nodes[o.dst]
+                                .pma
+                                .procs
+                                .get(pid)
+                                .is_some_and(|q| q.list == osfmig_refimpl::pma::List::Incoming)
+                    })
+                })
+            });
+        shipped_with_queue.then_some(n as u8)
+    })
+}
+
 fn count(b: &mut Budget, s: Stimulus) {
     match s {
         Stimulus::Issue { pid, call, .. } => {
@@ -330,8 +356,16 @@ fn record_inner(
     // The refimpl's monitors (spec §12.16): items reached since the last event written.
     let mut reached_from = w.trace.reached.len();
     let milestones_only = rng.below(2) == 0;
+    // In one trace in three of a configuration that can reach C4's condition (spec §5.4),
+    // the environment holds its crash for that window: the source's crash after it shipped
+    // the task while requests wait in the process's queue. Drawn from its own stream, so
+    // that the other traces stay as they were.
+    let c4_hunt = cfg.crashes_max > 0 && SplitMix64::new(index ^ 0xc4c4).next_u64() % 3 == 0;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
-        let stimuli = possible(&w, cfg, &b);
+        let mut stimuli = possible(&w, cfg, &b);
+        if c4_hunt && c4_queue_window(&w).is_none() {
+            stimuli.retain(|s| !matches!(s, Stimulus::Crash { .. }));
+        }
         let pending = !w.q.is_empty();
         if stimuli.is_empty() && !pending {
             break;
@@ -345,10 +379,62 @@ fn record_inner(
         let odds = if just_changed { 2 } else { 8 };
         let busy_ok = if milestones_only { just_changed } else { true };
         let mut stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
+        // C4's condition (spec §5.4) has a narrow window: a source that shipped a task while
+        // requests wait in the process's pending queue. When a crash of such a source is
+        // possible, the environment takes it half the time, busy or not.
+        let c4_crash = c4_queue_window(&w)
+            .map(|node| Stimulus::Crash { node })
+            .filter(|c| stimuli.contains(c) && rng.below(2) == 0);
+        stimulate |= c4_crash.is_some();
+        // Likewise a call on a process while it migrates is queued at its source (R2), which
+        // the queue items (S-queued-forwarded, S-C4-queue-lost) need: taken a time in four.
+        let migrating: Vec<u32> = w
+            .nodes
+            .iter()
+            .filter(|nd| nd.alive)
+            .flat_map(|nd| nd.pma.procs.iter())
+            .filter(|(_, p)| p.out.is_some())
+            .map(|(&pid, _)| pid)
+            .collect();
+        let queue_call = if c4_crash.is_none() && !migrating.is_empty() {
+            let calls: Vec<Stimulus> = stimuli
+                .iter()
+                .copied()
+                .filter(|s| {
+                    matches!(s, Stimulus::Issue { target, .. } if migrating.contains(&(*target as u32)))
+                })
+                .collect();
+            (!calls.is_empty() && rng.below(4) == 0).then(|| calls[rng.below(calls.len())])
+        } else {
+            None
+        };
+        stimulate |= queue_call.is_some();
+        // And a migration of a process while a call on it is still on its way to its PMA:
+        // the call then reaches a process that is freezing and is queued (R2).
+        let routed: Vec<u32> = w
+            .reqs
+            .iter()
+            .filter(|q| q.status == osfmig_refimpl::world::ReqStatus::Routing)
+            .map(|q| q.target)
+            .collect();
+        let queue_pcntl = if c4_crash.is_none() && queue_call.is_none() && !routed.is_empty() {
+            let ps: Vec<Stimulus> = stimuli
+                .iter()
+                .copied()
+                .filter(
+                    |s| matches!(s, Stimulus::Pcntl { pid, .. } if routed.contains(&(*pid as u32))),
+                )
+                .collect();
+            (!ps.is_empty() && rng.below(2) == 0).then(|| ps[rng.below(ps.len())])
+        } else {
+            None
+        };
+        stimulate |= queue_pcntl.is_some();
         // A crash ends most of what a trace could still show: while the system is busy and
         // a crash is all the environment could do, it waits two times in three.
         if stimulate
             && pending
+            && c4_crash.is_none()
             && stimuli.iter().all(|s| matches!(s, Stimulus::Crash { .. }))
             && rng.below(3) != 0
         {
@@ -369,9 +455,11 @@ fn record_inner(
             } else {
                 stimuli[rng.below(stimuli.len())]
             };
-            // A crash ends most of what a trace could still show: two times in three the
-            // environment does something else first, if it can.
-            if matches!(s, Stimulus::Crash { .. }) {
+            if let Some(c) = c4_crash.or(queue_call).or(queue_pcntl) {
+                s = c;
+            } else if matches!(s, Stimulus::Crash { .. }) {
+                // A crash ends most of what a trace could still show: two times in three the
+                // environment does something else first, if it can.
                 let others: Vec<Stimulus> = stimuli
                     .iter()
                     .copied()

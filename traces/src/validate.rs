@@ -397,7 +397,18 @@ pub fn validate_with(
                 (n, m)
             })
             .collect();
-        frontier.truncate(lim.frontier_max);
+        if frontier.len() > lim.frontier_max {
+            // The explanations kept first are those reaching most of the items the refimpl
+            // claims so far (spec §12.16): dropping the only explanation that reaches a
+            // claimed item would reject a trace the model explains. A stable sort keeps the
+            // order, and so the verdict, deterministic.
+            let claimed: Mask = claims
+                .iter()
+                .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
+                .fold(0, |a, i| a | (1 << i));
+            frontier.sort_by_key(|(_, m)| std::cmp::Reverse((m & claimed).count_ones()));
+            frontier.truncate(lim.frontier_max);
+        }
     }
     let reached: Mask = frontier.iter().fold(0, |a, (_, m)| a | m);
     let explained: BTreeSet<String> = items

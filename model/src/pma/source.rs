@@ -74,7 +74,8 @@ pub fn can_freeze(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
             let suspended = st.nodes[node as usize].kernel.tasks[pid as usize]
                 .as_ref()
                 .is_some_and(|t| t.threads == Threads::Suspended);
-            let in_progress = proc.in_progress.is_some() || executing_for(st, node, pid);
+            let in_progress =
+                proc.in_progress.is_some() || (cfg.r4_literal && executing_for(st, node, pid));
             !o.frozen
                 && o.precopy_done
                 && (suspended || cfg.mutant_is(Mutant::NoSuspend))

@@ -268,7 +268,7 @@ impl World {
             .filter(|&&q| self.reqs[q as usize].sender == Sender::Proc(pid))
             .count() as u32;
         let open = self.open_calls.get(pid as usize).copied().unwrap_or(0);
-        if open > own_queued {
+        if self.cfg.r4_literal && open > own_queued {
             return; // R4 (literal scope): a call of P is still being executed.
         }
         let suspended = self.nodes[s]
