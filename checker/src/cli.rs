@@ -532,6 +532,12 @@ pub struct ConfigArgs {
     /// (`--r4-literal=false`: only a call on the process itself does).
     #[arg(long = "r4-literal", alias = "r4_literal", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub r4_literal: Option<bool>,
+    /// Channel order per PMA port instead of per pair of actors (spec §4.1).
+    #[arg(long = "channels-per-port", alias = "channels_per_port", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub channels_per_port: Option<bool>,
+    /// With --channels-per-port: Done goes to the source's vproc port (spec §10 finding 15).
+    #[arg(long = "done-on-vproc-port", alias = "done_on_vproc_port", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub done_on_vproc_port: Option<bool>,
     /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
     #[arg(long, value_name = "PIDS")]
     pub disallowed: Option<String>,
@@ -579,6 +585,8 @@ impl ConfigArgs {
             (&mut cfg.pid_generations, self.pid_generations),
             (&mut cfg.c4_queue_condition, self.c4_queue_condition),
             (&mut cfg.r4_literal, self.r4_literal),
+            (&mut cfg.channels_per_port, self.channels_per_port),
+            (&mut cfg.done_on_vproc_port, self.done_on_vproc_port),
         ];
         for (field, flag) in switches {
             if let Some(v) = flag {
@@ -640,6 +648,8 @@ impl ConfigArgs {
             ("--pid-generations", self.pid_generations),
             ("--c4-queue-condition", self.c4_queue_condition),
             ("--r4-literal", self.r4_literal),
+            ("--channels-per-port", self.channels_per_port),
+            ("--done-on-vproc-port", self.done_on_vproc_port),
         ];
         for (flag, v) in switches {
             match v {

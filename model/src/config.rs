@@ -133,6 +133,16 @@ pub struct Config {
     /// that wait in its port queue, hold the freeze too. Off (the narrow reading), only a call
     /// on the process itself (a `wait()`) does.
     pub r4_literal: bool,
+    /// Channel order (spec §4.1, issue 12 item 5). Off (the model's reading), messages between
+    /// two actors arrive in the order sent, whatever service they are for. On, order holds
+    /// only per port, as Mach IPC promises (same sender, same receive right): a PMA receives
+    /// system calls, vproc requests, replies to its own calls and the migration protocol on
+    /// four ports (`Msg::pma_port`), and two messages to different ports may overtake.
+    pub channels_per_port: bool,
+    /// With `channels_per_port`: D sends `Done` to S's vproc server port, behind the calls
+    /// it routed to S before, instead of to S's migration port (spec §10 finding 15's fix;
+    /// the paper names no ports).
+    pub done_on_vproc_port: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -166,6 +176,8 @@ impl Default for Config {
             pid_generations: true,
             c4_queue_condition: true,
             r4_literal: true,
+            channels_per_port: false,
+            done_on_vproc_port: false,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

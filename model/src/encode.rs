@@ -328,6 +328,10 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         net,
         ghost,
         u1: monitor,
+        // Constants of the run (`Config::channels_per_port`, `done_on_vproc_port`): they tell
+        // no two states of one run apart, so they are not written.
+        channels_per_port: _,
+        done_on_vproc_port: _,
     } = s;
     // Lengths and counters first: everything after has a layout fixed by them.
     let n = net.len() as u16;

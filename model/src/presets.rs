@@ -626,7 +626,43 @@ pub fn catalog() -> Vec<RunSpec> {
             c.r4_literal = false
         }),
     ];
-    for (from, name, change) in crossings.into_iter().chain(overlapping).chain(narrow) {
+    // Channel order per PMA port (`channels_per_port`, spec §4.1, issue 12 item 5): what the
+    // protocol relies on when only Mach IPC's per-port order holds.
+    let ports: [Crossing; 6] = [
+        // Finding 15: the P11 fix needs a Request and a later Done between the same two PMAs
+        // to arrive in order; they go to different ports.
+        ("p11-fixed", "p11-fixed-ports", |c| {
+            c.channels_per_port = true
+        }),
+        // Its fix: Done to the vproc port, behind the requests routed there.
+        ("p11-fixed", "p11-fixed-ports-done", |c| {
+            c.channels_per_port = true;
+            c.done_on_vproc_port = true
+        }),
+        // The fix with two migrations: a Forward (migration port) and a later Done (vproc
+        // port) from one node no longer share a port (the fix's hold keeps them apart).
+        ("p11-fixed", "p11-ports-done-twice", |c| {
+            c.channels_per_port = true;
+            c.done_on_vproc_port = true;
+            c.migrations_max = 2
+        }),
+        ("crash-p11", "crash-p11-ports", |c| {
+            c.channels_per_port = true
+        }),
+        // R2 and R14 with a queue: Forward and Done share the migration port.
+        ("self-calls", "self-calls-ports", |c| {
+            c.channels_per_port = true
+        }),
+        ("two-procs-signal", "two-procs-ports", |c| {
+            c.channels_per_port = true
+        }),
+    ];
+    for (from, name, change) in crossings
+        .into_iter()
+        .chain(overlapping)
+        .chain(narrow)
+        .chain(ports)
+    {
         let mut r = v
             .iter()
             .find(|r| r.name == from)
@@ -640,6 +676,9 @@ pub fn catalog() -> Vec<RunSpec> {
         r.expected_violations.clear();
     }
     expect(&mut v, "p11-r4-narrow", &["P11"]);
+    // Finding 15 (spec §10): with order per port only, the P11 fix loses the order again.
+    expect(&mut v, "p11-fixed-ports", &["P11"]);
+    expect(&mut v, "crash-p11-ports", &["P11"]);
     for r in v
         .iter_mut()
         .filter(|r| r.name.starts_with("concurrent-calls"))

@@ -348,6 +348,10 @@ pub struct Sys {
     /// U1's monitor: what the history of calls and answers so far may have left the
     /// user-level process table as (spec §13.4).
     pub u1: crate::linearizability::U1,
+    /// `Config::channels_per_port` and `done_on_vproc_port`, constants of the run: whether a
+    /// channel is a pair of actors or a pair and a PMA port, and `Done`'s port (spec §4.1).
+    pub channels_per_port: bool,
+    pub done_on_vproc_port: bool,
 }
 
 impl Hash for Sys {
@@ -480,6 +484,8 @@ impl Sys {
                 ..Ghost::default()
             },
             u1: crate::linearizability::U1::new(crate::user_spec::ProcTable::initial(cfg)),
+            channels_per_port: cfg.channels_per_port,
+            done_on_vproc_port: cfg.done_on_vproc_port,
         }
     }
 
@@ -520,8 +526,18 @@ impl Sys {
             .map(|i| i as NodeId)
     }
 
-    /// Sends a message: inserted after the last message of its (src, dst) channel so that the
-    /// network stays sorted by channel and FIFO within one. Messages to a crashed node vanish
+    /// The channel a message travels on (spec §4.1): its sender and receiver and, with
+    /// `channels_per_port`, the PMA port it is received on.
+    pub fn channel(&self, e: &Envelope) -> (Actor, Actor, u8) {
+        let port = match e.dst {
+            Actor::Pma(_) if self.channels_per_port => e.msg.pma_port(self.done_on_vproc_port),
+            _ => 0,
+        };
+        (e.src, e.dst, port)
+    }
+
+    /// Sends a message: inserted after the last message of its channel so that the network
+    /// stays sorted by channel and FIFO within one. Messages to a crashed node vanish
     /// (fail-stop, spec §5).
     pub fn send(&mut self, src: Actor, dst: Actor, msg: Msg) {
         if let Some(n) = dst.node() {
@@ -532,16 +548,16 @@ impl Sys {
                 return;
             }
         }
-        let key = (src, dst);
-        let pos = self.net.partition_point(|e| (e.src, e.dst) <= key);
-        self.net.insert(pos, Envelope { src, dst, msg });
+        let env = Envelope { src, dst, msg };
+        let key = self.channel(&env);
+        let pos = self.net.partition_point(|e| self.channel(e) <= key);
+        self.net.insert(pos, env);
     }
 
     /// Indices of the messages that may be delivered now: the head of each channel.
     pub fn deliverable(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.net.len()).filter(move |&i| {
-            i == 0
-                || (self.net[i - 1].src, self.net[i - 1].dst) != (self.net[i].src, self.net[i].dst)
+            i == 0 || self.channel(&self.net[i - 1]) != self.channel(&self.net[i])
         })
     }
 

@@ -97,7 +97,9 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
         rename_msg(map, &mut e.msg);
     }
     // Keep the network sorted by channel; the stable sort keeps each channel's FIFO order.
-    out.net.sort_by_key(|e| (e.src, e.dst));
+    let mut net = std::mem::take(&mut out.net);
+    net.sort_by_key(|e| out.channel(e));
+    out.net = net;
     if let Some((_, s, d, _)) = &mut out.ghost.p8_check {
         *s = r(map, *s);
         *d = r(map, *d);

@@ -229,8 +229,29 @@ pub enum Msg {
     FileReply { pid: Pid },
 }
 
+impl Msg {
+    /// The PMA port a message to a PMA is received on, under `channels_per_port` (spec §4.1):
+    /// 0 the system call port (from the emulator), 1 the vproc server stub's port (calls from
+    /// other PMAs), 2 the client stub's reply port (answers to the PMA's own calls, from
+    /// other PMAs and from the PM Master), 3 the migration port (the source and destination
+    /// PMAs' protocol). The paper names no ports; this is the split its services suggest.
+    /// `done_on_vproc_port` puts `Done` on the vproc port (spec §10 finding 15).
+    pub fn pma_port(&self, done_on_vproc_port: bool) -> u8 {
+        match self {
+            Msg::Syscall { .. } => 0,
+            Msg::Request { .. } => 1,
+            Msg::Done { .. } if done_on_vproc_port => 1,
+            Msg::MigrateRequest { .. }
+            | Msg::Refused { .. }
+            | Msg::Done { .. }
+            | Msg::Forward { .. } => 3,
+            _ => 2,
+        }
+    }
+}
+
 /// A message in transit. The network is FIFO per (src, dst) pair, as Mach IPC is between two
-/// ports (spec §4.1).
+/// ports, or with `channels_per_port` per (src, dst, port) (spec §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Envelope {
     pub src: Actor,

@@ -130,14 +130,14 @@ impl World {
     /// The pending events a driver may run next, earliest first: every plan step and
     /// notification, and of the messages on one channel only the oldest.
     pub fn choices(&self) -> Vec<Choice> {
-        let mut seen: BTreeSet<(crate::world::Ep, crate::world::Ep)> = BTreeSet::new();
+        let mut seen: BTreeSet<(crate::world::Ep, crate::world::Ep, u8)> = BTreeSet::new();
         let mut out = Vec::new();
         let mut pending = self.q.pending();
         // FIFO is per send order, which is the sequence number, not the arrival time.
         pending.sort_by_key(|&(_, seq, _)| seq);
         for (at, seq, ev) in pending {
             if let Ev::Deliver(m) = ev {
-                if !seen.insert((m.src, m.dst)) {
+                if !seen.insert(self.channel(m.src, m.dst, &m.body)) {
                     continue;
                 }
             }

@@ -170,6 +170,22 @@ pub enum Body {
 }
 
 impl Body {
+    /// The port of a PMA the message is received on (spec §4.1, `channels_per_port`): the
+    /// system call port, the vproc server port (calls from other PMAs), the reply port of the
+    /// PMA's own calls (to other PMAs and to the PM Master), or the migration port.
+    pub fn pma_port(&self, done_on_vproc_port: bool) -> u8 {
+        match self {
+            Body::Syscall(_) => 0,
+            Body::Request(_) => 1,
+            Body::Done { .. } if done_on_vproc_port => 1,
+            Body::MigrateRequest(_)
+            | Body::Refused { .. }
+            | Body::Done { .. }
+            | Body::Forward { .. } => 3,
+            _ => 2,
+        }
+    }
+
     /// The requests the message carries: while a request is routed (`Routing`), the message
     /// carrying it is all that anchors it (spec §5.5).
     pub fn reqs(&self) -> Vec<ReqId> {
@@ -500,6 +516,14 @@ pub struct Config {
     /// still open hold its freeze; off (the narrow reading), only a `wait()` on P does, as in
     /// the model's `r4_literal = false` (spec §10 findings 2, 9, 13).
     pub r4_literal: bool,
+    /// Channel order (spec §4.1): off, FIFO per pair of endpoints; on, FIFO per pair and PMA
+    /// port (`Body::pma_port`), so a PMA's messages to different ports of another PMA may
+    /// overtake one another, as Mach IPC allows. The model's `channels_per_port`.
+    pub channels_per_port: bool,
+    /// With `channels_per_port`: `Done` goes to the source's vproc server port, behind the
+    /// calls the destination routed there (the model's `done_on_vproc_port`, spec §10
+    /// finding 15).
+    pub done_on_vproc_port: bool,
     /// Proc structures per PMA (R7 refuses when none is free).
     pub procs_per_node: u32,
     /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
@@ -529,6 +553,8 @@ impl Default for Config {
             attempt_tags: true,
             c4_queue_condition: true,
             r4_literal: true,
+            channels_per_port: false,
+            done_on_vproc_port: false,
             procs_per_node: 64,
             refuse_num: 0,
             refuse_den: 1,
@@ -579,7 +605,7 @@ pub struct World {
     /// restarted at the destination (spec §5.4).
     pub c4_shipped: std::collections::BTreeSet<Pid>,
     /// When the last message sent on each channel arrives (per-channel FIFO, spec §4.1).
-    pub channel_last: BTreeMap<(Ep, Ep), Time>,
+    pub channel_last: BTreeMap<(Ep, Ep, u8), Time>,
     /// Per PMA node, the PM Master's answers it has not consumed yet, behind a fork's
     /// creation (`pm_master::Owed`, spec §4.1 and §3.3.6 PM3).
     pub pmm_backlog: BTreeMap<NodeId, std::collections::VecDeque<crate::pm_master::Owed>>,
@@ -803,6 +829,16 @@ impl World {
         self.send_after(0, src, dst, body);
     }
 
+    /// The channel a message travels on (spec §4.1): its endpoints and, with
+    /// `channels_per_port`, the port of the receiving PMA.
+    pub fn channel(&self, src: Ep, dst: Ep, body: &Body) -> (Ep, Ep, u8) {
+        let port = match dst {
+            Ep::Pma(_) if self.cfg.channels_per_port => body.pma_port(self.cfg.done_on_vproc_port),
+            _ => 0,
+        };
+        (src, dst, port)
+    }
+
     fn send_after(&mut self, cost: Time, src: Ep, dst: Ep, body: Body) {
         // A message to a crashed node vanishes at send (spec §4.1), and the requests it
         // carried with it (spec §5.5).
@@ -814,8 +850,9 @@ impl World {
         }
         // Mach IPC between two endpoints is FIFO (spec §4.1): a cheaper message never
         // overtakes an earlier one on the same channel; it arrives right after it.
-        let at = (self.now() + cost).max(self.channel_last.get(&(src, dst)).copied().unwrap_or(0));
-        self.channel_last.insert((src, dst), at);
+        let chan = self.channel(src, dst, &body);
+        let at = (self.now() + cost).max(self.channel_last.get(&chan).copied().unwrap_or(0));
+        self.channel_last.insert(chan, at);
         let mut msg = Msg { src, dst, body };
         if let (Ep::Pmm, Ep::Pma(n)) = (src, dst) {
             // Behind a fork's creation at that PMA, answered before (spec §4.1, PM3).

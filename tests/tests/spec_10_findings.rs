@@ -131,6 +131,26 @@ fn r4_narrow_reading_trades_order_for_liveness() {
     }
 }
 
+// Reference: spec §10 finding 15, spec §4.1 (channel order). Mach IPC orders messages per
+// port only: with channels per PMA port, a `Done` overtakes a `Request` D routed to S before
+// it, and the P11 fix loses the order; `Done` on S's vproc port restores it, also with two
+// migrations.
+#[test]
+fn p11_fix_needs_done_behind_the_requests_when_channels_are_per_port() {
+    let pair = run("p11-fixed");
+    assert!(!pair.config.channels_per_port);
+    assert_eq!(verdict(&check(&pair), "P11"), "holds");
+    let ports = run("p11-fixed-ports");
+    assert!(ports.config.channels_per_port && !ports.config.done_on_vproc_port);
+    assert_eq!(verdict(&check(&ports), "P11"), "violated");
+    for name in ["p11-fixed-ports-done", "p11-ports-done-twice"] {
+        let res = check(&run(name));
+        for id in ["P11", "P5", "P6", "U1", "L3"] {
+            assert_eq!(verdict(&res, id), "holds", "{id} in {name}");
+        }
+    }
+}
+
 // Reference: spec §10 finding 14 (G1, G2, L5). A group migration leaves a member whose
 // migration pcntl disallows behind, so the group never ends on one node; a member that exits
 // instead leaves the living ones together.

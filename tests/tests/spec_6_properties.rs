@@ -96,6 +96,12 @@ fn ci_unique_state_counts_are_pinned() {
         ("p11-r4-narrow", 11751),
         ("group-calls-narrow", 130619),
         ("concurrent-calls-narrow", 681585),
+        ("p11-fixed-ports", 10047),
+        ("p11-fixed-ports-done", 7287),
+        ("p11-ports-done-twice", 108017),
+        ("crash-p11-ports", 53559),
+        ("self-calls-ports", 5839),
+        ("two-procs-ports", 4489),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()

@@ -164,6 +164,13 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
              and answers, which the refimpl does not keep",
         ),
     ),
+    (
+        "channels_per_port, done_on_vproc_port",
+        Mapping::Unobservable(
+            "constants of the run (the `Config` switches of the same names), given to the \
+             refimpl's `Config` by the bridge",
+        ),
+    ),
 ];
 
 fn slot_of(l: &Local) -> Slot {
