@@ -620,6 +620,28 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
         })
     });
     check(Seen::C4_QUEUE_LOST, "S-C4-queue-lost", queue_lost_dies);
+    // Admission (spec §3.2.4 R11): a migration accepted at a node while another pull to it is
+    // in progress or waiting, or a pull that starts while another accepted migration waits
+    // there.
+    let admission_holds = st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+        use osfmig_model::state::{InStage, Local};
+        let stage = |l: &Local| match l {
+            Local::Incoming { stage, .. } => Some(*stage),
+            _ => None,
+        };
+        let before: Vec<Option<InStage>> = a.pma.procs.iter().map(stage).collect();
+        let after: Vec<Option<InStage>> = b.pma.procs.iter().map(stage).collect();
+        (0..before.len()).any(|p| {
+            let others = |s: InStage| (0..before.len()).any(|q| q != p && before[q] == Some(s));
+            (before[p].is_none()
+                && after[p] == Some(InStage::Accepted)
+                && (others(InStage::Pulling) || others(InStage::Accepted)))
+                || (before[p] == Some(InStage::Accepted)
+                    && after[p] == Some(InStage::Pulling)
+                    && others(InStage::Accepted))
+        })
+    });
+    check(Seen::ADMISSION_HELD, "S-admission-held", admission_holds);
 }
 
 /// Where answers about a request go (spec §3.2.6, R15, R16, VP3): the PM Master's `Located`, a

@@ -538,6 +538,9 @@ pub struct ConfigArgs {
     /// With --channels-per-port: Done goes to the source's vproc port (spec §10 finding 15).
     #[arg(long = "done-on-vproc-port", alias = "done_on_vproc_port", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub done_on_vproc_port: Option<bool>,
+    /// Admission at the destination: one pull at a time (spec §3.2.3 R11).
+    #[arg(long = "admission", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub admission: Option<bool>,
     /// G2: comma-separated pids whose migration pcntl disallows (`none` for none).
     #[arg(long, value_name = "PIDS")]
     pub disallowed: Option<String>,
@@ -587,6 +590,7 @@ impl ConfigArgs {
             (&mut cfg.r4_literal, self.r4_literal),
             (&mut cfg.channels_per_port, self.channels_per_port),
             (&mut cfg.done_on_vproc_port, self.done_on_vproc_port),
+            (&mut cfg.admission, self.admission),
         ];
         for (field, flag) in switches {
             if let Some(v) = flag {
@@ -650,6 +654,7 @@ impl ConfigArgs {
             ("--r4-literal", self.r4_literal),
             ("--channels-per-port", self.channels_per_port),
             ("--done-on-vproc-port", self.done_on_vproc_port),
+            ("--admission", self.admission),
         ];
         for (flag, v) in switches {
             match v {

@@ -221,6 +221,7 @@ fn bound_and_switch_flags_override_the_preset() {
         "--r4-literal=false",
         "--channels-per-port",
         "--done-on-vproc-port",
+        "--admission",
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -235,6 +236,7 @@ fn bound_and_switch_flags_override_the_preset() {
     assert_eq!(cfg["r4_literal"], false);
     assert_eq!(cfg["channels_per_port"], true);
     assert_eq!(cfg["done_on_vproc_port"], true);
+    assert_eq!(cfg["admission"], true);
 }
 
 // Reference: spec §8.1 (`fork` and `forks_max` are set from the command line like every other

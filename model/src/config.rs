@@ -143,6 +143,13 @@ pub struct Config {
     /// it routed to S before, instead of to S's migration port (spec §10 finding 15's fix;
     /// the paper names no ports).
     pub done_on_vproc_port: bool,
+    /// Admission at the destination (spec §3.2.4 R11, issue 12 item 7): "The receiver-pull
+    /// approach (as opposed to sender-push), by controlling the incoming task migrations,
+    /// prevents the destination node from being flooded" (paper §3.2 (c)). On, a destination
+    /// pulls one task at a time: an accepted migration waits while another pull to the node
+    /// is in progress. Off, every accepted migration pulls at once. The paper says the
+    /// receiver controls the pulls, not how many it lets in at once.
+    pub admission: bool,
     /// G2: pids whose migration is disallowed by `pcntl`.
     pub disallowed: Vec<Pid>,
     pub calls: Calls,
@@ -178,6 +185,7 @@ impl Default for Config {
             r4_literal: true,
             channels_per_port: false,
             done_on_vproc_port: false,
+            admission: false,
             disallowed: Vec::new(),
             calls: Calls {
                 signal: true,

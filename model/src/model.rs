@@ -176,7 +176,7 @@ impl OsfModel {
             Action::Freeze { node, pid } => pma::freeze(&mut st, node, pid),
             Action::Detach { node, pid } => pma::detach_and_send(&mut st, cfg, node, pid),
             Action::Abandon { node, pid } => pma::abandon(&mut st, cfg, node, pid),
-            Action::Pull { node, pid } => pma::pull(&mut st, node, pid),
+            Action::Pull { node, pid } => pma::pull(&mut st, cfg, node, pid),
             Action::Install { node, pid } => pma::install_and_reattach(&mut st, cfg, node, pid),
             Action::InformPmm { node, pid } => pma::inform_pmm(&mut st, cfg, node, pid),
             Action::FinishExit { node, pid } => pma::finish_exit(&mut st, node, pid),
@@ -268,7 +268,7 @@ impl OsfModel {
                 if pma::can_abandon(st, cfg, node, pid) {
                     out.push(Action::Abandon { node, pid });
                 }
-                if pma::can_pull(st, node, pid) {
+                if pma::can_pull(st, cfg, node, pid) {
                     out.push(Action::Pull { node, pid });
                 }
                 if pma::can_install(st, node, pid) {

@@ -657,11 +657,21 @@ pub fn catalog() -> Vec<RunSpec> {
             c.channels_per_port = true
         }),
     ];
+    // Admission at the destination (`admission`, spec §3.2.4 R11): one pull at a time.
+    let admission: [Crossing; 2] = [
+        // Two independent migrations, possibly to one destination.
+        ("concurrent-migrations", "concurrent-admission", |c| {
+            c.admission = true
+        }),
+        // A group's members pulled one after another at the destination.
+        ("group-norefusal", "group-admission", |c| c.admission = true),
+    ];
     for (from, name, change) in crossings
         .into_iter()
         .chain(overlapping)
         .chain(narrow)
         .chain(ports)
+        .chain(admission)
     {
         let mut r = v
             .iter()

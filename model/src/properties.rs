@@ -279,6 +279,7 @@ seen_fn!(reach_flush_fault, FLUSH_FAULT_FROM_MASTER);
 seen_fn!(reach_forked, FORKED);
 seen_fn!(reach_c4_survived, C4_SURVIVED);
 seen_fn!(reach_c4_queue_lost, C4_QUEUE_LOST);
+seen_fn!(reach_admission_held, ADMISSION_HELD);
 seen_fn!(reach_migrate_rejected_busy, MIGRATE_REJECTED_BUSY);
 seen_fn!(reach_group_migrated, GROUP_MIGRATED);
 seen_fn!(reach_group_split, GROUP_SPLIT);
@@ -546,6 +547,19 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
             "S-C4-queue-lost",
             "C4 source crash after the pull with requests queued there: P dies at D",
             reach_c4_queue_lost,
+        ),
+    );
+    s(
+        // Admission needs two migrations to one destination under way together: two
+        // `pcntl` callers, or a group.
+        cfg.admission
+            && process
+            && cfg.processes_max >= 2
+            && (cfg.pcntl_callers_max >= 2 || cfg.group),
+        sometimes(
+            "S-admission-held",
+            "a pull held back while another pull to the node is in progress (admission)",
+            reach_admission_held,
         ),
     );
     s(

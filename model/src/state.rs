@@ -320,6 +320,9 @@ impl Seen {
     pub const PID_REUSED: u32 = 1 << 23;
     pub const MIGRATE_REJECTED_BUSY: u32 = 1 << 24;
     pub const C4_QUEUE_LOST: u32 = 1 << 25;
+    /// Admission (`Config::admission`): a pull held back while another pull to the same
+    /// node is in progress.
+    pub const ADMISSION_HELD: u32 = 1 << 26;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0

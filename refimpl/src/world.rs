@@ -524,6 +524,11 @@ pub struct Config {
     /// calls the destination routed there (the model's `done_on_vproc_port`, spec §10
     /// finding 15).
     pub done_on_vproc_port: bool,
+    /// Admission (paper §3.2 (c): "The receiver-pull approach ... by controlling the incoming
+    /// task migrations, prevents the destination node from being flooded"): a destination
+    /// pulls one task at a time; a migration accepted meanwhile waits for its turn. The
+    /// model's `admission`.
+    pub admission: bool,
     /// Proc structures per PMA (R7 refuses when none is free).
     pub procs_per_node: u32,
     /// R7: the destination refuses `refuse_num` in `refuse_den` migrate requests (memory
@@ -555,6 +560,7 @@ impl Default for Config {
             r4_literal: true,
             channels_per_port: false,
             done_on_vproc_port: false,
+            admission: false,
             procs_per_node: 64,
             refuse_num: 0,
             refuse_den: 1,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use osfmig_model::model::RULES;
 use osfmig_model::presets::preset;
 use osfmig_model::state::Local;
-use osfmig_tests::{check, run, shortest_path};
+use osfmig_tests::{check, run, shortest_path, verdict};
 
 // Reference: spec §3.2. A successful migration goes through the five phases (a)-(e) as
 // distinct, ordered steps: freeze (R1, R3, R5), detach (R6), install (R9, R11, R12),
@@ -119,4 +119,23 @@ fn migrate_request_label_follows_its_outcome() {
     // Both outcomes occur, and the seeded bug's refusals are labelled as refusals.
     assert!(labels.contains(&(false, "R7 Refuse")) && labels.contains(&(false, "R9 Accept")));
     assert!(labels.contains(&(true, "R7 Refuse")), "{labels:?}");
+}
+
+// Reference: spec §3.2.4 (R11, admission). Paper §3.2 (c): "The receiver-pull approach (as
+// opposed to sender-push), by controlling the incoming task migrations, prevents the
+// destination node from being flooded." With `admission` a destination pulls one task at a
+// time: some run holds a pull back (S-admission-held), and every migration still ends (L1).
+// Without the switch the item is not owed.
+#[test]
+fn admission_pulls_one_task_at_a_time() {
+    for name in ["concurrent-admission", "group-admission"] {
+        let spec = run(name);
+        assert!(spec.config.admission, "{name}");
+        let res = check(&spec);
+        let v = |id: &str| verdict(&res, id);
+        assert_eq!(v("S-admission-held"), "discovered", "{name}");
+        assert_eq!(v("L1"), "holds", "{name}");
+    }
+    let res = check(&run("concurrent-migrations"));
+    assert!(res.properties.iter().all(|p| p.id != "S-admission-held"));
 }

@@ -102,6 +102,8 @@ fn ci_unique_state_counts_are_pinned() {
         ("crash-p11-ports", 53559),
         ("self-calls-ports", 5839),
         ("two-procs-ports", 4489),
+        ("concurrent-admission", 40303),
+        ("group-admission", 983),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()

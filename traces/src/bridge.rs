@@ -183,6 +183,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         r4_literal: cfg.r4_literal,
         channels_per_port: cfg.channels_per_port,
         done_on_vproc_port: cfg.done_on_vproc_port,
+        admission: cfg.admission,
         procs_per_node: cfg.procs_per_node_max as u32,
         refuse_num: 0,
         refuse_den: 1,

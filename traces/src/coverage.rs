@@ -168,6 +168,7 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
         // flags, message order: spec §12.7) the refimpl's own monitors report.
         "S-C4-survived"
         | "S-C4-queue-lost"
+        | "S-admission-held"
         | "S-queued-forwarded"
         | "S-cor-fault"
         | "S-flush-fault"

@@ -61,6 +61,13 @@ pub fn on_migrate_request(
         );
         return;
     }
+    // Admission: the destination decides at acceptance. It pulls at once when no other pull
+    // to it is in progress or waiting (first come, first pulled); otherwise this migration
+    // waits its turn (`can_pull`).
+    let admitted = cfg.admission && pulling_at(st, node).is_none() && waiting_at(st, node) == 0;
+    if cfg.admission && !admitted {
+        st.see(Seen::ADMISSION_HELD);
+    }
     // R9: a proc and a vproc with the same pid.
     let pma = st.pma_mut(node);
     pma.procs[pid as usize] = Local::Incoming {
@@ -70,20 +77,63 @@ pub fn on_migrate_request(
         attempt,
     };
     pma.vprocs[pid as usize] = Vproc::Local;
+    if admitted {
+        pull(st, cfg, node, pid);
+    }
 }
 
-pub fn can_pull(st: &Sys, node: NodeId, pid: Pid) -> bool {
+/// Migrations accepted at the node whose pull has not started.
+fn waiting_at(st: &Sys, node: NodeId) -> usize {
+    st.pma(node)
+        .procs
+        .iter()
+        .filter(|l| {
+            matches!(
+                l,
+                Local::Incoming {
+                    stage: InStage::Accepted,
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+/// A pid whose task the node is pulling now (R11 sent, the task not yet arrived).
+fn pulling_at(st: &Sys, node: NodeId) -> Option<Pid> {
+    st.pma(node)
+        .procs
+        .iter()
+        .position(|l| {
+            matches!(
+                l,
+                Local::Incoming {
+                    stage: InStage::Pulling,
+                    ..
+                }
+            )
+        })
+        .map(|p| p as Pid)
+}
+
+/// R11's guard: accepted, and under admission no other pull to the node in progress.
+pub fn can_pull(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
     matches!(
         st.pma(node).procs[pid as usize],
         Local::Incoming {
             stage: InStage::Accepted,
             ..
         }
-    )
+    ) && !(cfg.admission && pulling_at(st, node).is_some())
 }
 
 /// R11 TaskPull (receiver pull): the destination kernel asks the source kernel for the task.
-pub fn pull(st: &mut Sys, node: NodeId, pid: Pid) {
+pub fn pull(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    // Admission: every other migration accepted here now waits for this pull.
+    let others_wait = waiting_at(st, node) > 1;
+    if cfg.admission && others_wait {
+        st.see(Seen::ADMISSION_HELD);
+    }
     if let Local::Incoming {
         stage,
         src,

@@ -39,7 +39,14 @@ impl World {
             );
             return;
         }
-        // R9: a new proc and a vproc with the same pid; then the receiver pull (R11).
+        // R9: a new proc and a vproc with the same pid; then the receiver pull (R11), unless
+        // under admission another pull to this node is in progress: then it waits its turn.
+        let waiting = self.nodes[d]
+            .pma
+            .procs
+            .values()
+            .any(|p| p.inc.as_ref().is_some_and(|i| i.stage == Stage::Accepted));
+        let wait = self.cfg.admission && (self.pulling_at(d).is_some() || waiting);
         let mut rusage = img.rusage.clone();
         rusage.arrive(now);
         let pma = &mut self.nodes[d].pma;
@@ -60,7 +67,11 @@ impl World {
                 inc: Some(Incoming {
                     src: img.src,
                     attempt: img.attempt,
-                    stage: Stage::Pulling,
+                    stage: if wait {
+                        Stage::Accepted
+                    } else {
+                        Stage::Pulling
+                    },
                 }),
                 task_moving: None,
                 awaiting_forward: None,
@@ -70,6 +81,16 @@ impl World {
             },
         );
         pma.vprocs.insert(pid, VprocOps::Local);
+        if wait {
+            self.trace.log(
+                now,
+                d,
+                "R9",
+                format_args!("accept pid {pid}; its pull waits for the one in progress"),
+            );
+            self.trace.reach(now, "S-admission-held");
+            return;
+        }
         self.trace.log(
             now,
             d,
@@ -77,6 +98,55 @@ impl World {
             format_args!("accept pid {pid}; pull the task from node {}", img.src),
         );
         self.start_pull(d, img.src, pid, img.attempt, Mode::Process);
+    }
+
+    /// The pid whose task node `d` is pulling now, if any.
+    fn pulling_at(&self, d: NodeId) -> Option<Pid> {
+        self.nodes[d]
+            .pma
+            .procs
+            .values()
+            .find(|p| p.inc.as_ref().is_some_and(|i| i.stage == Stage::Pulling))
+            .map(|p| p.pid)
+    }
+
+    /// Admission: once no pull to `d` is in progress, the longest-waiting accepted migration
+    /// (the lowest pid) pulls its task (R11).
+    fn admit_next(&mut self, d: NodeId) {
+        if !self.cfg.admission || !self.nodes[d].alive || self.pulling_at(d).is_some() {
+            return;
+        }
+        let waiting: Vec<(Pid, NodeId, u32)> = self.nodes[d]
+            .pma
+            .procs
+            .values()
+            .filter_map(|p| {
+                let i = p.inc.as_ref()?;
+                (i.stage == Stage::Accepted).then_some((p.pid, i.src, i.attempt))
+            })
+            .collect();
+        let Some(&(pid, src, attempt)) = waiting.first() else {
+            return;
+        };
+        if let Some(i) = self.nodes[d]
+            .pma
+            .procs
+            .get_mut(&pid)
+            .and_then(|p| p.inc.as_mut())
+        {
+            i.stage = Stage::Pulling;
+        }
+        let now = self.now();
+        self.trace.log(
+            now,
+            d,
+            "R11",
+            format_args!("admitted: pull the task of pid {pid} from node {src}"),
+        );
+        if waiting.len() > 1 {
+            self.trace.reach(now, "S-admission-held");
+        }
+        self.start_pull(d, src, pid, attempt, Mode::Process);
     }
 
     /// The task is installed at D (process mode): R12.
@@ -88,6 +158,7 @@ impl World {
         if let Some(i) = p.inc.as_mut() {
             i.stage = Stage::Arrived;
         }
+        self.admit_next(d);
         let tokens = self.nodes[d]
             .kernel
             .tasks
@@ -256,6 +327,7 @@ impl World {
             return;
         };
         self.nodes[d].kernel.tasks.remove(&pid);
+        self.admit_next(d);
         for r in p.held {
             self.reqs[r as usize].status = ReqStatus::Routing;
             if self.reqs[r as usize].caller == d {
