@@ -219,6 +219,8 @@ fn bound_and_switch_flags_override_the_preset() {
         "--attempt-tags=false",
         "--c4-queue-condition=false",
         "--r4-literal=false",
+        "--group-order",
+        "one-after-another",
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -231,6 +233,7 @@ fn bound_and_switch_flags_override_the_preset() {
     assert_eq!(cfg["attempt_tags"], false);
     assert_eq!(cfg["c4_queue_condition"], false);
     assert_eq!(cfg["r4_literal"], false);
+    assert_eq!(cfg["group_order"], "one-after-another");
 }
 
 // Reference: spec §8.1 (`fork` and `forks_max` are set from the command line like every other
