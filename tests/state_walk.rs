@@ -573,6 +573,17 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
     });
     let split = nodes.iter().all(|n| n.is_some()) && nodes.windows(2).any(|w| w[0] != w[1]);
     check(Seen::GROUP_SPLIT, "S-group-split", quiet && split);
+    // G1 across nodes: R5 of a member no pcntl request started (no caller), on another node
+    // than the one its leader started from.
+    let remote_member_frozen = match action {
+        Action::Freeze { node, pid } => {
+            let member = matches!(&st.nodes[*node as usize].pma.procs[*pid as usize],
+                osfmig_model::state::Local::Active { out: Some(o), .. } if o.caller.is_none());
+            member && st.ghost.group_src.is_some_and(|s| s != *node)
+        }
+        _ => false,
+    };
+    check_iff(Seen::GROUP_REMOTE, "S-group-remote", remote_member_frozen);
     // G2: a pcntl request for a disallowed pid is answered Rejected in this step.
     let rejected_disallowed = (0..st.reqs.len()).any(|r| {
         use osfmig_model::types::{Call, Outcome, ReqStatus, Sender};

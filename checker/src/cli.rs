@@ -3,7 +3,7 @@
 //! flags given in a canonical form that the printed replay commands carry.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use osfmig_model::config::{Calls, Config, Mode, Strategy};
+use osfmig_model::config::{Calls, Config, GroupOrder, Mode, Strategy};
 use osfmig_model::mutants;
 
 /// Why a command could not do its work. A mistake in the command line is `Usage` (exit
@@ -412,6 +412,29 @@ impl StrategyArg {
     }
 }
 
+/// G1's freezing order, as typed on the command line (spec §3.3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GroupOrderArg {
+    AllAtOnce,
+    OneAfterAnother,
+}
+
+impl GroupOrderArg {
+    fn model(self) -> GroupOrder {
+        match self {
+            GroupOrderArg::AllAtOnce => GroupOrder::AllAtOnce,
+            GroupOrderArg::OneAfterAnother => GroupOrder::OneAfterAnother,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            GroupOrderArg::AllAtOnce => "all-at-once",
+            GroupOrderArg::OneAfterAnother => "one-after-another",
+        }
+    }
+}
+
 /// Process or task-only migration, as typed on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
@@ -506,6 +529,15 @@ pub struct ConfigArgs {
     /// G1: all processes form one migration group.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub group: Option<bool>,
+    /// G1's freezing order: every member at once, or one after another, each once the
+    /// previous one is frozen (spec §3.3.4)
+    #[arg(
+        long = "group-order",
+        alias = "group_order",
+        value_enum,
+        value_name = "ORDER"
+    )]
+    pub group_order: Option<GroupOrderArg>,
     /// The P11 fix: hold direct requests until the forwarded queue arrives.
     #[arg(long = "p11-fix", alias = "p11_fix", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub p11_fix: Option<bool>,
@@ -577,6 +609,9 @@ impl ConfigArgs {
         if let Some(s) = self.strategy {
             cfg.strategy = s.model();
         }
+        if let Some(o) = self.group_order {
+            cfg.group_order = o.model();
+        }
         let switches = [
             (&mut cfg.r4_prime, self.r4_prime),
             (&mut cfg.group, self.group),
@@ -640,6 +675,10 @@ impl ConfigArgs {
         if let Some(s) = self.strategy {
             out.push("--strategy".into());
             out.push(s.name().into());
+        }
+        if let Some(o) = self.group_order {
+            out.push("--group-order".into());
+            out.push(o.name().into());
         }
         let switches = [
             ("--r4-prime", self.r4_prime),

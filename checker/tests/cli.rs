@@ -222,6 +222,8 @@ fn bound_and_switch_flags_override_the_preset() {
         "--channels-per-port",
         "--done-on-vproc-port",
         "--admission",
+        "--group-order",
+        "one-after-another",
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -237,6 +239,7 @@ fn bound_and_switch_flags_override_the_preset() {
     assert_eq!(cfg["channels_per_port"], true);
     assert_eq!(cfg["done_on_vproc_port"], true);
     assert_eq!(cfg["admission"], true);
+    assert_eq!(cfg["group_order"], "one-after-another");
 }
 
 // Reference: spec §8.1 (`fork` and `forks_max` are set from the command line like every other

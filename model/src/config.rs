@@ -37,6 +37,21 @@ pub enum Strategy {
     Flush,
 }
 
+/// G1's freezing order (spec §3.3.4): the paper has `pcntl` "force the migration of the whole
+/// group of processes when one member is migrated" (§4) and says nothing of the order in which
+/// the members are frozen. Both readings are switchable assumptions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupOrder {
+    /// Every member starts freezing as soon as its PMA hears of the group migration: the
+    /// leader's co-resident members with the leader (R1), the others when the PM Master's
+    /// `MemberMigrate` reaches their PMA.
+    AllAtOnce,
+    /// The PM Master starts one member at a time, the next only once the previous one is
+    /// frozen (R5), was skipped, or died.
+    OneAfterAnother,
+}
+
 /// Which calls the processes may issue (spec §2.6). The `pcntl` caller issues migrations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Calls {
@@ -104,6 +119,8 @@ pub struct Config {
     pub r4_prime: bool,
     /// G1: all processes form one migration process group.
     pub group: bool,
+    /// G1: whether the members freeze all at once or one after another (spec §3.3.4).
+    pub group_order: GroupOrder,
     /// The P11 fix: the destination holds direct requests until the forwarded queue arrives.
     pub p11_fix: bool,
     /// R7: the destination may refuse for memory exhaustion at any time.
@@ -175,6 +192,7 @@ impl Default for Config {
             strategy: Strategy::Cor,
             r4_prime: false,
             group: false,
+            group_order: GroupOrder::AllAtOnce,
             p11_fix: false,
             refusals: false,
             abandon: false,
@@ -280,6 +298,12 @@ impl Config {
         } else {
             1
         }
+    }
+
+    /// G1 applies: group migration is on and there is another pid besides the one migrated
+    /// (a forked child joins its parent's group).
+    pub fn group_migrates(&self) -> bool {
+        self.group && self.pids() >= 2
     }
 
     pub fn mutant_is(&self, m: Mutant) -> bool {

@@ -280,6 +280,9 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
         Msg::FileRead { pid } => (30, pid, 0, 0),
         Msg::FileReply { pid } => (31, pid, 0, 0),
         Msg::ForkAborted { pid } => (32, pid, 0, 0),
+        Msg::GroupMigrate { leader, dst } => (33, leader, dst, 0),
+        Msg::MemberMigrate { pid, dst } => (34, pid, dst, 0),
+        Msg::GroupStep { pid } => (35, pid, 0, 0),
     };
     h.write_u64(w([s0, s1, d0, d1, tag, a, b, c]));
     match &e.msg {
@@ -314,11 +317,13 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
 pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
     let Sys {
         nodes,
-        pmm: PmMaster {
-            pids,
-            waiters,
-            buried,
-        },
+        pmm:
+            PmMaster {
+                pids,
+                waiters,
+                buried,
+                group,
+            },
         emus,
         reqs,
         pcntl_issued,
@@ -390,6 +395,17 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
     for &(r, p, n) in waiters.iter() {
         h.write_u64(w([r, p, n, 0, 0, 0, 0, 0]));
     }
+    if let Some(GroupChain {
+        dst,
+        current,
+        at,
+        rest,
+    }) = *group
+    {
+        h.write_u64(w([1, dst, current, at, rest, 0, 0, 0]));
+    } else {
+        h.write_u64(0);
+    }
     for e in emus.iter() {
         let Emulator {
             outstanding,
@@ -433,6 +449,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         p14_broken,
         seen,
         relationships,
+        group_src,
     } = ghost;
     let [u0, u1, u2] = *usage.slots();
     let [m0, m1, m2] = *migrations.slots();
@@ -488,7 +505,7 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
         mv0,
         mv1,
     ]));
-    h.write_u64(w([mv2, 0, 0, 0, 0, 0, 0, 0]));
+    h.write_u64(w([mv2, o8(*group_src), 0, 0, 0, 0, 0, 0]));
     // The U1 frontier (spec §13.4), by its digest: a 64-bit hash of the configurations,
     // computed when they change (a collision is as likely as one of the fingerprints).
     let crate::linearizability::U1 {

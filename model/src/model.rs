@@ -339,6 +339,7 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
                 pma::on_pid_allocated(st, cfg, node, req, child, gen)
             }
             Msg::TaskMigrated { pid, .. } => pma::on_task_migrated(st, node, pid),
+            Msg::MemberMigrate { pid, dst } => pma::on_member_migrate(st, cfg, node, pid, dst),
             m => unreachable!("PMA does not take {m:?}"),
         },
         Actor::Kernel(node) => match env.msg {
@@ -377,6 +378,10 @@ fn deliver(st: &mut Sys, cfg: &Config, env: Envelope, exhausted: bool) {
             Msg::CleanedUp { pid } => pm_master::on_cleaned_up(st, from(), pid),
             Msg::Reap { pid } => pm_master::on_reap(st, pid),
             Msg::ProcessDied { pid, gen } => pm_master::on_process_died(st, cfg, from(), pid, gen),
+            Msg::GroupMigrate { leader, dst } => {
+                pm_master::on_group_migrate(st, cfg, from(), leader, dst)
+            }
+            Msg::GroupStep { pid } => pm_master::on_group_step(st, from(), pid),
             m => unreachable!("PM Master does not take {m:?}"),
         },
         Actor::FileServer => match env.msg {
@@ -444,6 +449,9 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
                 | Msg::ChildCreated { .. }
                 | Msg::ForkAborted { .. } => "PM3 Fork",
                 Msg::ProcessDied { .. } => "C3 ProcessDied",
+                Msg::GroupMigrate { .. } | Msg::MemberMigrate { .. } | Msg::GroupStep { .. } => {
+                    "G1 GroupMigration"
+                }
                 Msg::PageRequest { .. } | Msg::PageData { .. } => "R17 CORFault",
                 Msg::PreCopyPage { .. } => "AS1 PreCopy",
                 Msg::FileRead { .. } | Msg::FileReply { .. } => "FS1 FileIO",

@@ -1,7 +1,7 @@
 //! The PM Master on the master node (spec §2.5): process relationships, locations and the
 //! `wait()`/`exit()` rendezvous. It never crashes (assumption C5, spec §5).
 
-use crate::config::Config;
+use crate::config::{Config, GroupOrder};
 use crate::mutants::Mutant;
 use crate::state::*;
 use crate::types::*;
@@ -236,6 +236,10 @@ fn bury(st: &mut Sys, pid: Pid) {
         // wait() of its parent is answered (ECHILD-like) so it does not hang.
         st.pmm.pids[pid as usize].life = Life::Dead;
         wake_waiters(st, pid);
+        // G1 one after another: a dead member will never be frozen; the next one starts.
+        if st.pmm.group.is_some_and(|g| g.current == pid) {
+            group_advance(st);
+        }
     }
 }
 
@@ -259,6 +263,91 @@ pub fn bury_node(st: &mut Sys, n: NodeId) {
             bury(st, pid);
         }
     }
+    // G1 one after another: the step the crashed node owed is lost with it, whether or not
+    // its member is still located there (the leader may already be recorded at the
+    // destination while its step from the source is in transit).
+    if st.pmm.group.is_some_and(|g| g.at == n) {
+        group_advance(st);
+    }
     // wait() calls parked on behalf of a PMA that died are gone with it.
     st.pmm.waiters.retain(|w| w.2 != n);
+}
+
+/// G1 at the PM Master (spec §3.3.4): "adding a process to a migration process group, to force
+/// the migration of the whole group of processes when one member is migrated" (paper §4). The
+/// leader's source PMA knows only its own members; the PM Master, which "handles ... process
+/// group relationships as well as process identifier (pid) resolution" (paper §2), knows
+/// where the others are and asks each one's PMA to migrate it to the leader's destination.
+///
+/// All at once, every living member it locates on neither the source (whose PMA froze the
+/// co-resident members itself, R1) nor the destination is started now. One after another,
+/// it starts the next member only when the previous one is frozen and detached, skipped or
+/// dead (`on_group_step`); the leader is the first, and its source is where its step comes
+/// from. It runs one such group migration at a time: a `GroupMigrate` arriving during another
+/// moves its leader alone (an assumption; no run has two group migrations under way).
+pub fn on_group_migrate(st: &mut Sys, cfg: &Config, from: NodeId, leader: Pid, dst: NodeId) {
+    let members = (0..st.pmm.pids.len() as Pid)
+        .filter(|&q| q != leader && st.pmm.pids[q as usize].life == Life::Alive);
+    match cfg.group_order {
+        GroupOrder::AllAtOnce => {
+            let remote: Vec<(Pid, NodeId)> = members
+                .map(|q| (q, st.pmm.pids[q as usize].node))
+                .filter(|&(_, n)| n != from && n != dst)
+                .collect();
+            for (q, n) in remote {
+                st.send(
+                    Actor::PmMaster,
+                    Actor::Pma(n),
+                    Msg::MemberMigrate { pid: q, dst },
+                );
+            }
+        }
+        GroupOrder::OneAfterAnother => {
+            if st.pmm.group.is_none() {
+                let rest = members.fold(0u8, |m, q| m | 1 << q);
+                st.pmm.group = Some(GroupChain {
+                    dst,
+                    current: leader,
+                    at: from,
+                    rest,
+                });
+            }
+        }
+    }
+}
+
+/// G1 one after another: the PMA freezing the awaited member reports it frozen, skipped, or
+/// back in service (its migration ended before R5): the next member may start. A step of any
+/// other member, or from another node, is not the one awaited and changes nothing.
+pub fn on_group_step(st: &mut Sys, from: NodeId, pid: Pid) {
+    if st
+        .pmm
+        .group
+        .is_some_and(|g| g.current == pid && g.at == from)
+    {
+        group_advance(st);
+    }
+}
+
+/// Starts the lowest member not started yet that is alive and not at the group's destination
+/// already, at the PMA the PM Master locates it at; the chain ends when none is left.
+fn group_advance(st: &mut Sys) {
+    let Some(mut g) = st.pmm.group else { return };
+    while g.rest != 0 {
+        let q = g.rest.trailing_zeros() as Pid;
+        g.rest &= !(1 << q);
+        let e = st.pmm.pids[q as usize];
+        if e.life == Life::Alive && e.node != g.dst {
+            g.current = q;
+            g.at = e.node;
+            st.pmm.group = Some(g);
+            st.send(
+                Actor::PmMaster,
+                Actor::Pma(e.node),
+                Msg::MemberMigrate { pid: q, dst: g.dst },
+            );
+            return;
+        }
+    }
+    st.pmm.group = None;
 }

@@ -221,6 +221,21 @@ pub struct PmEntry {
     pub gen: u8,
 }
 
+/// A group migration the PM Master runs one member after another (G1 with
+/// `GroupOrder::OneAfterAnother`, spec §3.3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct GroupChain {
+    /// Where the group goes.
+    pub dst: NodeId,
+    /// The member whose freeze the PM Master waits for: the leader first.
+    pub current: Pid,
+    /// The PMA freezing `current`, which owes the `GroupStep`. The step dies with that node if
+    /// it crashes, so the PM Master's burial of the node ends the wait too.
+    pub at: NodeId,
+    /// Members not started yet, bit i = pid i.
+    pub rest: u8,
+}
+
 /// The PM Master (spec §2.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct PmMaster {
@@ -229,6 +244,8 @@ pub struct PmMaster {
     pub waiters: FixedVec<(ReqId, Pid, NodeId), REQS_CAP>,
     /// Crashed nodes whose processes the PM Master has already buried.
     pub buried: NodeVec<NodeId>,
+    /// G1 one member after another: the group migration under way (spec §3.3.4).
+    pub group: Option<GroupChain>,
 }
 
 /// Emulator-side state of each process: calls outstanding (spec §2.6).
@@ -287,6 +304,9 @@ pub struct Ghost {
     pub seen: Seen,
     /// Relationships at start-up (P10 compares the PM Master against them).
     pub relationships: PidVec<(Option<Pid>, Pid, Pid)>,
+    /// G1: the node the last group migration's leader started from (S-group-remote tells a
+    /// member elsewhere from one co-resident with the leader).
+    pub group_src: Option<NodeId>,
 }
 
 /// Reachability facts, one bit each (spec §6.3).
@@ -323,6 +343,7 @@ impl Seen {
     /// Admission (`Config::admission`): a pull held back while another pull to the same
     /// node is in progress.
     pub const ADMISSION_HELD: u32 = 1 << 26;
+    pub const GROUP_REMOTE: u32 = 1 << 27;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
@@ -462,6 +483,7 @@ impl Sys {
                 pids,
                 waiters: FixedVec::new(),
                 buried: FixedVec::new(),
+                group: None,
             },
             emus: rep(
                 Emulator {

@@ -38,7 +38,9 @@ fn rename_status(map: &[NodeId], s: &mut ReqStatus) {
 fn rename_msg(map: &[NodeId], m: &mut Msg) {
     match m {
         Msg::Located { node: Some(n), .. } => *n = r(map, *n),
-        Msg::TaskMigrate { dst, .. } => *dst = r(map, *dst),
+        Msg::TaskMigrate { dst, .. }
+        | Msg::GroupMigrate { dst, .. }
+        | Msg::MemberMigrate { dst, .. } => *dst = r(map, *dst),
         Msg::TaskOffer { src, .. } => *src = r(map, *src),
         Msg::TaskMigrated { node, .. } | Msg::LocationUpdate { node, .. } => *node = r(map, *node),
         Msg::TaskState { task, .. } => rename_task(map, task),
@@ -84,6 +86,10 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
         *b = r(map, *b);
     }
     out.pmm.buried.sort_unstable();
+    if let Some(g) = &mut out.pmm.group {
+        g.dst = r(map, g.dst);
+        g.at = r(map, g.at);
+    }
     for q in out.reqs.iter_mut() {
         q.caller_node = r(map, q.caller_node);
         rename_status(map, &mut q.status);
@@ -100,6 +106,7 @@ pub fn rename_nodes(st: &Sys, map: &[NodeId]) -> Sys {
     let mut net = std::mem::take(&mut out.net);
     net.sort_by_key(|e| out.channel(e));
     out.net = net;
+    out.ghost.group_src = out.ghost.group_src.map(|n| r(map, n));
     if let Some((_, s, d, _)) = &mut out.ghost.p8_check {
         *s = r(map, *s);
         *d = r(map, *d);

@@ -223,6 +223,14 @@ pub enum Msg {
     PageData { pid: Pid, page: u8 },
     /// Pre-copy: one page copied to the destination while the process still runs.
     PreCopyPage { pid: Pid, page: u8 },
+    /// G1: the leader's source PMA asks the PM Master to migrate the rest of the group to
+    /// `dst` (the PM Master knows where the members are, spec §3.3.4).
+    GroupMigrate { leader: Pid, dst: NodeId },
+    /// G1: PM Master -> the PMA it locates member `pid` at: start migrating it to `dst`.
+    MemberMigrate { pid: Pid, dst: NodeId },
+    /// G1, one member after another: PMA -> PM Master: member `pid` is frozen (R5), or its
+    /// migration ended before R5, or the PMA did not start it.
+    GroupStep { pid: Pid },
     /// A read on an open file: task -> file server.
     FileRead { pid: Pid },
     /// The file server's reply, queued in the task's port space (moves with the task).

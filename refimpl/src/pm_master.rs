@@ -67,6 +67,19 @@ pub struct PmMaster {
     /// Pids whose last migration's source has not yet cleaned up, with that source: such a
     /// pid is not reused (PM3, spec §10 finding 10).
     pub cleanup_at: BTreeMap<Pid, NodeId>,
+    /// G1 one after another: the group migration in progress.
+    pub group_run: Option<GroupRun>,
+}
+
+/// A group migration the PM Master paces one member at a time (spec §3.3.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRun {
+    pub dst: NodeId,
+    /// The member being frozen and the PMA that will report it: the leader at its source
+    /// first. A crash of that node may take the report with it, so its burial ends the wait.
+    pub awaiting: (Pid, NodeId),
+    /// Members still to start.
+    pub todo: BTreeSet<Pid>,
 }
 
 impl PmMaster {
@@ -396,6 +409,104 @@ impl World {
         if let Some(p) = parent {
             self.answer_waiter(p);
         }
+        // A group run waiting for this member to freeze will never hear from it.
+        if self
+            .pmm
+            .group_run
+            .as_ref()
+            .is_some_and(|g| g.awaiting.0 == pid)
+        {
+            self.start_next_member();
+        }
+    }
+
+    /// spec §3.3.4 G1 at the PM Master: the leader's PMA has started the leader (and, all at
+    /// once, its co-resident members); the PM Master knows where the other members are.
+    /// All at once, each living member on neither the leader's node nor the destination is
+    /// asked to migrate now. One after another, the leader is awaited first; a second group
+    /// migration while one is paced moves its leader alone.
+    pub fn on_group_migrate(&mut self, from: Ep, leader: Pid, dst: NodeId) {
+        let Ep::Pma(s) = from else { return };
+        let others: Vec<(Pid, NodeId)> = self
+            .pmm
+            .entries
+            .iter()
+            .filter(|(&p, e)| p != leader && e.life == Life::Alive)
+            .map(|(&p, e)| (p, e.node))
+            .collect();
+        match self.cfg.group_order {
+            crate::workload::GroupOrder::AllAtOnce => {
+                for (p, n) in others {
+                    if n != s && n != dst {
+                        self.ask_member(p, n, dst);
+                    }
+                }
+            }
+            crate::workload::GroupOrder::OneAfterAnother => {
+                if self.pmm.group_run.is_none() {
+                    self.pmm.group_run = Some(GroupRun {
+                        dst,
+                        awaiting: (leader, s),
+                        todo: others.iter().map(|&(p, _)| p).collect(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn ask_member(&mut self, pid: Pid, node: NodeId, dst: NodeId) {
+        let now = self.now();
+        self.trace.log(
+            now,
+            MASTER,
+            "G1",
+            format_args!("PM Master: group member pid {pid} on node {node} migrates to node {dst}"),
+        );
+        self.send(
+            Ep::Pmm,
+            Ep::Pma(node),
+            MsgKind::Async,
+            0,
+            0,
+            Body::MemberMigrate { pid, dst },
+        );
+    }
+
+    /// One after another: the awaited member's PMA reports it frozen, given up or skipped.
+    pub fn on_group_step(&mut self, from: Ep, pid: Pid) {
+        let Ep::Pma(n) = from else { return };
+        if self
+            .pmm
+            .group_run
+            .as_ref()
+            .is_some_and(|g| g.awaiting == (pid, n))
+        {
+            self.start_next_member();
+        }
+    }
+
+    /// The lowest member still to start that is alive and not at the destination already is
+    /// asked at the node the PM Master records it on; with none left, the run is over.
+    fn start_next_member(&mut self) {
+        let Some(mut g) = self.pmm.group_run.take() else {
+            return;
+        };
+        while let Some(p) = g.todo.pop_first() {
+            let Some(n) = self
+                .pmm
+                .entries
+                .get(&p)
+                .filter(|e| e.life == Life::Alive && e.node != g.dst)
+                .map(|e| e.node)
+            else {
+                continue;
+            };
+            g.awaiting = (p, n);
+            let dst = g.dst;
+            self.pmm.group_run = Some(g);
+            self.ask_member(p, n, dst);
+            return;
+        }
     }
 
     /// spec §5.3: the PM Master buries the processes it locates on a crashed node.
@@ -435,6 +546,16 @@ impl World {
                 format_args!("PM Master buries pid {pid} (node {dead} crashed)"),
             );
             self.on_process_died(pid);
+        }
+        // The report a paced group run waits for from the dead node died with it, even when
+        // its member already lives elsewhere.
+        if self
+            .pmm
+            .group_run
+            .as_ref()
+            .is_some_and(|g| g.awaiting.1 == dead)
+        {
+            self.start_next_member();
         }
     }
 }

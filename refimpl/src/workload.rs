@@ -97,6 +97,20 @@ impl Mode {
     }
 }
 
+/// In which order G1 freezes the members of a migration group (spec §3.3.4): the paper forces
+/// "the migration of the whole group of processes when one member is migrated" (§4) and
+/// leaves the order open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupOrder {
+    /// The leader's PMA freezes its co-resident members with the leader; the PM Master asks
+    /// the PMAs of the others to start theirs at once.
+    #[default]
+    AllAtOnce,
+    /// The PM Master starts one member at a time, each once the previous one is frozen.
+    OneAfterAnother,
+}
+
 /// Address-space transfer strategy (paper §2.3, §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -167,6 +167,20 @@ pub enum Body {
     ExitAck {
         req: ReqId,
     },
+    /// G1: the leader's PMA hands the rest of its migration group to the PM Master.
+    GroupMigrate {
+        leader: Pid,
+        dst: NodeId,
+    },
+    /// G1: the PM Master asks a member's PMA to migrate it with its group.
+    MemberMigrate {
+        pid: Pid,
+        dst: NodeId,
+    },
+    /// G1, one after another: a member's freeze is over (or was never started).
+    GroupStep {
+        pid: Pid,
+    },
 }
 
 impl Body {
@@ -213,7 +227,10 @@ impl Body {
             | Body::FileReply { .. }
             | Body::ProcessDied { .. }
             | Body::ChildCreated { .. }
-            | Body::Reap { .. } => Vec::new(),
+            | Body::Reap { .. }
+            | Body::GroupMigrate { .. }
+            | Body::MemberMigrate { .. }
+            | Body::GroupStep { .. } => Vec::new(),
         }
     }
 
@@ -244,6 +261,9 @@ impl Body {
             Body::Reap { .. } => "Reap",
             Body::ExitNotify { .. } => "ExitNotify",
             Body::ExitAck { .. } => "ExitAck",
+            Body::GroupMigrate { .. } => "GroupMigrate",
+            Body::MemberMigrate { .. } => "MemberMigrate",
+            Body::GroupStep { .. } => "GroupStep",
         }
     }
 }
@@ -501,6 +521,8 @@ pub struct Config {
     pub p11_fix: bool,
     /// G1: all processes form one migration group.
     pub group: bool,
+    /// G1: the members freeze all at once, or one after another (spec §3.3.4).
+    pub group_order: crate::workload::GroupOrder,
     /// R10 handshake: pulls and refusals carry the migration attempt they belong to (the
     /// assumption spec §10 finding 8 chose). Off, a stale one is taken for the current
     /// attempt, as in the model's `attempt_tags = false` (the ABA finding).
@@ -555,6 +577,7 @@ impl Default for Config {
             r4_prime: false,
             p11_fix: true,
             group: false,
+            group_order: crate::workload::GroupOrder::AllAtOnce,
             attempt_tags: true,
             c4_queue_condition: true,
             r4_literal: true,
@@ -610,6 +633,9 @@ pub struct World {
     /// C4 monitor: processes whose source crashed after the pull committed and before they
     /// restarted at the destination (spec §5.4).
     pub c4_shipped: std::collections::BTreeSet<Pid>,
+    /// G1 monitor: the node the last group migration's leader left from, to tell a member
+    /// frozen elsewhere (S-group-remote).
+    pub group_source: Option<NodeId>,
     /// When the last message sent on each channel arrives (per-channel FIFO, spec §4.1).
     pub channel_last: BTreeMap<(Ep, Ep, u8), Time>,
     /// Per PMA node, the PM Master's answers it has not consumed yet, behind a fork's
@@ -665,6 +691,7 @@ impl World {
             open_calls: Vec::new(),
             dead_reported: Default::default(),
             c4_shipped: Default::default(),
+            group_source: None,
             channel_last: BTreeMap::new(),
             pmm_backlog: BTreeMap::new(),
             scripted: false,
@@ -1178,6 +1205,9 @@ impl World {
                 }
             }
             Body::ExitAck { req } => self.on_exit_ack(req),
+            Body::GroupMigrate { leader, dst } => self.on_group_migrate(m.src, leader, dst),
+            Body::MemberMigrate { pid, dst } => self.on_member_migrate(m.dst, pid, dst),
+            Body::GroupStep { pid } => self.on_group_step(m.src, pid),
             Body::ChildCreated { pid, parent } => {
                 // A child whose node crashed first was buried with it (spec §5.3).
                 if let (Ep::Pma(n), true) = (m.src, self.pmm.is_reserved(pid)) {

@@ -105,6 +105,12 @@ const WITNESSES: &[(&str, &[(&str, usize)])] = &[
         "S-group-split",
         &[("G1 GroupMigration", 1), ("R7 Refuse", 1)],
     ),
+    // The leader's PMA tells the PM Master (GroupMigrate), which starts the member elsewhere
+    // (MemberMigrate): two G1 deliveries, then the member's R5 besides the leader's.
+    (
+        "S-group-remote",
+        &[("G1 GroupMigration", 2), ("R5 Frozen", 1)],
+    ),
     ("S-port-queue", &[("FS1 FileIO", 1), ("R11 TaskPull", 1)]),
     (
         "S-precopy-dirty",

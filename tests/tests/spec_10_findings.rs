@@ -163,6 +163,59 @@ fn group_leaves_a_disallowed_member_behind() {
     assert_eq!(verdict(&res, "L5"), "holds");
 }
 
+// Reference: spec §3.3.4 and §10 finding 7 (G1 across nodes, L5). The paper's pcntl adds "a
+// process to a migration process group, to force the migration of the whole group of
+// processes when one member is migrated": a member on neither the leader's node nor its
+// destination is started by the PM Master and the whole group ends on one node, in either
+// freezing order; a refusal still splits a group whose members started apart.
+#[test]
+fn a_member_on_another_node_migrates_with_its_group() {
+    for name in ["group-spread", "group-sequential"] {
+        let res = check(&run(name));
+        assert_eq!(verdict(&res, "S-group-migrated"), "discovered", "{name}");
+        assert_eq!(verdict(&res, "L5"), "holds", "{name}");
+        assert!(res.ok(), "{name}");
+    }
+    let spread = check(&run("group-spread"));
+    assert_eq!(verdict(&spread, "S-group-remote"), "discovered");
+    let p = spread
+        .properties
+        .iter()
+        .find(|p| p.id == "S-group-remote")
+        .unwrap();
+    let rules = rules_of(p);
+    let g1 = rules.iter().filter(|r| **r == "G1 GroupMigration").count();
+    assert!(g1 >= 2, "GroupMigrate, then MemberMigrate: {rules:?}");
+    let split = check(&run("group-refusal-spread"));
+    assert_eq!(verdict(&split, "L5"), "violated");
+    assert!(split.ok(), "the violation is finding 7");
+}
+
+// Reference: spec §10 finding 9 re-checked (G1, R4, L1, L3, L5). The paper forces "the
+// migration of the whole group of processes when one member is migrated" and says nothing of
+// the order in which the members freeze. All at once, two members each calling the other
+// deadlock under R4's literal scope, co-resident or on different nodes; one after another,
+// each member freezes only once the previous one is frozen and detached, and no deadlock is
+// left.
+#[test]
+fn group_deadlock_needs_the_members_to_freeze_together() {
+    for name in ["group-calls", "group-calls-spread"] {
+        let res = check(&run(name));
+        for id in ["L1", "L3", "L5"] {
+            assert_eq!(verdict(&res, id), "violated", "{id} in {name}");
+        }
+        assert!(res.ok(), "{name}: the violations are finding 9");
+    }
+    let spec = run("group-calls-sequential");
+    assert!(spec.expected_violations.is_empty());
+    let res = check(&spec);
+    for id in ["L1", "L3", "L5"] {
+        assert_eq!(verdict(&res, id), "holds", "{id} in group-calls-sequential");
+    }
+    assert_eq!(verdict(&res, "S-group-migrated"), "discovered");
+    assert!(res.ok());
+}
+
 // Reference: spec §10 (P6). A request queued during one migration is queued again when the
 // process moves on before the forwarded queue arrives: forwarded twice, served once.
 #[test]

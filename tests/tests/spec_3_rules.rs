@@ -139,3 +139,56 @@ fn admission_pulls_one_task_at_a_time() {
     let res = check(&run("concurrent-migrations"));
     assert!(res.properties.iter().all(|p| p.id != "S-admission-held"));
 }
+
+// Reference: spec §3.3.4 (G1 one after another). The PM Master waits for one member at a
+// time; nothing may leave it waiting for ever: while a group migration is under way, its
+// awaited member's step is in transit, or the member's start is, or the member is still
+// freezing (not yet detached) at the PMA that owes the step, or that PMA's node is down and
+// not yet buried, or
+// the member's death is on its way to the PM Master. Checked on every reachable state of a
+// spread group with a crash, where the step may die with the node that owes it after the
+// leader is already recorded at the destination.
+#[test]
+fn group_chain_never_waits_for_nothing() {
+    use osfmig_model::config::{GroupOrder, Strategy};
+    use osfmig_model::state::Local;
+    use osfmig_model::types::{Actor, Msg};
+    let mut cfg = run("crash-group-sequential").config;
+    cfg.spread = true;
+    cfg.nodes_max = 4;
+    cfg.strategy = Strategy::Eager;
+    assert_eq!(cfg.group_order, GroupOrder::OneAfterAnother);
+    let states = osfmig_tests::reachable_states(&cfg, 400_000);
+    assert!(states.len() < 400_000, "the whole graph is explored");
+    let mut waited = 0;
+    for st in &states {
+        let Some(g) = st.pmm.group else { continue };
+        waited += 1;
+        let (q, at) = (g.current, g.at);
+        let step = st.net.iter().any(|e| {
+            e.src == Actor::Pma(at)
+                && e.dst == Actor::PmMaster
+                && e.msg == Msg::GroupStep { pid: q }
+        });
+        let start = st.net.iter().any(|e| {
+            e.dst == Actor::Pma(at) && matches!(e.msg, Msg::MemberMigrate { pid, .. } if pid == q)
+        });
+        let freezing = st.alive(at)
+            && matches!(
+                &st.pma(at).procs[q as usize],
+                Local::Active { out: Some(_), .. }
+            );
+        let unburied = !st.alive(at) && !st.pmm.buried.contains(&at);
+        let death = st.net.iter().any(|e| {
+            e.dst == Actor::PmMaster && matches!(e.msg, Msg::ProcessDied { pid, .. } if pid == q)
+        });
+        assert!(
+            step || start || freezing || unburied || death,
+            "the PM Master waits for member {q} at node {at} and nothing will end it:\n{st:?}"
+        );
+    }
+    assert!(
+        waited > 0,
+        "a group migration one after another is under way somewhere"
+    );
+}

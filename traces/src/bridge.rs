@@ -3,11 +3,11 @@
 //! `pcntl` caller's migration request, a node crash); everything else each side does on
 //! its own and the traces compare through the projection (spec §12.7).
 
-use osfmig_model::config::{Mode, Strategy};
+use osfmig_model::config::{GroupOrder, Mode, Strategy};
 use osfmig_model::types::Call as MCall;
 use osfmig_model::{Action, Config};
 use osfmig_refimpl::timing::Costs;
-use osfmig_refimpl::workload::{Mode as RMode, Strategy as RStrategy};
+use osfmig_refimpl::workload::{GroupOrder as RGroupOrder, Mode as RMode, Strategy as RStrategy};
 use osfmig_refimpl::world::{Call as RCall, Config as RConfig, World};
 use serde_json::{json, Value};
 
@@ -178,6 +178,10 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         r4_prime: cfg.r4_prime,
         p11_fix: cfg.p11_fix,
         group: cfg.group,
+        group_order: match cfg.group_order {
+            GroupOrder::AllAtOnce => RGroupOrder::AllAtOnce,
+            GroupOrder::OneAfterAnother => RGroupOrder::OneAfterAnother,
+        },
         attempt_tags: cfg.attempt_tags,
         c4_queue_condition: cfg.c4_queue_condition,
         r4_literal: cfg.r4_literal,

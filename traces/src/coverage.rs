@@ -177,6 +177,7 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
         | "S-wait-delays-freeze"
         | "S-queued-reinstated"
         | "S-second-migrate-rejected"
+        | "S-group-remote"
         | "S-overtaken" => Observable(CLAIM),
         _ => NotObservable("no evidence rule is defined for this item yet"),
     }

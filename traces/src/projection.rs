@@ -133,6 +133,14 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Unobservable("PM Master bookkeeping between messages"),
     ),
     (
+        "pmm.group",
+        Mapping::Unobservable(
+            "G1 one after another (spec §3.3.4): the member the PM Master waits for and those \
+             still to start (the refimpl's `PmMaster.group_run`); bookkeeping between \
+             messages, whose effects show as members leaving the active list one at a time",
+        ),
+    ),
+    (
         "emus[pid]",
         Mapping::Unobservable("the emulator's call counters; calls are stimuli in traces"),
     ),

@@ -97,6 +97,11 @@ const SHARED: &[&str] = &[
     "Reap",
     "ExitNotify",
     "ProcessDied",
+    // G1 across nodes (spec §3.3.4): a member starts freezing when the model delivers its
+    // `MemberMigrate`. `GroupMigrate` and `GroupStep` stay out: they only move the PM
+    // Master's bookkeeping, and the refimpl reports a member frozen together with R6, which
+    // the model may take steps later (its R5 is a step of its own).
+    "MemberMigrate",
     // A file server's reply: delivered on both sides together, so that a process's next read
     // never finds the refimpl's previous one still open (run fork-file-io).
     "FileReply",

@@ -76,9 +76,9 @@ pub fn bump_moves(st: &mut Sys, pid: Pid) {
 
 /// S-group-migrated and S-group-split (G1), checked when a member's migration ends: every
 /// member active on one node and migrated at least once, or, with no migration left in
-/// progress, members active on different nodes. Both name no node by number, so the test
-/// nodes stay interchangeable (spec §8.3; "a node other than node 1" did not, which the
-/// oracle's symmetry check found).
+/// progress and no member left to start, members active on different nodes. Both name no
+/// node by number, so the test nodes stay interchangeable (spec §8.3; "a node other than node
+/// 1" did not, which the oracle's symmetry check found).
 pub fn group_outcome(st: &mut Sys, cfg: &Config) {
     if !cfg.group {
         return;
@@ -91,12 +91,23 @@ pub fn group_outcome(st: &mut Sys, cfg: &Config) {
     if all_moved && nodes.windows(2).all(|w| w[0] == w[1]) {
         st.see(Seen::GROUP_MIGRATED);
     }
-    let quiet = st.nodes.iter().filter(|n| n.alive).all(|n| {
-        n.pma
-            .procs
-            .iter()
-            .all(|l| matches!(l, Local::Free | Local::Active { out: None, .. }))
-    });
+    // Quiet: no migration in progress, and no member still to be started. Between two
+    // members of a group migration one after another, or before a `MemberMigrate` reaches a
+    // member elsewhere, the members are apart for a while without any refusal.
+    let group_pending = st.pmm.group.is_some()
+        || st.net.iter().any(|e| {
+            matches!(
+                e.msg,
+                Msg::GroupMigrate { .. } | Msg::MemberMigrate { .. } | Msg::GroupStep { .. }
+            )
+        });
+    let quiet = !group_pending
+        && st.nodes.iter().filter(|n| n.alive).all(|n| {
+            n.pma
+                .procs
+                .iter()
+                .all(|l| matches!(l, Local::Free | Local::Active { out: None, .. }))
+        });
     if quiet && nodes.windows(2).any(|w| w[0] != w[1]) {
         st.see(Seen::GROUP_SPLIT);
     }

@@ -24,7 +24,7 @@ pub use destination::{
     on_location_ack, on_migrate_request, on_pull_failed, on_task_arrived, pull,
     release_reservation,
 };
-pub use server::{accept_here, serve};
+pub use server::{accept_here, on_member_migrate, serve};
 pub use source::{
     abandon, abort_restartable, can_abandon, can_abort_restartable, can_detach, can_freeze,
     can_suspend, detach_and_send, executing_for, freeze, on_done, on_refused, reinstate, suspend,

@@ -3,7 +3,7 @@
 //! held until a restart; a `MigrateRequest` starts phase (a) of spec §3.2.
 
 use super::answer::respond;
-use crate::config::{Config, Mode, Strategy};
+use crate::config::{Config, GroupOrder, Mode, Strategy};
 use crate::linearizability as u1;
 use crate::mutants::Mutant;
 use crate::state::*;
@@ -174,20 +174,51 @@ fn start_migration(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId, pid: Pi
         }
         Mode::Process => {
             begin_freeze(st, cfg, node, pid, dst, Some(req));
-            if cfg.group {
-                // G1: every co-resident member of the migration group migrates too.
-                for q in 0..cfg.pids() {
-                    if q == pid {
-                        continue;
-                    }
-                    if let Local::Active { proc, out: None } = &st.pma(node).procs[q as usize] {
-                        if proc.allowed && !proc.exiting && proc.awaiting_forward.is_none() {
-                            begin_freeze(st, cfg, node, q, dst, None);
-                        }
-                    }
-                }
+            if cfg.group_migrates() {
+                start_group(st, cfg, node, pid, dst);
             }
         }
+    }
+}
+
+/// G1 (spec §3.3.4): the rest of the group migrates too. All at once, this PMA starts the
+/// co-resident members with the leader; one after another, the PM Master starts every member
+/// in turn, those here included. Either way the PM Master hears of the group migration, since
+/// only it knows where the other members are.
+fn start_group(st: &mut Sys, cfg: &Config, node: NodeId, leader: Pid, dst: NodeId) {
+    st.ghost.group_src = Some(node);
+    if cfg.group_order == GroupOrder::AllAtOnce {
+        for q in 0..cfg.pids() {
+            if q != leader && member_may_start(st, node, q) {
+                begin_freeze(st, cfg, node, q, dst, None);
+            }
+        }
+    }
+    st.send(
+        Actor::Pma(node),
+        Actor::PmMaster,
+        Msg::GroupMigrate { leader, dst },
+    );
+}
+
+/// R1's guard for a group member, which has no caller to reject: active here and not already
+/// migrating, allowed (G2), not exiting, not awaiting a forwarded queue (the P11 fix, §3.1).
+fn member_may_start(st: &Sys, node: NodeId, q: Pid) -> bool {
+    matches!(&st.pma(node).procs[q as usize],
+        Local::Active { proc, out: None }
+            if proc.allowed && !proc.exiting && proc.awaiting_forward.is_none())
+}
+
+/// G1: the PM Master asks this PMA to migrate member `pid` to `dst`. A member that no longer
+/// meets R1's guard here is skipped (spec §3.3.4, an assumption: it moved on, is migrating
+/// already, is exiting, or its migration is disallowed), as is one whose destination is down
+/// (R1 rejects that too). One after another, the PM Master is told when the member is frozen
+/// or skipped, so that it can start the next.
+pub fn on_member_migrate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, dst: NodeId) {
+    if member_may_start(st, node, pid) && dst != node && st.alive(dst) {
+        begin_freeze(st, cfg, node, pid, dst, None);
+    } else if cfg.group_order == GroupOrder::OneAfterAnother {
+        st.send(Actor::Pma(node), Actor::PmMaster, Msg::GroupStep { pid });
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::answer::{answer_migration, group_outcome, respond};
 use super::server::serve;
-use crate::config::Config;
+use crate::config::{Config, GroupOrder};
 use crate::mutants::Mutant;
 use crate::state::*;
 use crate::types::*;
@@ -104,9 +104,27 @@ pub fn executing_for(st: &Sys, node: NodeId, pid: Pid) -> bool {
 }
 
 pub fn freeze(st: &mut Sys, node: NodeId, pid: Pid) {
+    let mut member = false;
     if let Local::Active { out: Some(o), .. } = &mut st.nodes[node as usize].pma.procs[pid as usize]
     {
         o.frozen = true;
+        member = o.caller.is_none();
+    }
+    if member && st.ghost.group_src.is_some_and(|s| s != node) {
+        // S-group-remote: a member the leader's PMA could not reach is frozen for the group.
+        st.see(Seen::GROUP_REMOTE);
+    }
+}
+
+/// G1 one after another (spec §3.3.4): this member's freeze is over, frozen and detached (R5,
+/// R6) or given up before R6 (R8 on an abandon or C2): the PM Master may start the next
+/// member. The step is sent at R6 rather than R5 because an implementation detaches the
+/// state as soon as it is frozen, in one go (the refimpl does): the PM Master cannot tell
+/// the two apart, and a member started between them would be an order no implementation
+/// shows.
+fn group_step(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    if cfg.group_migrates() && cfg.group_order == GroupOrder::OneAfterAnother {
+        st.send(Actor::Pma(node), Actor::PmMaster, Msg::GroupStep { pid });
     }
 }
 
@@ -164,6 +182,7 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
             attempt,
         },
     );
+    group_step(st, cfg, node, pid);
 }
 
 /// R8 Reinstate: back on the active list, threads resumed, vproc local, each queued request
@@ -180,6 +199,10 @@ pub fn reinstate(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid, outcome: Ou
     };
     st.nodes[node as usize].pma.procs[pid as usize] = Local::Active { proc, out: None };
     st.pma_mut(node).vprocs[pid as usize] = Vproc::Local;
+    if matches!(slot, Local::Active { .. }) {
+        // Given up before R6: its step was not sent yet.
+        group_step(st, cfg, node, pid);
+    }
     let keep_suspended =
         outcome == Outcome::Refused && cfg.mutant_is(Mutant::RefusalLeavesSuspended);
     if let Some(t) = st.kernel_mut(node).tasks[pid as usize].as_mut() {

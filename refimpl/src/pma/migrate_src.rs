@@ -1,6 +1,7 @@
-//! spec §11.4 / §3.2 The source side of process migration: R1 StartMigration (and G1, G2),
-//! R3 Suspend, R4/R4' and R5 Frozen, R6 DetachAndSend, R8 Reinstate on refusal, R10 Abandon
-//! (kernel-arbitrated, with attempt numbers), R14 ForwardAndCleanUp; and T1 at the PMA.
+//! spec §11.4 / §3.2 The source side of process migration: R1 StartMigration (and G2; G1 is
+//! in `group`), R3 Suspend, R4/R4' and R5 Frozen, R6 DetachAndSend, R8 Reinstate on refusal,
+//! R10 Abandon (kernel-arbitrated, with attempt numbers), R14 ForwardAndCleanUp; and T1 at
+//! the PMA.
 
 use crate::kernel::Offer;
 use crate::pma::{Image, List, Outgoing};
@@ -44,42 +45,14 @@ impl World {
             Mode::Process => {
                 self.freeze_one(s, pid, dst, Some(r));
                 if self.cfg.group {
-                    // G1: every co-resident member migrates too, on its own (no atomicity).
-                    let members: Vec<Pid> = self.nodes[s]
-                        .pma
-                        .procs
-                        .values()
-                        .filter(|p| {
-                            p.pid != pid
-                                && p.list == List::Active
-                                && p.out.is_none()
-                                && p.allowed
-                                && !p.exiting
-                                && !p.task_mode
-                                && p.task_moving.is_none()
-                                && p.awaiting_forward.is_none()
-                                && p.task_node == s
-                        })
-                        .map(|p| p.pid)
-                        .collect();
-                    for m in members {
-                        let now = self.now();
-                        self.trace.log(
-                            now,
-                            s,
-                            "G1",
-                            format_args!("group member pid {m} migrates too"),
-                        );
-                        self.stats.ensure(m, now);
-                        self.freeze_one(s, m, dst, None);
-                    }
+                    self.start_group(s, pid, dst);
                 }
             }
         }
     }
 
     /// R1's effect on one process: the vproc enqueues, freezing starts.
-    fn freeze_one(&mut self, s: NodeId, pid: Pid, dst: NodeId, caller: Option<ReqId>) {
+    pub(super) fn freeze_one(&mut self, s: NodeId, pid: Pid, dst: NodeId, caller: Option<ReqId>) {
         let pma = &mut self.nodes[s].pma;
         pma.next_attempt += 1;
         let attempt = pma.next_attempt;
@@ -322,6 +295,14 @@ impl World {
         }
         self.trace
             .log(now, s, "R5", format_args!("pid {pid} frozen"));
+        let member = self.nodes[s].pma.procs[&pid]
+            .out
+            .as_ref()
+            .is_some_and(|o| o.caller.is_none());
+        if member && self.group_source.is_some_and(|g| g != s) {
+            self.trace.reach(now, "S-group-remote");
+        }
+        self.group_step(s, pid);
         self.trace.log(
             now,
             s,
@@ -402,6 +383,10 @@ impl World {
         let Some(out) = p.out.take() else { return };
         self.nodes[s].pma.set_list(pid, List::Active);
         self.nodes[s].pma.vprocs.insert(pid, VprocOps::Local);
+        if !out.frozen {
+            // Given up before R5: a group run one after another goes on to the next member.
+            self.group_step(s, pid);
+        }
         if out.suspended || out.frozen || out.threads_held {
             if let Some(t) = self.nodes[s].kernel.tasks.get_mut(&pid) {
                 t.resume();

@@ -5,6 +5,7 @@
 //! the source) and `migrate_dst` (R7, R9, R12, R13 and the forward's reception at D).
 
 pub mod calls;
+pub mod group;
 pub mod migrate_dst;
 pub mod migrate_src;
 pub mod vproc;
