@@ -121,6 +121,14 @@ fn items_of(cfg: &Config) -> Vec<PropDef> {
     items
 }
 
+/// The items the refimpl has claimed so far (spec §12.16), as a mask over `items`.
+fn claimed_mask(items: &[PropDef], claims: &[(String, u64, usize)]) -> Mask {
+    claims
+        .iter()
+        .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
+        .fold(0, |a, i| a | (1 << i))
+}
+
 fn mask_of(model: &OsfModel, items: &[PropDef], st: &Sys) -> Mask {
     items
         .iter()
@@ -402,10 +410,7 @@ pub fn validate_with(
             // claims so far (spec §12.16): dropping the only explanation that reaches a
             // claimed item would reject a trace the model explains. A stable sort keeps the
             // order, and so the verdict, deterministic.
-            let claimed: Mask = claims
-                .iter()
-                .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
-                .fold(0, |a, i| a | (1 << i));
+            let claimed = claimed_mask(&items, &claims);
             frontier.sort_by_key(|(_, m)| std::cmp::Reverse((m & claimed).count_ones()));
             frontier.truncate(lim.frontier_max);
         }
@@ -419,10 +424,7 @@ pub fn validate_with(
         .collect();
     // spec §12.16: what the refimpl says it reached, some explanation must reach, and one
     // explanation must reach it all (the refimpl ran one execution).
-    let claimed: Mask = claims
-        .iter()
-        .filter_map(|(c, _, _)| items.iter().position(|p| p.id == c))
-        .fold(0, |a, i| a | (1 << i));
+    let claimed = claimed_mask(&items, &claims);
     let rejection =
         if let Some((item, step, line)) = claims.iter().find(|(c, _, _)| !explained.contains(c)) {
             let why = if items.iter().any(|p| p.id == item) {

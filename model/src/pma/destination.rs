@@ -64,7 +64,7 @@ pub fn on_migrate_request(
     // Admission: the destination decides at acceptance. It pulls at once when no other pull
     // to it is in progress or waiting (first come, first pulled); otherwise this migration
     // waits its turn (`can_pull`).
-    let admitted = cfg.admission && pulling_at(st, node).is_none() && waiting_at(st, node) == 0;
+    let admitted = cfg.admission && !pulling_at(st, node) && waiting_at(st, node) == 0;
     if cfg.admission && !admitted {
         st.see(Seen::ADMISSION_HELD);
     }
@@ -99,21 +99,17 @@ fn waiting_at(st: &Sys, node: NodeId) -> usize {
         .count()
 }
 
-/// A pid whose task the node is pulling now (R11 sent, the task not yet arrived).
-fn pulling_at(st: &Sys, node: NodeId) -> Option<Pid> {
-    st.pma(node)
-        .procs
-        .iter()
-        .position(|l| {
-            matches!(
-                l,
-                Local::Incoming {
-                    stage: InStage::Pulling,
-                    ..
-                }
-            )
-        })
-        .map(|p| p as Pid)
+/// Whether the node is pulling a task now (R11 sent, the task not yet arrived).
+fn pulling_at(st: &Sys, node: NodeId) -> bool {
+    st.pma(node).procs.iter().any(|l| {
+        matches!(
+            l,
+            Local::Incoming {
+                stage: InStage::Pulling,
+                ..
+            }
+        )
+    })
 }
 
 /// R11's guard: accepted, and under admission no other pull to the node in progress.
@@ -124,7 +120,7 @@ pub fn can_pull(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
             stage: InStage::Accepted,
             ..
         }
-    ) && !(cfg.admission && pulling_at(st, node).is_some())
+    ) && !(cfg.admission && pulling_at(st, node))
 }
 
 /// R11 TaskPull (receiver pull): the destination kernel asks the source kernel for the task.

@@ -41,12 +41,8 @@ impl World {
         }
         // R9: a new proc and a vproc with the same pid; then the receiver pull (R11), unless
         // under admission another pull to this node is in progress: then it waits its turn.
-        let waiting = self.nodes[d]
-            .pma
-            .procs
-            .values()
-            .any(|p| p.inc.as_ref().is_some_and(|i| i.stage == Stage::Accepted));
-        let wait = self.cfg.admission && (self.pulling_at(d).is_some() || waiting);
+        let wait =
+            self.cfg.admission && (self.pulling_at(d).is_some() || !self.waiting_at(d).is_empty());
         let mut rusage = img.rusage.clone();
         rusage.arrive(now);
         let pma = &mut self.nodes[d].pma;
@@ -110,13 +106,10 @@ impl World {
             .map(|p| p.pid)
     }
 
-    /// Admission: once no pull to `d` is in progress, the longest-waiting accepted migration
-    /// (the lowest pid) pulls its task (R11).
-    fn admit_next(&mut self, d: NodeId) {
-        if !self.cfg.admission || !self.nodes[d].alive || self.pulling_at(d).is_some() {
-            return;
-        }
-        let waiting: Vec<(Pid, NodeId, u32)> = self.nodes[d]
+    /// The migrations accepted at `d` whose pull waits (admission), lowest pid first: pid,
+    /// source, attempt.
+    fn waiting_at(&self, d: NodeId) -> Vec<(Pid, NodeId, u32)> {
+        self.nodes[d]
             .pma
             .procs
             .values()
@@ -124,7 +117,16 @@ impl World {
                 let i = p.inc.as_ref()?;
                 (i.stage == Stage::Accepted).then_some((p.pid, i.src, i.attempt))
             })
-            .collect();
+            .collect()
+    }
+
+    /// Admission: once no pull to `d` is in progress, the longest-waiting accepted migration
+    /// (the lowest pid) pulls its task (R11).
+    fn admit_next(&mut self, d: NodeId) {
+        if !self.cfg.admission || !self.nodes[d].alive || self.pulling_at(d).is_some() {
+            return;
+        }
+        let waiting = self.waiting_at(d);
         let Some(&(pid, src, attempt)) = waiting.first() else {
             return;
         };
