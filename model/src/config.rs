@@ -69,6 +69,11 @@ pub struct Calls {
     pub file_read: bool,
     /// Touching a page after migration (R17 copy-on-reference fault).
     pub touch: bool,
+    /// `sigsuspend()` by process 0 (at most once), woken by a signal (issue 12, item 7).
+    pub sigsuspend: bool,
+    /// `pcntl(ALLOW/DISALLOW, pid)` by the `pcntl` caller: G2 changed at run time (issue 12,
+    /// item 7). Each counts against `requests_max` and takes one of `pcntl_callers_max`.
+    pub pcntl_allow: bool,
 }
 
 impl Calls {
@@ -80,6 +85,8 @@ impl Calls {
         fork: false,
         file_read: false,
         touch: false,
+        sigsuspend: false,
+        pcntl_allow: false,
     };
 }
 

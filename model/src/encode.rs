@@ -76,6 +76,7 @@ fn proc_word(p: &Proc) -> u64 {
         task_migrating,
         gen,
         source_queue_lost,
+        sig_pending,
     } = *p;
     // The incarnation shares a byte with the two flags: a pid is given at most once per
     // call (`requests_max` ≤ 16), so it stays below 64. C4's mark shares `exiting`'s byte.
@@ -85,7 +86,7 @@ fn proc_word(p: &Proc) -> u64 {
         migrations,
         allowed as u8 | (gen << 2),
         o8(in_progress),
-        exiting as u8 | (source_queue_lost as u8) << 1,
+        exiting as u8 | (source_queue_lost as u8) << 1 | (sig_pending as u8) << 2,
         o8(awaiting_forward),
         o8(task_migrating),
     ])
@@ -295,6 +296,7 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
                 exiting,
                 threads_suspended,
                 gen,
+                sig_pending,
             } = *image;
             h.write_u64(w([
                 usage_total,
@@ -304,7 +306,7 @@ fn envelope<H: Hasher>(h: &mut H, e: &Envelope) {
                 exiting as u8,
                 threads_suspended as u8,
                 gen,
-                0,
+                sig_pending as u8,
             ]));
         }
         Msg::Forward { reqs, .. } => h.write_u64(reqs_word(reqs)),
@@ -412,13 +414,14 @@ pub(crate) fn sys<H: Hasher>(h: &mut H, s: &Sys) {
             waited,
             exited,
             forked,
+            sigsuspended,
         } = *e;
         h.write_u64(w([
             outstanding,
             waited as u8,
             exited as u8,
             forked as u8,
-            0,
+            sigsuspended as u8,
             0,
             0,
             0,

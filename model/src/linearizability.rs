@@ -166,6 +166,11 @@ pub fn op_of(st: &Sys, id: OpId) -> Op {
         Call::Exit => Op::Exit { pid: r.target },
         Call::Fork => Op::Fork { parent: r.target },
         Call::Migrate { dst } => Op::Migrate { pid: r.target, dst },
+        Call::Sigsuspend => Op::Sigsuspend { pid: r.target },
+        Call::Allow { allow } => Op::Allow {
+            pid: r.target,
+            allow,
+        },
     }
 }
 
@@ -247,7 +252,9 @@ fn refresh(c: &mut Cfg, ops: &[(OpId, Op)]) {
 fn candidates(spec: &ProcTable, op: &Op) -> FixedVec<Ret, { PIDS_CAP + 2 }> {
     let mut v = FixedVec::new();
     match *op {
-        Op::Signal { .. } | Op::Exit { .. } => v.push(Ret::Ok),
+        Op::Signal { .. } | Op::Exit { .. } | Op::Sigsuspend { .. } | Op::Allow { .. } => {
+            v.push(Ret::Ok)
+        }
         Op::GetInfo { pid } => {
             let e = &spec.procs[pid as usize];
             v.push(Ret::Info {
@@ -654,6 +661,9 @@ fn op_text(op: &Op) -> String {
         Op::Fork { parent } => format!("fork() of {parent}"),
         Op::Migrate { pid, dst } => format!("pcntl(MIGRATE, {pid}, node{dst})"),
         Op::FileRead { pid } => format!("a file read of {pid}"),
+        Op::Sigsuspend { pid } => format!("sigsuspend() of {pid}"),
+        Op::Allow { pid, allow: true } => format!("pcntl(ALLOW, {pid})"),
+        Op::Allow { pid, allow: false } => format!("pcntl(DISALLOW, {pid})"),
         Op::Crash { node, queued: 0 } => format!("node{node} crashes"),
         Op::Crash { node, queued } => {
             format!("node{node} crashes, losing calls queued for pids {queued:#b}")

@@ -51,6 +51,11 @@ pub enum Action {
         pid: Pid,
         dst: NodeId,
     },
+    /// `pcntl(ALLOW/DISALLOW, pid)` (G2 at run time, `Calls::pcntl_allow`).
+    PcntlAllow {
+        pid: Pid,
+        allow: bool,
+    },
     /// Pre-copy round (strategy `precopy`).
     PreCopy {
         node: NodeId,
@@ -169,6 +174,7 @@ impl OsfModel {
             Action::Touch { pid, page } => process::touch(&mut st, pid, page),
             Action::Dirty { pid, page } => process::dirty(&mut st, pid, page),
             Action::PcntlMigrate { pid, dst } => process::pcntl_migrate(&mut st, pid, dst),
+            Action::PcntlAllow { pid, allow } => process::pcntl_allow(&mut st, pid, allow),
             Action::PreCopy { node, pid, page } => process::precopy(&mut st, node, pid, page),
             Action::PreCopyDone { node, pid } => process::end_precopy(&mut st, node, pid),
             Action::Suspend { node, pid } => pma::suspend(&mut st, node, pid),
@@ -212,8 +218,8 @@ impl OsfModel {
             }
         }
         let pids = 0..cfg.pids();
-        // At most: a signal to each other pid, getinfo, fork, wait, exit.
-        let mut calls = arrayvec::ArrayVec::<(Call, Pid), { PIDS_CAP + 4 }>::new();
+        // At most: a signal to each other pid, getinfo, fork, wait, exit, sigsuspend.
+        let mut calls = arrayvec::ArrayVec::<(Call, Pid), { PIDS_CAP + 5 }>::new();
         for pid in pids.clone() {
             calls.clear();
             process::issuable(st, cfg, pid, &mut calls);
@@ -237,6 +243,11 @@ impl OsfModel {
             for dst in cfg.test_nodes() {
                 if process::can_pcntl_migrate(st, cfg, pid, dst) {
                     out.push(Action::PcntlMigrate { pid, dst });
+                }
+            }
+            for allow in [false, true] {
+                if process::can_pcntl_allow(st, cfg, pid) {
+                    out.push(Action::PcntlAllow { pid, allow });
                 }
             }
         }
@@ -462,6 +473,7 @@ pub fn rule_of(st: &Sys, action: &Action, cfg: &Config) -> &'static str {
         Action::Touch { .. } => "R17 CORFault",
         Action::Dirty { .. } | Action::PreCopy { .. } | Action::PreCopyDone { .. } => "AS1 PreCopy",
         Action::PcntlMigrate { .. } => "R1 StartMigration",
+        Action::PcntlAllow { .. } => "G2 AllowDisallow",
         Action::Suspend { .. } => "R3 Suspend",
         Action::AbortRestartable { .. } => "R4' AbortRestartable",
         Action::Freeze { .. } => "R5 Frozen",
@@ -498,7 +510,8 @@ fn arrival_rule(st: &Sys, cfg: &Config, n: NodeId, req: ReqId, syscall: bool) ->
                 Call::Exit => "PM2 Exit",
                 Call::Fork => "PM3 Fork",
                 Call::GetInfo => "A1 Accounting",
-                Call::Signal => "VP2 Serve",
+                Call::Allow { .. } => "G2 AllowDisallow",
+                Call::Signal | Call::Sigsuspend => "VP2 Serve",
             }
         }
         Local::Active { out: Some(_), .. } | Local::Migrating { .. } if migrate => {

@@ -49,6 +49,9 @@ pub fn issuable(st: &Sys, cfg: &Config, pid: Pid, out: &mut impl Extend<(Call, P
     if c.exit && pid > 0 {
         out.extend([(Call::Exit, pid)]);
     }
+    if c.sigsuspend && pid == 0 && !e.sigsuspended {
+        out.extend([(Call::Sigsuspend, pid)]);
+    }
 }
 
 /// The emulator sends a system call to the PMA its capability names.
@@ -66,6 +69,7 @@ pub fn issue(st: &mut Sys, pid: Pid, call: Call, target: Pid) {
         Call::Wait => e.waited = true,
         Call::Exit => e.exited = true,
         Call::Fork => e.forked = true,
+        Call::Sigsuspend => e.sigsuspended = true,
         _ => {}
     }
     crate::linearizability::invoke(st, req);
@@ -104,6 +108,24 @@ pub fn can_pcntl_migrate(st: &Sys, cfg: &Config, pid: Pid, dst: NodeId) -> bool 
 pub fn pcntl_migrate(st: &mut Sys, pid: Pid, dst: NodeId) {
     let req = new_req(st, Sender::Pcntl, pid, Call::Migrate { dst }, MASTER);
     st.pcntl_issued += 1;
+    st.pcntl_outstanding += 1;
+    crate::linearizability::invoke(st, req);
+    st.send(Actor::Pcntl, Actor::Pma(MASTER), Msg::Syscall { req });
+}
+
+/// The `pcntl` caller may allow or disallow the migration of a live process (G2 at run time):
+/// a call like the processes' ones, bounded by `requests_max`, and by `pcntl_callers_max`
+/// like its migrations.
+pub fn can_pcntl_allow(st: &Sys, cfg: &Config, pid: Pid) -> bool {
+    cfg.calls.pcntl_allow
+        && st.calls_issued < cfg.requests_max
+        && st.pcntl_outstanding < cfg.pcntl_callers_max
+        && st.pmm.pids[pid as usize].life == Life::Alive
+}
+
+pub fn pcntl_allow(st: &mut Sys, pid: Pid, allow: bool) {
+    let req = new_req(st, Sender::Pcntl, pid, Call::Allow { allow }, MASTER);
+    st.calls_issued += 1;
     st.pcntl_outstanding += 1;
     crate::linearizability::invoke(st, req);
     st.send(Actor::Pcntl, Actor::Pma(MASTER), Msg::Syscall { req });

@@ -102,6 +102,10 @@ pub struct Proc {
     /// queued for this process (R2), which died with it. Set at the destination by the crash;
     /// the destination kills the process when it learns of the crash (`QueueLost`, spec §5.4).
     pub source_queue_lost: bool,
+    /// A signal served while no `sigsuspend()` was in progress, pending for the next one
+    /// (`Calls::sigsuspend`; the process keeps the signal blocked outside the call, the
+    /// usual idiom). Process state: it travels in the image (R6).
+    pub sig_pending: bool,
 }
 
 /// The source side of a migration (spec §3.2 (a), (b), (e)).
@@ -257,6 +261,8 @@ pub struct Emulator {
     pub exited: bool,
     /// A `fork()` was issued (at most once: the slots are bounded by `forks_max`).
     pub forked: bool,
+    /// A `sigsuspend()` was issued (at most once).
+    pub sigsuspended: bool,
 }
 
 /// Monitor variables: written by the transitions, read only by properties (spec §6). They
@@ -344,6 +350,10 @@ impl Seen {
     /// node is in progress.
     pub const ADMISSION_HELD: u32 = 1 << 26;
     pub const GROUP_REMOTE: u32 = 1 << 27;
+    pub const SIGSUSPEND_WOKEN: u32 = 1 << 28;
+    pub const SIGSUSPEND_ABORTED: u32 = 1 << 29;
+    pub const ALLOW_CHANGED: u32 = 1 << 30;
+    pub const SIGSUSPEND_PENDING: u32 = 1 << 31;
 
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
@@ -399,6 +409,7 @@ impl Proc {
             task_migrating: None,
             gen: 0,
             source_queue_lost: false,
+            sig_pending: false,
         }
     }
 }
@@ -491,6 +502,7 @@ impl Sys {
                     waited: false,
                     exited: false,
                     forked: false,
+                    sigsuspended: false,
                 },
                 p,
             ),

@@ -44,6 +44,15 @@ pub enum Call {
     Migrate { dst: NodeId },
     /// `fork()`: in progress at the caller's PMA until the PM Master allocates a pid (PM3).
     Fork,
+    /// `sigsuspend()` by a process on itself, in the usual idiom (the signal blocked outside
+    /// the call, so one that arrives meanwhile stays pending): returns at once when a signal
+    /// is pending, else stays in progress at the process's PMA until a signal is served on it
+    /// (R4; the paper names it among the calls R4' aborts, §3.2.1).
+    Sigsuspend,
+    /// `pcntl(ALLOW/DISALLOW, pid)` by the `pcntl` caller (G2): sets whether the process may
+    /// migrate. It operates on the process's local state, so it is enqueued while the process
+    /// migrates (R2) like any call but `Migrate`.
+    Allow { allow: bool },
 }
 
 /// Where a request stands; the caller's PMA owes the sender an answer until `Completed`.
@@ -119,6 +128,8 @@ pub struct ProcImage {
     pub threads_suspended: bool,
     /// The pid's incarnation (PM3, `Config::pid_generations`).
     pub gen: u8,
+    /// A signal pending for a later `sigsuspend()` (`Calls::sigsuspend`).
+    pub sig_pending: bool,
 }
 
 /// Addressable actors: one PMA and one kernel per node, the PM Master and file server on the
@@ -283,6 +294,8 @@ impl Req {
             Call::Exit => (3, 0),
             Call::Fork => (4, 0),
             Call::Migrate { dst } => (5, dst),
+            Call::Sigsuspend => (6, 0),
+            Call::Allow { allow } => (7, allow as u8),
         };
         let (status, at) = match self.status {
             ReqStatus::Routing => (0, 0),

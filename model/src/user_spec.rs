@@ -19,7 +19,11 @@
 //!   untouched pages where they were, spec §3.3.2), so that a crash kills exactly the
 //!   processes that depend on the node (spec §5); a user sees a page move home when it
 //!   touches it (the `Touch` event);
-//! - `usage` (one unit per call served on it, the model's rusage, A1) and `migrations`.
+//! - `usage` (one unit per call served on it, the model's rusage, A1) and `migrations`;
+//! - `allowed` (G2, set by `pcntl(ALLOW/DISALLOW)`) and `sig_pending`: a signal delivered
+//!   while no `sigsuspend()` waited, which the next one returns for at once (the process
+//!   keeps the signal blocked outside the call, the usual idiom; kept only when the
+//!   configuration has `sigsuspend()`).
 //!
 //! Every answer is deterministic given the state and the answer itself
 //! ([`ProcTable::is_valid_step`] applies the effect the answer names), so the linearizability
@@ -67,6 +71,8 @@ pub struct Entry {
     /// system call request was enqueued on the source node", paper §3.2 (c)) fails, and the
     /// process may die of that crash wherever it runs (spec §13.2).
     pub queue_lost: bool,
+    /// A signal delivered and not yet consumed by a `sigsuspend()` (`Rules::sigsuspend`).
+    pub sig_pending: bool,
 }
 
 impl Entry {
@@ -90,6 +96,8 @@ pub struct Rules {
     pub task: bool,
     /// R10 abandons are enabled.
     pub abandon: bool,
+    /// Processes may call `sigsuspend()`: a signal is kept pending until one consumes it.
+    pub sigsuspend: bool,
 }
 
 impl Rules {
@@ -100,6 +108,7 @@ impl Rules {
             pages: cfg.pages_max,
             task: cfg.mode == Mode::Task,
             abandon: cfg.abandon,
+            sigsuspend: cfg.calls.sigsuspend,
         }
     }
 }
@@ -132,6 +141,11 @@ pub enum Op {
     Fork { parent: Pid },
     /// `pcntl(MIGRATE, pid, dst)`; also a group member's migration (G1), started by the PMA.
     Migrate { pid: Pid, dst: NodeId },
+    /// `sigsuspend()` of a process: returns once a signal is delivered (at once if one is
+    /// pending).
+    Sigsuspend { pid: Pid },
+    /// `pcntl(ALLOW/DISALLOW, pid)` (G2).
+    Allow { pid: Pid, allow: bool },
     /// A read on an open file, returned when the process consumes the file server's reply.
     FileRead { pid: Pid },
     /// Node `node` crashes (fail-stop, never the master node, spec §5). `queued`: the
@@ -227,6 +241,7 @@ impl ProcTable {
                 migrations: 0,
                 allowed: !cfg.disallowed.contains(&p),
                 queue_lost: false,
+                sig_pending: false,
             };
         }
         ProcTable {
@@ -265,6 +280,8 @@ impl ProcTable {
                 | Op::Wait { parent: p }
                 | Op::Exit { pid: p }
                 | Op::Fork { parent: p }
+                | Op::Sigsuspend { pid: p }
+                | Op::Allow { pid: p, .. }
                 | Op::Migrate { pid: p, .. },
                 Ret::NoSuchProcess,
             ) => !self.entry(p).alive(),
@@ -288,6 +305,24 @@ impl ProcTable {
         match (*op, *ret) {
             (Op::Signal { target }, Ret::Ok) if self.entry(target).alive() => {
                 self.charge(target);
+                if self.rules.sigsuspend {
+                    self.procs[target as usize].sig_pending = true;
+                }
+                true
+            }
+            // A `sigsuspend()` returns for a signal delivered since the last one returned:
+            // linearized right after the signal that woke it, or at once for a pending one.
+            (Op::Sigsuspend { pid }, Ret::Ok) if self.entry(pid).alive() => {
+                let pending = self.entry(pid).sig_pending;
+                if pending {
+                    self.charge(pid);
+                    self.procs[pid as usize].sig_pending = false;
+                }
+                pending
+            }
+            // G2: `pcntl` is not a call on the process; nothing is charged to it.
+            (Op::Allow { pid, allow }, Ret::Ok) if self.entry(pid).alive() => {
+                self.procs[pid as usize].allowed = allow;
                 true
             }
             (Op::GetInfo { pid }, Ret::Info { usage, migrations }) if self.entry(pid).alive() => {
@@ -343,6 +378,7 @@ impl ProcTable {
                         migrations: 0,
                         allowed: true,
                         queue_lost: false,
+                        sig_pending: false,
                     };
                 }
                 free
@@ -445,6 +481,8 @@ impl ProcTable {
                 migrations: e(pid).migrations,
             },
             Op::Exit { pid } if e(pid).alive() => Ret::Ok,
+            Op::Sigsuspend { pid } if e(pid).alive() => Ret::Ok,
+            Op::Allow { pid, .. } if e(pid).alive() => Ret::Ok,
             Op::Wait { parent } if e(parent).alive() => {
                 let z = (0..PIDS as Pid).find(|&c| {
                     e(c).parent == Some(parent)

@@ -324,3 +324,69 @@ fn c4_restarts_only_without_requests_queued_at_the_source() {
         "without it the process runs on at D"
     );
 }
+
+// Reference: spec §10 finding 16 (R4, R2, L1, L3). The paper's own example of a call R4'
+// aborts, `sigsuspend()`, deadlocks the freeze without R4': R5 awaits the call, only a
+// signal ends it, and R2 enqueues every signal sent to the process once its migration
+// starts. A state with the signal sent and queued has no fair step left. R4' repairs it.
+#[test]
+fn sigsuspend_deadlocks_the_freeze_and_r4_prime_repairs_it() {
+    use osfmig_model::liveness::fairness_key;
+    use osfmig_model::state::Local;
+    use osfmig_model::types::{Call, ReqStatus};
+
+    let spec = run("sigsuspend");
+    let model = osfmig_model::OsfModel::new(spec.config.clone());
+    let stuck = |st: &osfmig_model::Sys| {
+        let signal_queued = st.reqs.iter().any(|r| {
+            r.call == Call::Signal && r.target == 0 && matches!(r.status, ReqStatus::Queued { .. })
+        });
+        let suspended_in_freeze = st.nodes.iter().any(|n| {
+            matches!(&n.pma.procs[0], Local::Active { proc, out: Some(_) }
+                if proc.in_progress.is_some_and(|r| st.reqs[r as usize].call == Call::Sigsuspend))
+        });
+        let mut enabled = Vec::new();
+        model.enabled(st, &mut enabled);
+        signal_queued
+            && suspended_in_freeze
+            && enabled.iter().all(|a| fairness_key(st, a).is_none())
+    };
+    let (path, _) = shortest_path(&spec, stuck, 100_000).expect("the deadlock is reachable");
+    let rules: Vec<&str> = path.iter().map(|(_, r)| *r).collect();
+    assert!(rules.contains(&"R2 Enqueue"), "{rules:?}");
+    assert!(rules.contains(&"R3 Suspend"), "{rules:?}");
+    let res = check(&spec);
+    assert_eq!(verdict(&res, "L1"), "violated");
+    assert_eq!(verdict(&res, "L3"), "violated");
+    let fixed = check(&run("sigsuspend-r4-prime"));
+    for id in [
+        "L1",
+        "L3",
+        "U1",
+        "S-sigsuspend-aborted",
+        "S-sigsuspend-woken",
+    ] {
+        assert_ne!(verdict(&fixed, id), "violated", "{id}");
+        assert_ne!(verdict(&fixed, id), "undiscovered", "{id}");
+    }
+}
+
+// Reference: spec §3.3.5 (G2), spec §10 finding 14. `pcntl` changes G2 at run time: a
+// DISALLOW served before a MIGRATE has it rejected, an ALLOW lets the next one go; under G1 a
+// member disallowed at run time stays behind as one disallowed from the start does (L5).
+#[test]
+fn pcntl_changes_g2_at_run_time() {
+    let res = check(&run("pcntl-allow"));
+    for id in ["S-allow-changed", "S-disallowed", "U1", "L1", "L3"] {
+        assert_ne!(verdict(&res, id), "violated", "{id}");
+        assert_ne!(verdict(&res, id), "undiscovered", "{id}");
+    }
+    let res = check(&run("group-pcntl-allow"));
+    assert_eq!(verdict(&res, "L5"), "violated");
+    let l5 = res.properties.iter().find(|p| p.id == "L5").unwrap();
+    assert!(
+        rules_of(l5).contains(&"G2 AllowDisallow"),
+        "{:?}",
+        rules_of(l5)
+    );
+}

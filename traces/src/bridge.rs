@@ -141,6 +141,9 @@ fn call_name(c: MCall) -> &'static str {
         MCall::Exit => "Exit",
         MCall::Fork => "Fork",
         MCall::Migrate { .. } => "Migrate",
+        MCall::Sigsuspend => "Sigsuspend",
+        MCall::Allow { allow: true } => "Allow",
+        MCall::Allow { allow: false } => "Disallow",
     }
 }
 
@@ -151,6 +154,9 @@ fn call_of(name: &str) -> Option<MCall> {
         "Wait" => MCall::Wait,
         "Exit" => MCall::Exit,
         "Fork" => MCall::Fork,
+        "Sigsuspend" => MCall::Sigsuspend,
+        "Allow" => MCall::Allow { allow: true },
+        "Disallow" => MCall::Allow { allow: false },
         _ => return None,
     })
 }
@@ -159,6 +165,9 @@ fn call_of(name: &str) -> Option<MCall> {
 pub fn supported(cfg: &Config) -> Result<(), String> {
     if cfg.mutant.is_some() {
         return Err("a model mutant is selected".into());
+    }
+    if cfg.calls.sigsuspend || cfg.calls.pcntl_allow {
+        return Err("the refimpl has no sigsuspend() and no pcntl(ALLOW/DISALLOW) yet".into());
     }
     Ok(())
 }
@@ -241,6 +250,9 @@ pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
                     dst: dst as usize,
                     mode: mode_of(cfg),
                 },
+                MCall::Sigsuspend | MCall::Allow { .. } => {
+                    return Err(format!("the refimpl has no {} call", call_name(call)))
+                }
             };
             w.inject_call(pid as u32, target as u32, rc)
         }

@@ -37,6 +37,7 @@ pub fn fairness_key(st: &Sys, action: &Action) -> Option<FairKey> {
         | Action::Touch { .. }
         | Action::Dirty { .. }
         | Action::PcntlMigrate { .. }
+        | Action::PcntlAllow { .. }
         | Action::Crash { .. }
         | Action::Abandon { .. } => None,
     }
@@ -78,6 +79,8 @@ pub fn l2_absent_bounded(st: &Sys) -> bool {
 /// L3's trigger: request `r` is not answered yet. A `wait()` in progress is an obligation only
 /// once its waiter has no living child (alive or being forked, as the PM Master counts them):
 /// until then its answer waits for a child's `exit()`, an environment choice (spec §6.2).
+/// Likewise a `sigsuspend()` in progress only once a signal to its process has been sent and
+/// not answered: until then its answer waits for a `kill()`, another environment choice.
 pub fn l3_unanswered(st: &Sys, r: ReqId) -> bool {
     st.reqs.get(r as usize).is_some_and(|q| match q.status {
         ReqStatus::Completed(_) | ReqStatus::Lost => false,
@@ -86,6 +89,11 @@ pub fn l3_unanswered(st: &Sys, r: ReqId) -> bool {
             .pids
             .iter()
             .any(|e| e.parent == Some(q.target) && matches!(e.life, Life::Alive | Life::Embryo)),
+        ReqStatus::InProgress { .. } if q.call == Call::Sigsuspend => st.reqs.iter().any(|s| {
+            s.call == Call::Signal
+                && s.target == q.target
+                && !matches!(s.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+        }),
         ReqStatus::InProgress { .. } | ReqStatus::Routing | ReqStatus::Queued { .. } => true,
     })
 }

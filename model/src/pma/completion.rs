@@ -78,6 +78,7 @@ pub fn on_pid_allocated(
         waited: false,
         exited: false,
         forked: false,
+        sigsuspended: false,
     };
     st.see(Seen::FORKED);
     st.reqs[req as usize].detail = c;

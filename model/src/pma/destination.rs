@@ -42,6 +42,7 @@ pub fn on_migrate_request(
         task_migrating: None,
         gen: image.gen,
         source_queue_lost: false,
+        sig_pending: image.sig_pending,
     };
     if full || busy || exhausted {
         // R7: free what was received (pre-copied pages too) and refuse.

@@ -73,14 +73,17 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
     if !matches!(st.pma(node).procs[target as usize], Local::Active { .. }) {
         st.ghost.p5_misrouted = true;
     }
-    // P11 monitor: an earlier request of the same sender to the same target still waits.
-    let overtaken = st.reqs[..req as usize].iter().any(|r| {
-        r.sender == sender
-            && r.target == target
-            && r.handled == 0
-            && !matches!(r.status, ReqStatus::Completed(_) | ReqStatus::Lost)
-            && !matches!(r.call, Call::Migrate { .. })
-    });
+    // P11 monitor: an earlier request of the same sender to the same target still waits. The
+    // `pcntl` callers are independent senders (`pcntl_callers_max`); one alone waits for
+    // each answer and cannot overtake itself.
+    let overtaken = sender != Sender::Pcntl
+        && st.reqs[..req as usize].iter().any(|r| {
+            r.sender == sender
+                && r.target == target
+                && r.handled == 0
+                && !matches!(r.status, ReqStatus::Completed(_) | ReqStatus::Lost)
+                && !matches!(r.call, Call::Migrate { .. })
+        });
     if overtaken && !matches!(call, Call::Migrate { .. }) {
         st.ghost.p11_broken = true;
         st.see(Seen::OVERTAKEN);
@@ -93,7 +96,8 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
     if cfg.mode == Mode::Task && st.task_node(target) != Some(node) {
         st.see(Seen::TASK_ONLY_CALL_AT_SOURCE);
     }
-    if !matches!(call, Call::Migrate { .. }) {
+    // `pcntl` requests are not calls on the process: they are not charged to it (A1).
+    if !matches!(call, Call::Migrate { .. } | Call::Allow { .. }) {
         let proc = active_proc(st, node, target);
         proc.usage_total = proc.usage_total.saturating_add(1);
         proc.usage_here = proc.usage_here.saturating_add(1);
@@ -108,7 +112,32 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
             st.reqs[req as usize].detail = detail;
             respond(st, node, req, Outcome::Ok);
         }
-        Call::Signal => respond(st, node, req, Outcome::Ok),
+        Call::Signal => {
+            signal(st, cfg, node, target);
+            respond(st, node, req, Outcome::Ok);
+        }
+        Call::Sigsuspend => {
+            let p = active_proc(st, node, target);
+            if p.sig_pending {
+                // The signal arrived before the call: it returns at once.
+                p.sig_pending = false;
+                st.see(Seen::SIGSUSPEND_PENDING);
+                respond(st, node, req, Outcome::Ok);
+            } else {
+                p.in_progress = Some(req);
+                st.reqs[req as usize].status = ReqStatus::InProgress { node };
+            }
+        }
+        Call::Allow { allow } => {
+            // G2 at run time (paper §4: `pcntl` can "allow/disallow migration for a given
+            // process"): the flag is local process state, set where the process is active.
+            let p = active_proc(st, node, target);
+            if p.allowed != allow {
+                st.see(Seen::ALLOW_CHANGED);
+            }
+            active_proc(st, node, target).allowed = allow;
+            respond(st, node, req, Outcome::Ok);
+        }
         Call::Wait => {
             active_proc(st, node, target).in_progress = Some(req);
             st.reqs[req as usize].status = ReqStatus::InProgress { node };
@@ -139,6 +168,27 @@ pub fn serve(st: &mut Sys, cfg: &Config, node: NodeId, req: ReqId) {
             );
         }
         Call::Migrate { dst } => start_migration(st, cfg, node, req, target, dst),
+    }
+}
+
+/// A signal delivered to `pid`, active here: it ends a `sigsuspend()` in progress, or stays
+/// pending for the next one (`Calls::sigsuspend`; without that call no process waits for
+/// signals, and the pending bit is not kept).
+fn signal(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
+    if !cfg.calls.sigsuspend {
+        return;
+    }
+    let waiting = active_proc(st, node, pid)
+        .in_progress
+        .filter(|&s| st.reqs[s as usize].call == Call::Sigsuspend);
+    let p = active_proc(st, node, pid);
+    match waiting {
+        Some(s) => {
+            p.in_progress = None;
+            st.see(Seen::SIGSUSPEND_WOKEN);
+            respond(st, node, s, Outcome::Ok);
+        }
+        _ => p.sig_pending = true,
     }
 }
 

@@ -38,17 +38,20 @@ pub fn suspend(st: &mut Sys, node: NodeId, pid: Pid) {
     }
 }
 
-/// R4' AbortRestartable is enabled: a `wait()` in progress may be aborted.
+/// R4' AbortRestartable is enabled: a `wait()` or `sigsuspend()` in progress may be aborted
+/// (paper §3.2.1: "abort the system calls that do not modify the process's state (e.g.
+/// `wait()`, `sigsuspend()`), and restart their execution on the destination node PMA").
 pub fn can_abort_restartable(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
     cfg.r4_prime
         && outgoing(st, node, pid).is_some_and(|(p, o)| {
             !o.frozen
-                && p.in_progress
-                    .is_some_and(|r| st.reqs[r as usize].call == Call::Wait)
+                && p.in_progress.is_some_and(|r| {
+                    matches!(st.reqs[r as usize].call, Call::Wait | Call::Sigsuspend)
+                })
         })
 }
 
-/// R4': abort the `wait()` and queue it to be restarted where the process ends up.
+/// R4': abort the `wait()` or `sigsuspend()` and queue it to be restarted where the process ends up.
 pub fn abort_restartable(st: &mut Sys, node: NodeId, pid: Pid) {
     if let Local::Active { proc, out: Some(o) } =
         &mut st.nodes[node as usize].pma.procs[pid as usize]
@@ -64,6 +67,9 @@ pub fn abort_restartable(st: &mut Sys, node: NodeId, pid: Pid) {
         proc.usage_here -= 1;
         st.ghost.usage[pid as usize] -= 1;
         st.see(Seen::R4_PRIME_ABORT);
+        if st.reqs[r as usize].call == Call::Sigsuspend {
+            st.see(Seen::SIGSUSPEND_ABORTED);
+        }
     }
 }
 
@@ -153,6 +159,7 @@ pub fn detach_and_send(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
         exiting: proc.exiting,
         threads_suspended,
         gen: proc.gen,
+        sig_pending: proc.sig_pending,
     };
     let dst = o.dst;
     let attempt = st.nodes[node as usize].kernel.tasks[pid as usize]

@@ -145,6 +145,40 @@ pub(super) fn add_crossed(v: &mut Vec<RunSpec>) {
         // A group's members pulled one after another at the destination.
         ("group-norefusal", "group-admission", |c| c.admission = true),
     ];
+    // Calls whose effect the paper names without a rule (issue 12, item 7): sigsuspend(),
+    // which R4' aborts (paper §3.2.1), and G2 changed at run time by `pcntl` (paper §4).
+    let runtime: [Crossing; 6] = [
+        // Process 0 may sigsuspend() while process 1 may signal it: under R4 the freeze
+        // awaits a call that only a signal ends, and R2 enqueues the signal (finding 16).
+        ("two-procs-signal", "sigsuspend", |c| {
+            c.calls.sigsuspend = true
+        }),
+        // R4' aborts the sigsuspend() and restarts it at the destination.
+        ("two-procs-signal", "sigsuspend-r4-prime", |c| {
+            c.calls.sigsuspend = true;
+            c.r4_prime = true
+        }),
+        ("crash-r4-prime", "crash-sigsuspend-r4-prime", |c| {
+            c.calls = calls(|k| {
+                k.signal = true;
+                k.sigsuspend = true
+            })
+        }),
+        // pcntl disallows and allows again between two migrations of one process.
+        ("self-calls", "pcntl-allow", |c| {
+            c.calls = calls(|k| k.pcntl_allow = true)
+        }),
+        // Two pcntl callers: a DISALLOW racing a MIGRATE of the same process.
+        ("self-calls", "pcntl-allow-callers", |c| {
+            c.calls = calls(|k| k.pcntl_allow = true);
+            c.pcntl_callers_max = 2
+        }),
+        // G1 with G2 at run time: a member disallowed while the group may migrate.
+        ("group-norefusal", "group-pcntl-allow", |c| {
+            c.requests_max = 1;
+            c.calls = calls(|k| k.pcntl_allow = true)
+        }),
+    ];
     for (from, name, change) in crossings
         .into_iter()
         .chain(group_runs)
@@ -152,6 +186,7 @@ pub(super) fn add_crossed(v: &mut Vec<RunSpec>) {
         .chain(narrow)
         .chain(ports)
         .chain(admission)
+        .chain(runtime)
     {
         let mut r = v
             .iter()
@@ -189,4 +224,9 @@ pub(super) fn add_crossed(v: &mut Vec<RunSpec>) {
     // Finding 14 (spec §10): G1 cannot move a member that G2 disallows, so the group never
     // ends on one node.
     expect(v, "group-disallowed", &["L5"]);
+    // Finding 16 (spec §10): the freeze awaits a sigsuspend() that only a signal ends, and
+    // R2 enqueues the signal; R4' (sigsuspend-r4-prime) repairs it.
+    expect(v, "sigsuspend", &["L1", "L3"]);
+    // Finding 14 with G2 changed at run time: a member disallowed by pcntl stays behind.
+    expect(v, "group-pcntl-allow", &["L5"]);
 }

@@ -40,6 +40,10 @@ seen_fn!(reach_group_migrated, GROUP_MIGRATED);
 seen_fn!(reach_group_split, GROUP_SPLIT);
 seen_fn!(reach_group_remote, GROUP_REMOTE);
 seen_fn!(reach_pid_reused, PID_REUSED);
+seen_fn!(reach_sigsuspend_woken, SIGSUSPEND_WOKEN);
+seen_fn!(reach_sigsuspend_pending, SIGSUSPEND_PENDING);
+seen_fn!(reach_sigsuspend_aborted, SIGSUSPEND_ABORTED);
+seen_fn!(reach_allow_changed, ALLOW_CHANGED);
 // P11 overtaking reached (the finding's interesting case).
 seen_fn!(reach_overtaken, OVERTAKEN);
 
@@ -49,7 +53,15 @@ seen_fn!(reach_overtaken, OVERTAKEN);
 pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
     let process = cfg.mode == Mode::Process;
     let c = cfg.calls;
-    let reqs = cfg.requests_max > 0 && (c.signal || c.getinfo || c.wait || c.exit);
+    // A `pcntl` call reaches a migrating process only from a second caller: one alone waits
+    // for the migration's answer first.
+    let reqs = cfg.requests_max > 0
+        && (c.signal
+            || c.getinfo
+            || c.wait
+            || c.exit
+            || c.sigsuspend
+            || (c.pcntl_allow && cfg.pcntl_callers_max > 1));
     let crash = cfg.crashes_max > 0;
     // Every item but the fork ones needs a migration (`Config::migrates`); the page items
     // need a page.
@@ -196,6 +208,42 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
             reach_r4_prime_abort,
         ),
     );
+    // sigsuspend() is pid 0's, once; a signal reaches it from another process (or from
+    // itself when alone, before the call), so both need two calls.
+    let sigsuspends = c.sigsuspend && cfg.requests_max > 0;
+    let signalled = sigsuspends && c.signal && cfg.requests_max >= 2;
+    s(
+        signalled && cfg.pids() > 1,
+        sometimes(
+            "S-sigsuspend-woken",
+            "a signal ends a sigsuspend() in progress",
+            reach_sigsuspend_woken,
+        ),
+    );
+    s(
+        signalled && cfg.pids() > 1,
+        sometimes(
+            "S-sigsuspend-pending",
+            "a sigsuspend() returns at once for a signal delivered before it",
+            reach_sigsuspend_pending,
+        ),
+    );
+    s(
+        process && sigsuspends && cfg.r4_prime,
+        sometimes(
+            "S-sigsuspend-aborted",
+            "R4' aborts a sigsuspend() for restart",
+            reach_sigsuspend_aborted,
+        ),
+    );
+    s(
+        c.pcntl_allow && cfg.requests_max > 0,
+        sometimes(
+            "S-allow-changed",
+            "pcntl allows or disallows a migration at run time (G2)",
+            reach_allow_changed,
+        ),
+    );
     s(
         process && reqs && (cfg.refusals || cfg.abandon),
         sometimes(
@@ -235,7 +283,7 @@ pub fn reachability_items(cfg: &Config) -> Vec<(bool, PropDef)> {
         ),
     );
     s(
-        !cfg.disallowed.is_empty(),
+        !cfg.disallowed.is_empty() || (c.pcntl_allow && cfg.requests_max > 0),
         sometimes(
             "S-disallowed",
             "a migration disallowed by pcntl (G2)",
