@@ -318,6 +318,28 @@ pub fn assert_environment_as_specified(
     let pids = st.emus.len();
     let mut want: BTreeSet<String> = BTreeSet::new();
     for p in 0..pids {
+        // G2 at run time: the `pcntl` caller may allow or disallow any live pid, within the
+        // call budget and its callers.
+        let pcntl_open = st
+            .reqs
+            .iter()
+            .filter(|q| {
+                q.sender == Sender::Pcntl
+                    && !matches!(
+                        q.status,
+                        osfmig_model::types::ReqStatus::Completed(_)
+                            | osfmig_model::types::ReqStatus::Lost
+                    )
+            })
+            .count();
+        if cfg.calls.pcntl_allow
+            && st.calls_issued < cfg.requests_max
+            && pcntl_open < cfg.pcntl_callers_max as usize
+            && st.pmm.pids[p].life == Life::Alive
+        {
+            want.insert(format!("pcntl allow {p} false"));
+            want.insert(format!("pcntl allow {p} true"));
+        }
         let Some(n) = running(p) else { continue };
         let open = st
             .reqs
@@ -357,6 +379,9 @@ pub fn assert_environment_as_specified(
             if cfg.calls.fork && cfg.forks_max > 0 && p == 0 && !issued(0, Call::Fork) {
                 calls.push((Call::Fork, 0));
             }
+            if cfg.calls.sigsuspend && p == 0 && !issued(0, Call::Sigsuspend) {
+                calls.push((Call::Sigsuspend, 0));
+            }
             for (call, target) in calls {
                 want.insert(format!("issue {p} {call:?} {target}"));
             }
@@ -381,6 +406,7 @@ pub fn assert_environment_as_specified(
         .filter_map(|a| match *a {
             Action::Issue { pid, call, target } => Some(format!("issue {pid} {call:?} {target}")),
             Action::ConsumeReply { pid } => Some(format!("consume {pid}")),
+            Action::PcntlAllow { pid, allow } => Some(format!("pcntl allow {pid} {allow}")),
             Action::Dirty { pid, page } => Some(format!("dirty {pid} {page}")),
             _ => None,
         })

@@ -514,7 +514,8 @@ pub struct ConfigArgs {
     #[arg(long = "forks-max", alias = "forks_max", value_name = "N")]
     pub forks_max: Option<u8>,
     /// The calls the processes may issue, comma-separated, replacing the preset's set:
-    /// signal, getinfo, wait, exit, fork, file_read, touch (`none` for none; spec §2.6).
+    /// signal, getinfo, wait, exit, fork, file_read, touch, sigsuspend,
+    /// pcntl_allow (`none` for none; spec §2.6).
     #[arg(long, value_name = "CALLS")]
     pub calls: Option<String>,
     /// Process migration or task-only migration (T1).
@@ -751,7 +752,7 @@ fn parse_pids(list: &str) -> Result<Vec<u8>, Error> {
 }
 
 /// The names `--calls` accepts, in canonical order, with the field each sets.
-const CALL_NAMES: [&str; 7] = [
+const CALL_NAMES: [&str; 9] = [
     "signal",
     "getinfo",
     "wait",
@@ -759,6 +760,8 @@ const CALL_NAMES: [&str; 7] = [
     "fork",
     "file_read",
     "touch",
+    "sigsuspend",
+    "pcntl_allow",
 ];
 
 /// The field of `calls` a name of `--calls` stands for.
@@ -771,6 +774,8 @@ fn call_field<'a>(calls: &'a mut Calls, name: &str) -> Option<&'a mut bool> {
         "fork" => &mut calls.fork,
         "file_read" => &mut calls.file_read,
         "touch" => &mut calls.touch,
+        "sigsuspend" => &mut calls.sigsuspend,
+        "pcntl_allow" => &mut calls.pcntl_allow,
         _ => return None,
     })
 }

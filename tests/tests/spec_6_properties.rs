@@ -112,6 +112,12 @@ fn ci_unique_state_counts_are_pinned() {
         ("two-procs-ports", 4489),
         ("concurrent-admission", 40303),
         ("group-admission", 1631),
+        ("sigsuspend", 6969),
+        ("sigsuspend-r4-prime", 7489),
+        ("crash-sigsuspend-r4-prime", 56691),
+        ("pcntl-allow", 2437),
+        ("pcntl-allow-callers", 31281),
+        ("group-pcntl-allow", 8463),
     ];
     let got: Vec<(&str, usize)> = ci_results()
         .iter()
