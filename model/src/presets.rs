@@ -585,6 +585,11 @@ fn mutants() -> Vec<RunSpec> {
         .collect()
 }
 
+/// Small runs whose scaled graph (`name+`) exceeds the liveness check's state limit
+/// (`liveness::DEFAULT_STATE_LIMIT`), measured: `p11-ports-done-twice+` has 7.2 M states
+/// (session 14). They are checked for safety only in `full`; their `ci` run keeps liveness.
+const SAFETY_ONLY_WHEN_SCALED: &[&str] = &["p11-ports-done-twice"];
+
 /// The `full` preset (spec §8.2): every `ci` run, each small run again with one more test
 /// node and one more request (`name+`), and each large run again on four nodes (`name+`).
 /// Size and time are recorded in `docs/presets.md`.
@@ -599,11 +604,12 @@ fn full() -> Vec<RunSpec> {
             // A fourth node puts more messages in flight at once (a crash adds detections
             // and re-sends): give the network room so the search is not cut.
             r.config.queue_len_max = r.config.queue_len_max.max(12);
-            if r.large {
+            if r.large || SAFETY_ONLY_WHEN_SCALED.contains(&r.name.as_str()) {
                 // On four nodes a large run's graph without symmetry is too large for
                 // the liveness check.
                 r.liveness = false;
-            } else {
+            }
+            if !r.large {
                 r.config.requests_max =
                     (r.config.requests_max + 1).min(crate::config::REQUESTS_LIMIT);
             }
