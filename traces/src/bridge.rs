@@ -185,6 +185,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
             Strategy::Flush => RStrategy::Flush,
         },
         r4_prime: cfg.r4_prime,
+        sigsuspend: cfg.calls.sigsuspend,
         p11_fix: cfg.p11_fix,
         group: cfg.group,
         group_order: match cfg.group_order {
