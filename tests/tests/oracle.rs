@@ -380,6 +380,8 @@ fn one_change_configs() -> Vec<(String, Config)> {
             fork: true,
             file_read: true,
             touch: true,
+            sigsuspend: true,
+            pcntl_allow: true,
         },
         ..Config::default()
     };
@@ -410,6 +412,8 @@ fn one_change_configs() -> Vec<(String, Config)> {
         ("calls.fork=false", |c| c.calls.fork = false),
         ("calls.file_read=false", |c| c.calls.file_read = false),
         ("calls.touch=false", |c| c.calls.touch = false),
+        ("calls.sigsuspend=false", |c| c.calls.sigsuspend = false),
+        ("calls.pcntl_allow=false", |c| c.calls.pcntl_allow = false),
         ("mode=task,group=false", |c| {
             c.mode = Mode::Task;
             c.group = false
@@ -447,6 +451,8 @@ fn one_change_configs() -> Vec<(String, Config)> {
         ("calls.getinfo=true", |c| c.calls.getinfo = true),
         ("calls.file_read=true", |c| c.calls.file_read = true),
         ("calls.touch=true", |c| c.calls.touch = true),
+        ("calls.sigsuspend=true", |c| c.calls.sigsuspend = true),
+        ("calls.pcntl_allow=true", |c| c.calls.pcntl_allow = true),
         ("calls.signal=false", |c| c.calls.signal = false),
         ("r4_prime=true", |c| c.r4_prime = true),
         ("group=true", |c| c.group = true),
