@@ -289,8 +289,8 @@ pub fn assert_pids_released(run: &str, st: &Sys) {
 /// The environment's choices that are enabled are exactly those spec §2.6 allows, stated here
 /// from its table rather than from `process.rs`: which calls a process may issue (who, on whom,
 /// how often: "once" is read off the requests issued so far, not off the emulator's flags),
-/// when a queued file reply can be consumed, and which pages a running process may dirty
-/// under pre-copy.
+/// when a queued file reply can be consumed, which pages a running process may dirty under
+/// pre-copy, and which `pcntl(ALLOW/DISALLOW)` requests the `pcntl` caller may make.
 pub fn assert_environment_as_specified(
     run: &str,
     cfg: &osfmig_model::Config,
@@ -318,28 +318,6 @@ pub fn assert_environment_as_specified(
     let pids = st.emus.len();
     let mut want: BTreeSet<String> = BTreeSet::new();
     for p in 0..pids {
-        // G2 at run time: the `pcntl` caller may allow or disallow any live pid, within the
-        // call budget and its callers.
-        let pcntl_open = st
-            .reqs
-            .iter()
-            .filter(|q| {
-                q.sender == Sender::Pcntl
-                    && !matches!(
-                        q.status,
-                        osfmig_model::types::ReqStatus::Completed(_)
-                            | osfmig_model::types::ReqStatus::Lost
-                    )
-            })
-            .count();
-        if cfg.calls.pcntl_allow
-            && st.calls_issued < cfg.requests_max
-            && pcntl_open < cfg.pcntl_callers_max as usize
-            && st.pmm.pids[p].life == Life::Alive
-        {
-            want.insert(format!("pcntl allow {p} false"));
-            want.insert(format!("pcntl allow {p} true"));
-        }
         let Some(n) = running(p) else { continue };
         let open = st
             .reqs
@@ -379,6 +357,7 @@ pub fn assert_environment_as_specified(
             if cfg.calls.fork && cfg.forks_max > 0 && p == 0 && !issued(0, Call::Fork) {
                 calls.push((Call::Fork, 0));
             }
+            // sigsuspend(): process 0 only, on itself, once (issue 12, item 7).
             if cfg.calls.sigsuspend && p == 0 && !issued(0, Call::Sigsuspend) {
                 calls.push((Call::Sigsuspend, 0));
             }
@@ -401,12 +380,36 @@ pub fn assert_environment_as_specified(
             }
         }
     }
+    // pcntl(ALLOW/DISALLOW): on a pid the PM Master knows alive, either way, while a call of
+    // `requests_max` is left and a `pcntl` caller is free (each caller waits for its answer).
+    let pcntl_open = st
+        .reqs
+        .iter()
+        .filter(|q| {
+            q.sender == Sender::Pcntl
+                && !matches!(
+                    q.status,
+                    osfmig_model::types::ReqStatus::Completed(_)
+                        | osfmig_model::types::ReqStatus::Lost
+                )
+        })
+        .count();
+    if cfg.calls.pcntl_allow
+        && st.calls_issued < cfg.requests_max
+        && pcntl_open < cfg.pcntl_callers_max as usize
+    {
+        for p in (0..pids).filter(|&p| st.pmm.pids[p].life == Life::Alive) {
+            for allow in [false, true] {
+                want.insert(format!("allow {p} {allow}"));
+            }
+        }
+    }
     let got: BTreeSet<String> = acts
         .iter()
         .filter_map(|a| match *a {
             Action::Issue { pid, call, target } => Some(format!("issue {pid} {call:?} {target}")),
+            Action::PcntlAllow { pid, allow } => Some(format!("allow {pid} {allow}")),
             Action::ConsumeReply { pid } => Some(format!("consume {pid}")),
-            Action::PcntlAllow { pid, allow } => Some(format!("pcntl allow {pid} {allow}")),
             Action::Dirty { pid, page } => Some(format!("dirty {pid} {page}")),
             _ => None,
         })
@@ -419,7 +422,8 @@ pub fn assert_environment_as_specified(
 
 /// What one step may do to the bookkeeping, independent of where it is kept: a C4 mark
 /// appears only at a crash and goes only when its pid is given to a new process (spec §5.4,
-/// PM3); each call and each file read uses one of `requests_max` (spec §8.1).
+/// PM3); each call, file read and `pcntl(ALLOW/DISALLOW)` uses one of `requests_max` (spec
+/// §8.1).
 pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) {
     use osfmig_model::state::Life;
     let gained = next.ghost.c4_marked & !st.ghost.c4_marked;
@@ -498,7 +502,10 @@ pub fn assert_step_consistent(run: &str, st: &Sys, action: &Action, next: &Sys) 
         facts & c4 == 0 || st.ghost.c4_marked != 0,
         "{run}: {action:?} records a C4 case with no pid marked for C4:\n{st:?}"
     );
-    if matches!(action, Action::Issue { .. } | Action::FileRead { .. }) {
+    if matches!(
+        action,
+        Action::Issue { .. } | Action::FileRead { .. } | Action::PcntlAllow { .. }
+    ) {
         assert_eq!(
             next.calls_issued,
             st.calls_issued + 1,
@@ -679,6 +686,55 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
         })
     });
     check(Seen::ADMISSION_HELD, "S-admission-held", admission_holds);
+    // sigsuspend() (issue 12, item 7). Returning at once for a pending signal: the call is
+    // served in this step and not left in progress. A forwarded queue served in one step may
+    // also hold a signal served after the call, which wakes it instead (below).
+    use osfmig_model::types::{Call, ReqStatus};
+    let served = |r: usize| r < next.reqs.len() && next.reqs[r].handled > st.reqs[r].handled;
+    let sigsuspends = || (0..st.reqs.len()).filter(|&r| st.reqs[r].call == Call::Sigsuspend);
+    let returned_at_once = sigsuspends()
+        .any(|r| served(r) && !matches!(next.reqs[r].status, ReqStatus::InProgress { .. }));
+    check(
+        Seen::SIGSUSPEND_PENDING,
+        "S-sigsuspend-pending",
+        returned_at_once,
+    );
+    // Woken: a sigsuspend() in progress, or served in this step, ends in a step that serves a
+    // signal to its process (not R4' aborting it).
+    let woken = sigsuspends().any(|r| {
+        let target = st.reqs[r].target;
+        let signalled = (0..st.reqs.len())
+            .any(|s| st.reqs[s].call == Call::Signal && st.reqs[s].target == target && served(s));
+        (matches!(st.reqs[r].status, ReqStatus::InProgress { .. }) || served(r))
+            && !matches!(next.reqs[r].status, ReqStatus::InProgress { .. })
+            && signalled
+    });
+    check(Seen::SIGSUSPEND_WOKEN, "S-sigsuspend-woken", woken);
+    // R4' aborting a sigsuspend() in progress.
+    let aborted = match action {
+        Action::AbortRestartable { node, pid } => {
+            matches!(&st.nodes[*node as usize].pma.procs[*pid as usize],
+                osfmig_model::state::Local::Active { proc, .. }
+                    if proc.in_progress.is_some_and(|r| st.reqs[r as usize].call == Call::Sigsuspend))
+        }
+        _ => false,
+    };
+    check_iff(Seen::SIGSUSPEND_ABORTED, "S-sigsuspend-aborted", aborted);
+    // G2 at run time: a process active on a node before and after the step changes `allowed`.
+    let allow_changed = st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
+        use osfmig_model::state::Local;
+        a.pma
+            .procs
+            .iter()
+            .zip(&b.pma.procs)
+            .any(|(x, y)| match (x, y) {
+                (Local::Active { proc: p, .. }, Local::Active { proc: q, .. }) => {
+                    p.allowed != q.allowed
+                }
+                _ => false,
+            })
+    });
+    check_iff(Seen::ALLOW_CHANGED, "S-allow-changed", allow_changed);
 }
 
 /// Where answers about a request go (spec §3.2.6, R15, R16, VP3): the PM Master's `Located`, a

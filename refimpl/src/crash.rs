@@ -205,7 +205,10 @@ impl World {
         match sender {
             Sender::Pcntl => {
                 self.pcntl_outstanding = self.pcntl_outstanding.saturating_sub(1);
-                self.stats.lost(target, now);
+                // The statistics follow migrations, not pcntl(ALLOW/DISALLOW).
+                if matches!(call, Call::Migrate { .. }) {
+                    self.stats.lost(target, now);
+                }
             }
             Sender::Proc(pid) => {
                 self.call_done(pid);

@@ -131,7 +131,8 @@ pub fn check(w: &World) -> Result<(), String> {
 }
 
 /// P5 (runs without crashes): when the system is quiet, every request is completed, except
-/// a wait() still in progress and calls of processes that exited.
+/// a wait() or a sigsuspend() still in progress (each waits for another process: a child's
+/// exit, a signal) and calls of processes that exited.
 pub fn check_p5(w: &World) -> Result<(), String> {
     if w.stats.crashes > 0 {
         return Ok(());
@@ -140,7 +141,7 @@ pub fn check_p5(w: &World) -> Result<(), String> {
         match r.status {
             ReqStatus::Completed(_) => {}
             ReqStatus::Lost => return Err(format!("P5 no lost requests: req {i} lost")),
-            _ if r.call == Call::Wait => {}
+            _ if matches!(r.call, Call::Wait | Call::Sigsuspend) => {}
             _ if r.call == Call::Exit => {}
             s => {
                 // A request still held for a process that is alive and quiet is lost.

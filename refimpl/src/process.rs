@@ -306,11 +306,15 @@ impl World {
                 self.pcntl_outstanding = self.pcntl_outstanding.saturating_sub(1);
                 let now = self.now();
                 let pid = self.reqs[r as usize].target;
+                let (label, op) = match self.reqs[r as usize].call {
+                    Call::Allow { allow } => ("G2-allow", crate::pma::allow::op_name(allow)),
+                    _ => ("R1", "MIGRATE"),
+                };
                 self.trace.log(
                     now,
                     crate::MASTER,
-                    "R1",
-                    format_args!("pcntl(MIGRATE) of pid {pid} answered {o:?}"),
+                    label,
+                    format_args!("pcntl({op}) of pid {pid} answered {o:?}"),
                 );
             }
             Ep::Task(pid) => {

@@ -61,6 +61,14 @@ pub enum Call {
         dst: NodeId,
         mode: Mode,
     },
+    /// sigsuspend() of a process on itself, the signal blocked outside the call (the usual
+    /// idiom): it returns at once for a signal already pending, else once one is delivered.
+    Sigsuspend,
+    /// pcntl(ALLOW/DISALLOW, pid): paper §4, pcntl can "allow/disallow migration for a given
+    /// process" (G2 at run time).
+    Allow {
+        allow: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -515,8 +523,12 @@ pub enum Ev {
 pub struct Config {
     pub nodes: usize,
     pub strategy: Strategy,
-    /// R4': abort and restart wait() at the destination.
+    /// R4': abort and restart wait() and sigsuspend() at the destination.
     pub r4_prime: bool,
+    /// Processes may call sigsuspend(): a signal delivered while none is in progress stays
+    /// pending for the next one. Off, no process waits for signals and none is kept pending
+    /// (the model's `calls.sigsuspend`).
+    pub sigsuspend: bool,
     /// The P11 fix (spec §10 finding 1): D holds direct requests until S's forward arrives.
     pub p11_fix: bool,
     /// G1: all processes form one migration group.
@@ -575,6 +587,7 @@ impl Default for Config {
             nodes: 3,
             strategy: Strategy::Cor,
             r4_prime: false,
+            sigsuspend: false,
             p11_fix: true,
             group: false,
             group_order: crate::workload::GroupOrder::AllAtOnce,

@@ -1,7 +1,7 @@
 //! spec §12.8 The stimuli both sides take from a trace, and the refimpl set up for a model
 //! configuration. A stimulus is what the environment does (a process's system call, the
-//! `pcntl` caller's migration request, a node crash); everything else each side does on
-//! its own and the traces compare through the projection (spec §12.7).
+//! `pcntl` caller's migration or ALLOW/DISALLOW request, a node crash); everything else each
+//! side does on its own and the traces compare through the projection (spec §12.7).
 
 use osfmig_model::config::{GroupOrder, Mode, Strategy};
 use osfmig_model::types::Call as MCall;
@@ -18,6 +18,8 @@ pub enum Stimulus {
     Issue { pid: u8, call: MCall, target: u8 },
     /// R1 (the caller's side): `pcntl(MIGRATE, pid, dst)`.
     Pcntl { pid: u8, dst: u8 },
+    /// G2 (the caller's side): `pcntl(ALLOW, pid)` or `pcntl(DISALLOW, pid)`.
+    PcntlAllow { pid: u8, allow: bool },
     /// C*: a test node crashes.
     Crash { node: u8 },
     /// R17: process `pid` touches `page` (a copy-on-reference fault if homed elsewhere).
@@ -35,6 +37,7 @@ impl Stimulus {
         match *a {
             Action::Issue { pid, call, target } => Some(Stimulus::Issue { pid, call, target }),
             Action::PcntlMigrate { pid, dst } => Some(Stimulus::Pcntl { pid, dst }),
+            Action::PcntlAllow { pid, allow } => Some(Stimulus::PcntlAllow { pid, allow }),
             Action::Crash { node } => Some(Stimulus::Crash { node }),
             Action::Touch { pid, page } => Some(Stimulus::Touch { pid, page }),
             Action::FileRead { pid } => Some(Stimulus::FileRead { pid }),
@@ -48,6 +51,7 @@ impl Stimulus {
         match self {
             Stimulus::Issue { pid, call, target } => Action::Issue { pid, call, target },
             Stimulus::Pcntl { pid, dst } => Action::PcntlMigrate { pid, dst },
+            Stimulus::PcntlAllow { pid, allow } => Action::PcntlAllow { pid, allow },
             Stimulus::Crash { node } => Action::Crash { node },
             Stimulus::Touch { pid, page } => Action::Touch { pid, page },
             Stimulus::FileRead { pid } => Action::FileRead { pid },
@@ -68,6 +72,11 @@ impl Stimulus {
                 "R1 StartMigration",
                 "pcntl",
                 json!({ "pid": pid, "dst": dst }),
+            ),
+            Stimulus::PcntlAllow { pid, allow } => (
+                "G2 AllowDisallow",
+                "pcntl",
+                json!({ "pid": pid, "allow": allow }),
             ),
             Stimulus::Crash { node } => ("C* NodeCrash", "env", json!({ "node": node })),
             Stimulus::Touch { pid, page } => (
@@ -114,6 +123,14 @@ impl Stimulus {
                 pid: get("pid")?,
                 dst: get("dst")?,
             }),
+            // `allow` tells it from a refimpl step at the `pcntl` actor labelled G2.
+            ("G2 AllowDisallow", "pcntl") => match params.get("allow").and_then(Value::as_bool) {
+                Some(allow) => Some(Stimulus::PcntlAllow {
+                    pid: get("pid")?,
+                    allow,
+                }),
+                None => None,
+            },
             ("C* NodeCrash", "env") => Some(Stimulus::Crash { node: get("node")? }),
             ("FS1 FileIO", "process") if params.get("read") == Some(&Value::Bool(true)) => {
                 Some(Stimulus::FileRead { pid: get("pid")? })
@@ -166,9 +183,6 @@ pub fn supported(cfg: &Config) -> Result<(), String> {
     if cfg.mutant.is_some() {
         return Err("a model mutant is selected".into());
     }
-    if cfg.calls.sigsuspend || cfg.calls.pcntl_allow {
-        return Err("the refimpl has no sigsuspend() and no pcntl(ALLOW/DISALLOW) yet".into());
-    }
     Ok(())
 }
 
@@ -185,6 +199,7 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
             Strategy::Flush => RStrategy::Flush,
         },
         r4_prime: cfg.r4_prime,
+        sigsuspend: cfg.calls.sigsuspend,
         p11_fix: cfg.p11_fix,
         group: cfg.group,
         group_order: match cfg.group_order {
@@ -250,14 +265,22 @@ pub fn apply(w: &mut World, cfg: &Config, s: Stimulus) -> Result<(), String> {
                     dst: dst as usize,
                     mode: mode_of(cfg),
                 },
-                MCall::Sigsuspend | MCall::Allow { .. } => {
-                    return Err(format!("the refimpl has no {} call", call_name(call)))
+                MCall::Sigsuspend => RCall::Sigsuspend,
+                MCall::Allow { .. } => {
+                    return Err(format!(
+                        "{} is the pcntl caller's request, not a process's call",
+                        call_name(call)
+                    ))
                 }
             };
             w.inject_call(pid as u32, target as u32, rc)
         }
         Stimulus::Pcntl { pid, dst } => {
             w.pcntl(pid as u32, dst as usize, mode_of(cfg));
+            Ok(())
+        }
+        Stimulus::PcntlAllow { pid, allow } => {
+            w.pcntl_allow(pid as u32, allow);
             Ok(())
         }
         Stimulus::Touch { pid, page } => w.inject_touch(pid as u32, page as u32),

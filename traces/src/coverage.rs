@@ -88,6 +88,9 @@ pub fn rules_of_label(label: &str) -> Vec<&'static str> {
     match label {
         "R13" => vec!["R13 InformPMMAndRestart"],
         "R13-hold" => vec!["R13 HoldUntilRestart"],
+        // The refimpl's G2 label names a pcntl(MIGRATE) rejected (S-disallowed's evidence);
+        // pcntl(ALLOW/DISALLOW) served has a label of its own.
+        "G2-allow" => vec!["G2 AllowDisallow"],
         "C1" | "C2" | "C4" => vec!["C* DetectCrash"],
         "C5" => vec!["C* PMMBury"],
         "C3" => vec!["C3 ProcessDied"],
@@ -178,6 +181,10 @@ pub fn refimpl_evidence(id: &str) -> Evidence {
         | "S-queued-reinstated"
         | "S-second-migrate-rejected"
         | "S-group-remote"
+        | "S-sigsuspend-woken"
+        | "S-sigsuspend-pending"
+        | "S-sigsuspend-aborted"
+        | "S-allow-changed"
         | "S-overtaken" => Observable(CLAIM),
         _ => NotObservable("no evidence rule is defined for this item yet"),
     }

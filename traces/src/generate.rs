@@ -387,7 +387,7 @@ pub fn describe_action(st: &Sys, action: &Action) -> (Option<u8>, &'static str, 
         | Action::ConsumeReply { pid }
         | Action::Touch { pid, .. }
         | Action::Dirty { pid, .. } => (st.task_node(*pid), "process"),
-        Action::PcntlMigrate { .. } => (Some(0), "pcntl"),
+        Action::PcntlMigrate { .. } | Action::PcntlAllow { .. } => (Some(0), "pcntl"),
         Action::PreCopy { .. } | Action::PreCopyDone { .. } | Action::Pull { .. } => {
             (field("node"), "kernel")
         }

@@ -50,6 +50,7 @@ struct Budget {
     crashes: u8,
     waited: bool,
     forked: bool,
+    sigsuspended: bool,
     exited: Vec<bool>,
 }
 
@@ -119,6 +120,27 @@ fn possible(w: &World, cfg: &Config, b: &Budget) -> Vec<Stimulus> {
                 call: MCall::Exit,
                 target: pid,
             });
+        }
+        if c.sigsuspend && pid == 0 && !b.sigsuspended {
+            out.push(Stimulus::Issue {
+                pid,
+                call: MCall::Sigsuspend,
+                target: pid,
+            });
+        }
+    }
+    // pcntl(ALLOW/DISALLOW) of a live process: a call of the budget, and one of the run's
+    // pcntl callers while it is answered.
+    if cfg.calls.pcntl_allow
+        && b.calls < cfg.requests_max
+        && w.pcntl_outstanding < cfg.pcntl_callers_max as u32
+    {
+        for pid in 0..pids {
+            if life(pid) == Some(RLife::Alive) {
+                for allow in [false, true] {
+                    out.push(Stimulus::PcntlAllow { pid, allow });
+                }
+            }
         }
     }
     // As many `pcntl` requests under way at once as the run has callers (issue 12).
@@ -224,10 +246,12 @@ fn count(b: &mut Budget, s: Stimulus) {
                 MCall::Wait => b.waited = true,
                 MCall::Fork => b.forked = true,
                 MCall::Exit => b.exited[pid as usize] = true,
+                MCall::Sigsuspend => b.sigsuspended = true,
                 _ => {}
             }
         }
         Stimulus::Pcntl { .. } => b.pcntl += 1,
+        Stimulus::PcntlAllow { .. } => b.calls += 1,
         Stimulus::Crash { .. } => b.crashes += 1,
         Stimulus::Touch { .. } | Stimulus::Write { .. } => {}
         Stimulus::FileRead { .. } => b.calls += 1,
@@ -400,8 +424,11 @@ fn record_inner(
             let calls: Vec<Stimulus> = stimuli
                 .iter()
                 .copied()
-                .filter(|s| {
-                    matches!(s, Stimulus::Issue { target, .. } if migrating.contains(&(*target as u32)))
+                .filter(|s| match s {
+                    Stimulus::Issue { target, .. } | Stimulus::PcntlAllow { pid: target, .. } => {
+                        migrating.contains(&(*target as u32))
+                    }
+                    _ => false,
                 })
                 .collect();
             (!calls.is_empty() && rng.below(4) == 0).then(|| calls[rng.below(calls.len())])
@@ -474,7 +501,7 @@ fn record_inner(
             let (rule, actor, params) = s.render();
             let node = match s {
                 Stimulus::Crash { node } => Some(node),
-                Stimulus::Pcntl { .. } => Some(0),
+                Stimulus::Pcntl { .. } | Stimulus::PcntlAllow { .. } => Some(0),
                 Stimulus::Issue { pid, .. }
                 | Stimulus::Touch { pid, .. }
                 | Stimulus::Write { pid, .. }

@@ -57,6 +57,7 @@ impl World {
                 in_progress: None,
                 exiting: false,
                 allowed: img.allowed,
+                sig_pending: img.sig_pending,
                 task_node: d,
                 task_mode: false,
                 out: None,

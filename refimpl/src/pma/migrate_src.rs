@@ -216,22 +216,32 @@ impl World {
         }
         if let Some(w) = p.in_progress {
             if !r4_prime {
-                return; // R4: await the wait()'s completion.
+                // R4: await the completion of the wait() or sigsuspend(). A sigsuspend()
+                // ends only with a signal, and R2 enqueues every signal to the freezing
+                // process: the freeze never ends (spec §10 finding 16).
+                return;
             }
-            // R4': abort the wait() and restart it at D (it goes first in Q).
+            // R4' (paper §3.2.1): "abort the system calls that do not modify the process's
+            // state (e.g. wait(), sigsuspend()), and restart their execution on the
+            // destination node PMA": the call goes first in Q.
             p.in_progress = None;
             out.queue.insert(0, w);
             let rq = &mut self.reqs[w as usize];
             rq.status = ReqStatus::Queued;
             rq.queued += 1;
             rq.handled = rq.handled.saturating_sub(1);
+            let sigsuspend = rq.call == Call::Sigsuspend;
             let now = self.now();
+            let name = if sigsuspend { "sigsuspend()" } else { "wait()" };
             self.trace.log(
                 now,
                 s,
                 "R4'",
-                format_args!("wait() of pid {pid} aborted, restarts at D"),
+                format_args!("{name} of pid {pid} aborted, restarts at D"),
             );
+            if sigsuspend {
+                self.trace.reach(now, "S-sigsuspend-aborted");
+            }
         }
         let p = &self.nodes[s].pma.procs[&pid];
         let out = p.out.as_ref().unwrap();
@@ -273,6 +283,7 @@ impl World {
                 creds: p.creds.clone(),
                 rusage: p.rusage.clone(),
                 allowed: p.allowed,
+                sig_pending: p.sig_pending,
                 threads_suspended: suspended,
                 in_progress: p.in_progress.is_some(),
                 exiting: p.exiting,

@@ -1,13 +1,16 @@
 //! spec §11.4 The Process Management Agent of one node (paper §2.2): the proc and user
 //! structures of the processes on its node, kept on the active, migrating and free lists;
 //! the vprocs; the server stubs; and the calls it serves. Sub-modules: `vproc` (the
-//! operation table), `calls` (fork/exec, exit, wait), `migrate_src` (R1–R8, R10, R14, T1 at
-//! the source) and `migrate_dst` (R7, R9, R12, R13 and the forward's reception at D).
+//! operation table), `calls` (fork/exec, exit, wait), `signals` (kill and sigsuspend),
+//! `allow` (pcntl ALLOW/DISALLOW, G2), `migrate_src` (R1–R8, R10, R14, T1 at the source) and
+//! `migrate_dst` (R7, R9, R12, R13 and the forward's reception at D).
 
+pub mod allow;
 pub mod calls;
 pub mod group;
 pub mod migrate_dst;
 pub mod migrate_src;
+pub mod signals;
 pub mod vproc;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,11 +72,14 @@ pub struct Proc {
     pub list: List,
     pub creds: Credentials,
     pub rusage: Rusage,
-    /// A call on this process being executed by the PMA (a wait()).
+    /// A call on this process being executed by the PMA (a wait() or a sigsuspend()).
     pub in_progress: Option<ReqId>,
     pub exiting: bool,
     /// G2.
     pub allowed: bool,
+    /// A signal delivered while no sigsuspend() was in progress, which the next one returns
+    /// for at once (`Config::sigsuspend`). Process state: it moves with the process (R6).
+    pub sig_pending: bool,
     /// Node whose kernel holds the task (differs from the PMA's node after T1).
     pub task_node: NodeId,
     /// Set once T1 moved the task: the process is attached to a PMA away from its task.
@@ -104,6 +110,8 @@ pub struct Image {
     pub creds: Credentials,
     pub rusage: Rusage,
     pub allowed: bool,
+    /// A signal pending for a later sigsuspend() (`Proc::sig_pending`).
+    pub sig_pending: bool,
     /// Facts at extraction, for P4.
     pub threads_suspended: bool,
     pub in_progress: bool,
@@ -149,6 +157,7 @@ impl Pma {
                 in_progress: None,
                 exiting: false,
                 allowed: true,
+                sig_pending: false,
                 task_node,
                 task_mode: false,
                 out: None,
@@ -392,7 +401,8 @@ impl World {
                 .push(format!("P6: req {r} served twice"));
         }
         if let Some(p) = self.nodes[n].pma.procs.get_mut(&req.target) {
-            if !matches!(req.call, Call::Migrate { .. }) {
+            // A pcntl request is not a call of the process: it is not charged to it (A1).
+            if !matches!(req.call, Call::Migrate { .. } | Call::Allow { .. }) {
                 p.rusage.charge_call();
             }
         }
@@ -403,9 +413,12 @@ impl World {
         }
         // P11 monitor: an earlier call of the same sender on the same process not yet served
         // (nor answered or lost) has been overtaken by this one. It scans the requests, so it
-        // runs only when something reads it (the invariant checks, a recorded trace).
+        // runs only when something reads it (the invariant checks, a recorded trace). The
+        // pcntl callers are independent senders: one alone waits for each answer before its
+        // next request, so requests of two of them may be served in either order.
         let call = |c: &Call| !matches!(c, Call::Migrate { .. });
         let overtaken = (self.cfg.check_invariants || self.trace.on)
+            && req.sender != Sender::Pcntl
             && call(&req.call)
             && self.reqs[..r as usize].iter().any(|e| {
                 e.sender == req.sender
@@ -439,8 +452,11 @@ impl World {
                     "VP2",
                     format_args!("kill pid {} (req {r})", req.target),
                 );
+                self.deliver_signal(n, req.target);
                 self.respond(n, r, Outcome::Ok)
             }
+            Call::Sigsuspend => self.sigsuspend(n, r),
+            Call::Allow { allow } => self.set_allowed(n, r, allow),
             Call::Fork { prog, on } => self.fork(n, r, prog, on),
             Call::Wait => {
                 self.trace.log(
@@ -500,9 +516,13 @@ impl World {
                 self.q.after(0, crate::world::Ev::FreezeCheck { pid });
             }
             Sender::Pcntl => {
+                let migrate = matches!(self.reqs[r as usize].call, Call::Migrate { .. });
                 self.send_free(Ep::Pma(MASTER), Ep::Monitor, Body::CallReply(r, o));
-                let now = self.now();
-                self.stats.end(target, now, o);
+                if migrate {
+                    // The statistics follow migrations, not pcntl(ALLOW/DISALLOW).
+                    let now = self.now();
+                    self.stats.end(target, now, o);
+                }
             }
         }
     }
