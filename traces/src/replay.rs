@@ -38,6 +38,21 @@ pub struct Replayed {
     pub divergence: Option<String>,
     /// Refimpl events run.
     pub refimpl_events: usize,
+    /// The items the refimpl's own monitors reported while it followed the trace (spec
+    /// §12.16), each once, in the order first reached: what the refimpl saw happen inside,
+    /// beyond what the projection compares.
+    pub reached: Vec<String>,
+}
+
+/// The items `w`'s monitors reached, each once, in the order first reached.
+fn reached_items(w: &World) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for (_, item) in &w.trace.reached {
+        if !v.iter().any(|x| x == item) {
+            v.push(item.to_string());
+        }
+    }
+    v
 }
 
 /// The action of `st` that event `i` of a model trace names (by rule and parameters).
@@ -342,6 +357,7 @@ pub fn replay_with(
             return Ok(Replayed {
                 steps,
                 refimpl_events: ran,
+                reached: reached_items(&w),
                 divergence: Some(format!(
                     "{path}:{}: step {} ({} {}) diverges\n{why}  actions enabled in the \
                      model before the step:\n{}\n  replay: osfmig traces replay {path}",
@@ -362,6 +378,7 @@ pub fn replay_with(
             return Ok(Replayed {
                 steps,
                 refimpl_events: ran,
+                reached: reached_items(&w),
                 divergence: Some(format!(
                     "{path}:{}: step {} ({} {}) diverges\n  model != refimpl after the step \
                      (never caught up by the end of the trace):\n{diff}  actions enabled in \
@@ -379,5 +396,6 @@ pub fn replay_with(
         steps,
         divergence: None,
         refimpl_events: ran,
+        reached: reached_items(&w),
     })
 }
