@@ -568,6 +568,7 @@ impl Sys {
     pub fn channel(&self, e: &Envelope) -> (Actor, Actor, u8) {
         let port = match e.dst {
             Actor::Pma(_) if self.channels_per_port => e.msg.pma_port(self.done_on_vproc_port),
+            Actor::Kernel(_) => e.msg.kernel_port(),
             _ => 0,
         };
         (e.src, e.dst, port)

@@ -269,6 +269,20 @@ impl Msg {
     }
 }
 
+impl Msg {
+    /// The receive right of a kernel a message goes to (spec §4.1): 1 XMM's pager port
+    /// (copy-on-reference faults and pre-copy pages, served by the memory object's pager),
+    /// 0 the kernel's own port (task migration by receiver pull, R11, T1). They are
+    /// different receivers, so nothing orders a page request after a task offer sent later,
+    /// or before one sent earlier.
+    pub fn kernel_port(&self) -> u8 {
+        match self {
+            Msg::PageRequest { .. } | Msg::PageData { .. } | Msg::PreCopyPage { .. } => 1,
+            _ => 0,
+        }
+    }
+}
+
 /// A message in transit. The network is FIFO per (src, dst) pair, as Mach IPC is between two
 /// ports, or with `channels_per_port` per (src, dst, port) (spec §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

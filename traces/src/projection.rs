@@ -63,6 +63,16 @@ pub struct Observed {
     pub tasks: Vec<Option<u8>>,
     /// Whether that task's threads are suspended (R3, T1); `false` when it has no task.
     pub suspended: Vec<bool>,
+    /// The PMA node the task's emulator capabilities name (R12 replaces them; T1 leaves
+    /// them): `None` when the pid has no task on a live node, or while the model has
+    /// replaced one capability and not the other (the refimpl replaces both in one step).
+    #[serde(default)]
+    pub caps: Vec<Option<u8>>,
+    /// The home node of each page of the task's address space (XMM: R11 under eager copy,
+    /// pre-copy and flushing, R17 under copy-on-reference); empty when the pid has no task
+    /// on a live node.
+    #[serde(default)]
+    pub pages: Vec<Vec<u8>>,
 }
 
 /// How a variable of the model's state is treated by the projection.
@@ -106,10 +116,24 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Mapped("Task.suspended() (every thread's suspend count above zero)"),
     ),
     (
-        "nodes[n].kernel.tasks[pid].(caps, pages, queue)",
+        "nodes[n].kernel.tasks[pid].pma_caps",
+        Mapping::Mapped(
+            "Task.emulator.pma (the PMA node both capabilities name; the model's two \
+             capabilities project to a node only when they agree)",
+        ),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].pages",
+        Mapping::Mapped("Task.pages, the first pages_max (each page's home node, XMM)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].(files, port_queue, offered, attempt, faulting, dirty, \
+         reading)",
         Mapping::Unobservable(
-            "the refimpl prices threads, capabilities and pages in its timing model; their \
-             counts differ by design (the null process has 2 threads, 8 capabilities)",
+            "the refimpl prices threads, capabilities and file tokens in its timing model \
+             (their counts differ by design: the null process has 2 threads, 8 \
+             capabilities); offers, faults, dirty pages and reads are steps inside its timed \
+             plans",
         ),
     ),
     (
@@ -233,11 +257,31 @@ pub fn of_model(st: &Sys) -> Observed {
                 .is_some_and(|t| t.threads == Threads::Suspended)
         })
         .collect();
+    let caps = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            let t = n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])?;
+            let [a, b] = t.pma_caps;
+            (a == b).then_some(a)
+        })
+        .collect();
+    let pages = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .map(|t| t.pages.iter().copied().collect())
+                .unwrap_or_default()
+        })
+        .collect();
     Observed {
         nodes,
         pm,
         tasks,
         suspended,
+        caps,
+        pages,
     }
 }
 
@@ -301,11 +345,36 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
                 .is_some_and(|t| t.suspended())
         })
         .collect();
+    let task = |pid: usize, n: &Option<u8>| {
+        n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
+    };
+    let caps = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| task(pid, n).map(|t| t.emulator.pma as u8))
+        .collect();
+    let pages = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            task(pid, n)
+                .map(|t| {
+                    t.pages
+                        .iter()
+                        .take(cfg.pages_max as usize)
+                        .map(|&h| h as u8)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
     Observed {
         nodes,
         pm,
         tasks,
         suspended,
+        caps,
+        pages,
     }
 }
 
@@ -328,6 +397,12 @@ impl Observed {
         }
         for (pid, s) in self.suspended.iter().enumerate() {
             out.push((format!("suspended[{pid}]"), s.to_string()));
+        }
+        for (pid, c) in self.caps.iter().enumerate() {
+            out.push((format!("caps[{pid}]"), format!("{c:?}")));
+        }
+        for (pid, p) in self.pages.iter().enumerate() {
+            out.push((format!("pages[{pid}]"), format!("{p:?}")));
         }
         out
     }
@@ -357,6 +432,8 @@ impl Observed {
             && settled(&self.pm, &next.pm, &target.pm)
             && settled(&self.tasks, &next.tasks, &target.tasks)
             && settled(&self.suspended, &next.suspended, &target.suspended)
+            && settled(&self.caps, &next.caps, &target.caps)
+            && settled(&self.pages, &next.pages, &target.pages)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).
