@@ -43,22 +43,26 @@ impl World {
             self.mark_source_queue_lost(node);
         }
         // Messages the dead node's servers and tasks sent that have not arrived are lost
-        // with it (spec §4.1: from or to a crashed node).
+        // with it, and so are those on their way to its servers (spec §4.1: from or to a
+        // crashed node): nothing will receive them. They go now, as in the model, so that
+        // the requests they carry are lost at the crash and not later at their delivery.
         let tasks_here: Vec<crate::Pid> = self.nodes[node].kernel.tasks.keys().copied().collect();
+        let on_node = |ep: crate::world::Ep| match ep {
+            crate::world::Ep::Pma(k) | crate::world::Ep::Kernel(k) | crate::world::Ep::Fs(k) => {
+                k == node
+            }
+            _ => false,
+        };
         let mut carried: Vec<ReqId> = Vec::new();
         self.q.retain(|ev| match ev {
             Ev::Deliver(m) => {
-                let from_here = match m.src {
-                    crate::world::Ep::Pma(k)
-                    | crate::world::Ep::Kernel(k)
-                    | crate::world::Ep::Fs(k) => k == node,
-                    crate::world::Ep::Task(p) => tasks_here.contains(&p),
-                    _ => false,
-                };
-                if from_here {
+                let from_here = on_node(m.src)
+                    || matches!(m.src, crate::world::Ep::Task(p) if tasks_here.contains(&p));
+                let gone = from_here || on_node(m.dst);
+                if gone {
                     carried.extend(m.body.reqs());
                 }
-                !from_here
+                !gone
             }
             _ => true,
         });

@@ -41,8 +41,16 @@ pub fn suspend(st: &mut Sys, node: NodeId, pid: Pid) {
 /// R4' AbortRestartable is enabled: a `wait()` or `sigsuspend()` in progress may be aborted
 /// (paper §3.2.1: "abort the system calls that do not modify the process's state (e.g.
 /// `wait()`, `sigsuspend()`), and restart their execution on the destination node PMA").
+///
+/// The paper orders phase (a)'s steps: requests enqueued, then "the process's execution is
+/// suspended", and "finally" the calls in progress are awaited — or, the alternative,
+/// aborted. So R4' comes after R3: the threads are suspended first.
 pub fn can_abort_restartable(st: &Sys, cfg: &Config, node: NodeId, pid: Pid) -> bool {
+    let suspended = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .is_some_and(|t| t.threads == Threads::Suspended);
     cfg.r4_prime
+        && suspended
         && outgoing(st, node, pid).is_some_and(|(p, o)| {
             !o.frozen
                 && p.in_progress.is_some_and(|r| {

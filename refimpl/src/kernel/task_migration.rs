@@ -289,7 +289,10 @@ impl World {
         let Some(holder) = self.task_node(pid) else {
             return;
         };
-        if self.transit.contains_key(&pid) || !self.nodes[dst].alive {
+        // The kernel does not know whether the destination is up: it suspends the task and
+        // offers it all the same; an offer to a crashed node vanishes (spec §4.1) and the
+        // source PMA's crash detection ends the migration (as in the model).
+        if self.transit.contains_key(&pid) {
             return;
         }
         let c = self.costs.clone();
