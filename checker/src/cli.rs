@@ -98,9 +98,14 @@ pub struct TracesShrinkArgs {
     /// The failing trace.
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
-    /// Where the shrunk trace goes (default: FILE with `.shrunk.ndjson` for `.ndjson`).
+    /// Where the shrunk trace goes (default: FILE with `.shrunk.ndjson` for `.ndjson`); it
+    /// must not exist.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// Seed a bug of the refimpl's mutant catalog (spec §12.14) into the refimpl, its own
+    /// invariant checks left on: what conformance and those checks report about it.
+    #[arg(long = "refimpl-mutant", value_name = "NAME")]
+    pub refimpl_mutant: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -113,8 +118,10 @@ pub struct TracesCoverageArgs {
     /// liveness check explores; the large runs are skipped, and said).
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
-    /// States explored per run at most (with `--preset`).
-    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    /// States explored per run at most (with `--preset`; at most 50 000 000).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(0..=crate::traces_io::STATE_LIMIT_MAX))]
     pub state_limit: usize,
     /// Exit 1 when some rule of model::RULES, or some reachability item of the runs covered,
     /// is never exercised by the refimpl traces given.
@@ -138,7 +145,7 @@ pub struct TracesExportArgs {
     /// The format to write.
     #[arg(long, value_enum)]
     pub format: TraceFormatArg,
-    /// Where it goes (default: standard output).
+    /// Where it goes (default: standard output); it must not exist.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
 }
@@ -151,18 +158,25 @@ pub struct TracesRecordArgs {
     /// Record only this run of the preset.
     #[arg(long, value_name = "NAME")]
     pub run: Option<String>,
-    /// Traces in all, spread over the runs in turn.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Traces in all, spread over the runs in turn (1 to 1 000 000).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=crate::traces_io::COUNT_MAX))]
     pub count: u64,
     /// Seed of the driver.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// Directory the `<run>-<n>.ndjson` files are written to.
+    /// Directory the `<run>-<n>.ndjson` files are written to: a new one, or an empty one.
     #[arg(long, value_name = "DIR")]
     pub out: std::path::PathBuf,
-    /// Events per trace at most.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    /// Events per trace at most (at most 10 000).
+    #[arg(long, value_name = "N", default_value_t = 50,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(0..=crate::traces_io::EVENTS_MAX))]
     pub events: usize,
+    /// Seed a bug of the refimpl's mutant catalog (spec §12.14) into the refimpl, its own
+    /// invariant checks left on: what conformance and those checks report about it.
+    #[arg(long = "refimpl-mutant", value_name = "NAME")]
+    pub refimpl_mutant: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -170,9 +184,14 @@ pub struct TracesRunArgs {
     /// Trace files, or directories whose `*.ndjson` files are taken.
     #[arg(value_name = "FILE|DIR", required = true)]
     pub paths: Vec<std::path::PathBuf>,
-    /// Print one JSON object: {"traces", "steps", "accepted", "rejected", "divergences", "seconds"}.
+    /// Print one JSON object: {"traces", "steps", "accepted", "rejected", "divergences",
+    /// "malformed", "seconds"}.
     #[arg(long)]
     pub json: bool,
+    /// `traces replay` only: seed a bug of the refimpl's mutant catalog (spec §12.14) into
+    /// the refimpl, its own invariant checks left on.
+    #[arg(long = "refimpl-mutant", value_name = "NAME")]
+    pub refimpl_mutant: Option<String>,
 }
 
 /// How `traces generate` chooses paths.
@@ -194,21 +213,24 @@ pub struct TracesGenerateArgs {
     #[arg(long, value_name = "NAME")]
     pub run: Option<String>,
     /// Traces in all, spread over the preset's runs in turn (exhaustive mode: at most this
-    /// many per run).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// many per run); 1 to 1 000 000.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=crate::traces_io::COUNT_MAX))]
     pub count: u64,
     /// Seed of the random walks.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// Directory the `<run>-<n>.ndjson` files are written to.
+    /// Directory the `<run>-<n>.ndjson` files are written to: a new one, or an empty one.
     #[arg(long, value_name = "DIR")]
     pub out: std::path::PathBuf,
     /// Random walks or depth-first enumeration of every maximal path (the preset's own
     /// configuration is used unchanged: `--mode` here is not the migration mode).
     #[arg(long = "mode", value_enum, default_value_t = TraceModeArg::Walk)]
     pub gen_mode: TraceModeArg,
-    /// Steps per trace at most.
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    /// Steps per trace at most (at most 10 000).
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(0..=crate::traces_io::DEPTH_MAX))]
     pub depth: usize,
     /// Add the state projection to every event.
     #[arg(long)]

@@ -15,6 +15,7 @@ mod report;
 mod runs;
 mod simulate;
 mod traces;
+mod traces_io;
 mod traces_more;
 
 use std::process::ExitCode;

@@ -2,19 +2,21 @@
 //! validates trace files and names the file and line of the first fault (exit 2).
 
 use osfmig_traces::generate::{generate, write_traces, GenMode, GenOptions};
-use osfmig_traces::parse::{parse_file, trace_files};
+use osfmig_traces::parse::parse_file;
 
 use std::time::Instant;
 
+use osfmig_traces::bridge::for_findings;
 use osfmig_traces::bridge::supported;
-use osfmig_traces::record::{record_one, RecordOptions};
-use osfmig_traces::replay::replay;
+use osfmig_traces::record::{record_checked, RecordOptions};
+use osfmig_traces::replay::replay_with;
 use osfmig_traces::validate::{run_of, validate, Limits};
 
 use crate::cli::{ConfigArgs, Error, TraceModeArg, TracesCheckFormatArgs, TracesCommand};
 use crate::cli::{TracesGenerateArgs, TracesRecordArgs, TracesRunArgs};
 use crate::report::emit;
 use crate::runs::select;
+use crate::traces_io::{fresh_dir, inputs, refimpl_mutant, Tally};
 
 pub fn run(cmd: &TracesCommand) -> Result<u8, Error> {
     match cmd {
@@ -52,27 +54,50 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
             sel.preset
         )));
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| Error::Runtime(format!("{}: {e}", args.out.display())))?;
+    let mutant = refimpl_mutant(args.refimpl_mutant.as_deref())?;
+    fresh_dir("--out", &args.out)?;
     let opts = RecordOptions {
         events_max: args.events,
         ..RecordOptions::default()
     };
+    let mut broken = 0u64;
     for n in 0..args.count {
         let spec = runs[(n % runs.len() as u64) as usize];
-        let text = record_one(&sel.preset, spec, args.seed, n, &opts)
-            .map_err(|e| Error::Runtime(format!("run {} trace {n}: {e}", spec.name)))?;
+        let r = record_checked(&sel.preset, spec, args.seed, n, &opts, &|w| {
+            w.mutant = mutant;
+        })
+        .map_err(|e| Error::Runtime(format!("run {} trace {n}: {e}", spec.name)))?;
         let p = args.out.join(format!("{}-{n:05}.ndjson", spec.name));
-        std::fs::write(&p, text).map_err(|e| Error::Runtime(format!("{}: {e}", p.display())))?;
+        std::fs::write(&p, &r.text).map_err(|e| Error::Runtime(format!("{}: {e}", p.display())))?;
+        // A broken invariant is a finding: the trace that shows it is written (it ends with
+        // the event at which it broke) and the recording goes on.
+        if let Some(b) = r.broken {
+            broken += 1;
+            out.push_str(&format!(
+                "{}:{}: run {} trace {n}: step {} ({}): the refimpl broke invariant {}\n  {}\n",
+                p.display(),
+                b.step + 2,
+                spec.name,
+                b.step,
+                b.rule,
+                osfmig_traces::bridge::invariant_id(&b.invariant),
+                b.invariant
+            ));
+        }
     }
     out.push_str(&format!(
-        "recorded {} trace(s) of {} run(s) to {}\n",
+        "recorded {} trace(s) of {} run(s) to {}{}\n",
         args.count,
         runs.len(),
-        args.out.display()
+        args.out.display(),
+        if broken > 0 {
+            format!("; {broken} broke a refimpl invariant")
+        } else {
+            String::new()
+        }
     ));
     emit(&out);
-    Ok(0)
+    Ok(if broken > 0 { 1 } else { 0 })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,66 +108,88 @@ enum Direction {
 
 fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
     let start = Instant::now();
-    let mut files = Vec::new();
-    for p in &args.paths {
-        if !p.exists() {
-            return Err(Error::Usage(format!(
-                "{}: no such file or directory",
-                p.display()
-            )));
-        }
-        files.extend(trace_files(p).map_err(|e| Error::Usage(e.to_string()))?);
+    let mutant = refimpl_mutant(args.refimpl_mutant.as_deref())?;
+    if mutant.is_some() && dir == Direction::Check {
+        return Err(Error::Usage(
+            "--refimpl-mutant: `traces check` runs no refimpl (give it to `traces record`)".into(),
+        ));
     }
-    let (mut steps, mut accepted, mut rejected, mut skipped) = (0usize, 0usize, 0usize, 0usize);
+    let files = inputs(&args.paths)?;
+    let mut tally = Tally::default();
+    let mut steps = 0usize;
     let mut reports = String::new();
+    // Every file is taken, whatever the others gave: bad input is named on stderr and
+    // counted, a finding reported, and the exit status is the worst seen.
     for f in &files {
-        let t = parse_file(f).map_err(|e| Error::Usage(e.to_string()))?;
+        let t = match parse_file(f) {
+            Ok(t) => t,
+            Err(e) => {
+                tally.bad_input(&e.to_string());
+                continue;
+            }
+        };
         let name = f.display().to_string();
-        steps += t.events.len();
         let failure = match dir {
             Direction::Check => {
                 if t.header.source != "refimpl" {
-                    return Err(Error::Usage(format!(
+                    tally.bad_input(&format!(
                         "{name}:1: `traces check` validates refimpl traces; this one is from the {}",
                         t.header.source
-                    )));
+                    ));
+                    continue;
                 }
-                validate(&t, &name, &Limits::default())
-                    .map_err(Error::Usage)?
-                    .rejection
+                validate(&t, &name, &Limits::default()).map(|v| v.rejection)
             }
             Direction::Replay => {
                 if t.header.source != "model" {
-                    return Err(Error::Usage(format!(
+                    tally.bad_input(&format!(
                         "{name}:1: `traces replay` replays model traces; this one is from the {}",
                         t.header.source
-                    )));
-                }
-                let spec = run_of(&t).map_err(|e| Error::Usage(format!("{name}:1: {e}")))?;
-                if supported(&spec.config).is_err() {
-                    skipped += 1;
+                    ));
                     continue;
                 }
-                replay(&t, &name).map_err(Error::Usage)?.divergence
+                match run_of(&t) {
+                    Err(e) => Err(format!("{name}:1: {e}")),
+                    Ok(spec) if supported(&spec.config).is_err() => {
+                        tally.skipped += 1;
+                        continue;
+                    }
+                    Ok(spec) => replay_with(&t, &name, &spec.config, |w| {
+                        for_findings(w, &spec);
+                        w.mutant = mutant;
+                    })
+                    .map(|r| r.divergence),
+                }
             }
         };
         match failure {
-            None => accepted += 1,
-            Some(r) => {
-                rejected += 1;
-                if rejected <= 3 {
+            Err(e) => tally.bad_input(&e),
+            Ok(None) => {
+                steps += t.events.len();
+                tally.ok += 1;
+            }
+            Ok(Some(r)) => {
+                steps += t.events.len();
+                tally.failed += 1;
+                // The first three in full, the others by their first line (file, line, step).
+                if tally.failed <= 3 {
                     reports.push_str(&r);
-                    reports.push('\n');
+                } else {
+                    reports.push_str(r.lines().next().unwrap_or_default());
                 }
+                reports.push('\n');
             }
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    let traces = files.len() - skipped;
+    let traces = tally.ok + tally.failed + tally.malformed;
+    let (accepted, rejected, malformed, skipped) =
+        (tally.ok, tally.failed, tally.malformed, tally.skipped);
     if args.json {
         let mut o = serde_json::json!({
             "traces": traces,
             "steps": steps,
+            "malformed": malformed,
             "seconds": seconds,
         });
         match dir {
@@ -173,11 +220,16 @@ fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
         } else {
             String::new()
         };
+        let bad = if malformed > 0 {
+            format!(", {malformed} unreadable or malformed")
+        } else {
+            String::new()
+        };
         emit(&format!(
-            "{reports}{traces} trace(s), {steps} step(s): {accepted} ok, {rejected} {verb}; {seconds:.1} s ({rate:.0} traces/min, {rate50:.0} traces of 50 steps/min){skip}\n"
+            "{reports}{traces} trace(s), {steps} step(s): {accepted} ok, {rejected} {verb}{bad}; {seconds:.1} s ({rate:.0} traces/min, {rate50:.0} traces of 50 steps/min){skip}\n"
         ));
     }
-    Ok(if rejected == 0 { 0 } else { 1 })
+    Ok(tally.exit_code())
 }
 
 /// The generation options `traces generate`'s flags ask for (NDJSON and ITF alike).
@@ -215,6 +267,7 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
         args.run.as_deref(),
         &ConfigArgs::default(),
     )?;
+    fresh_dir("--out", &args.out)?;
     let opts = gen_options(args);
     let mut out = String::new();
     let mut covered: Vec<&'static str> = Vec::new();
@@ -273,21 +326,30 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
 }
 
 fn run_check_format(args: &TracesCheckFormatArgs) -> Result<u8, Error> {
-    let mut files = 0usize;
+    let files = inputs(&args.paths)?;
+    let mut tally = Tally::default();
     let mut events = 0usize;
-    for p in &args.paths {
-        if !p.exists() {
-            return Err(Error::Usage(format!(
-                "{}: no such file or directory",
-                p.display()
-            )));
-        }
-        for f in trace_files(p).map_err(|e| Error::Usage(e.to_string()))? {
-            let t = parse_file(&f).map_err(|e| Error::Usage(e.to_string()))?;
-            files += 1;
-            events += t.events.len();
+    for f in &files {
+        match parse_file(f) {
+            Ok(t) => {
+                tally.ok += 1;
+                events += t.events.len();
+            }
+            Err(e) => tally.bad_input(&e.to_string()),
         }
     }
-    emit(&format!("ok: {files} trace file(s), {events} event(s)\n"));
-    Ok(0)
+    if tally.malformed == 0 {
+        emit(&format!(
+            "ok: {} trace file(s), {events} event(s)\n",
+            tally.ok
+        ));
+    } else {
+        emit(&format!(
+            "{} trace file(s): {} ok ({events} event(s)), {} unreadable or malformed\n",
+            files.len(),
+            tally.ok,
+            tally.malformed
+        ));
+    }
+    Ok(tally.exit_code())
 }

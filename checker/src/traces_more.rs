@@ -4,16 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use osfmig_traces::bridge::for_findings;
 use osfmig_traces::coverage::{explore_run, Coverage};
 use osfmig_traces::generate::generate;
 use osfmig_traces::itf::to_itf_text;
-use osfmig_traces::parse::{parse_bytes, parse_file, trace_files};
-use osfmig_traces::shrink::{shrink as shrink_trace, to_ndjson, ShrinkError};
+use osfmig_traces::parse::{parse_bytes, parse_file};
+use osfmig_traces::shrink::{failure_with, shrink_with, to_ndjson, ShrinkError};
+use osfmig_traces::validate::run_of;
 
 use crate::cli::{ConfigArgs, Error, TraceFormatArg};
 use crate::cli::{TracesCoverageArgs, TracesExportArgs, TracesGenerateArgs, TracesShrinkArgs};
 use crate::report::emit;
 use crate::runs::select;
+use crate::traces_io::{fresh_dir, inputs, refimpl_mutant, OutFile, Tally};
 
 fn existing(p: &Path) -> Result<(), Error> {
     if p.exists() {
@@ -39,36 +42,56 @@ pub fn shrink(args: &TracesShrinkArgs) -> Result<u8, Error> {
             args.file.display()
         )));
     }
+    let mutant = refimpl_mutant(args.refimpl_mutant.as_deref())?;
+    // The default output, next to the input, is checked as --out is: never overwritten.
+    let out = OutFile::create(
+        "--out",
+        &args.out.clone().unwrap_or_else(|| default_out(&args.file)),
+    )?;
     let t = parse_file(&args.file).map_err(|e| Error::Usage(e.to_string()))?;
     let name = args.file.display().to_string();
     let start = Instant::now();
-    let s = shrink_trace(&t, &name).map_err(|e| match e {
+    let spec = run_of(&t).map_err(|e| Error::Usage(format!("{name}:1: {e}")))?;
+    let setup = |w: &mut osfmig_refimpl::world::World| {
+        for_findings(w, &spec);
+        w.mutant = mutant;
+    };
+    let s = shrink_with(&t, &name, &spec.config, &setup).map_err(|e| match e {
         ShrinkError::Passes(m) | ShrinkError::Invalid(m) => Error::Usage(m),
     })?;
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
-    write(&out, &to_ndjson(&s.trace))?;
+    let out_name = out.path().display().to_string();
+    out.write(&to_ndjson(&s.trace))?;
+    // The report is that of the shrunk file itself, so that its line numbers are that file's.
+    let report = failure_with(&s.trace, &out_name, &spec.config, &setup)
+        .ok()
+        .flatten()
+        .map_or(s.failure.report.clone(), |f| f.report);
     let verb = if t.header.source == "refimpl" {
-        "rejected by `traces check`"
+        "rejected by `traces check`".to_string()
+    } else if let Some(inv) = &s.failure.invariant {
+        format!("breaking refimpl invariant {inv} on `traces replay`")
     } else {
-        "diverging on `traces replay`"
+        "diverging on `traces replay`".to_string()
     };
     let mut text = String::new();
     for l in &s.log {
         text.push_str(&format!("  {l}\n"));
     }
     text.push_str(&format!(
-        "shrunk {name}: {} -> {} step(s) ({} candidate(s) validated, {:.1} s); still {verb} at step {} ({}):\n{}\nwrote {}\n",
+        "shrunk {name}: {} -> {} step(s) ({} candidate(s) validated, {:.1} s); still {verb} at step {} ({}):\n{}\nwrote {out_name}\n",
         s.original_steps,
         s.trace.events.len(),
         s.candidates,
         start.elapsed().as_secs_f64(),
         s.failure.step,
         s.failure.rule,
-        s.failure.report.trim_end(),
-        out.display()
+        report.trim_end(),
     ));
     emit(&text);
-    Ok(0)
+    // A broken refimpl invariant is a finding of the refimpl's own checks, reported as
+    // `traces replay` reports it (spec §12.5); a divergence or rejection shrunk is the
+    // command's work done.
+    Ok(if s.failure.invariant.is_some() { 1 } else { 0 })
 }
 
 fn default_out(file: &Path) -> PathBuf {
@@ -88,12 +111,20 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
     }
     let start = Instant::now();
     let mut cov = Coverage::default();
-    for p in &args.paths {
-        existing(p)?;
-        for f in trace_files(p).map_err(|e| Error::Usage(e.to_string()))? {
-            let t = parse_file(&f).map_err(|e| Error::Usage(e.to_string()))?;
-            cov.add(&t, &f.display().to_string())
-                .map_err(Error::Usage)?;
+    let files = inputs(&args.paths)?;
+    // Every file is taken: one that is bad input is named, counted and left out of the
+    // coverage, and the exit status is 2 at the end.
+    let mut tally = Tally::default();
+    for f in &files {
+        let added = parse_file(f)
+            .map_err(|e| e.to_string())
+            .and_then(|t| cov.add(&t, &f.display().to_string()));
+        match added {
+            Ok(()) => tally.ok += 1,
+            Err(e) => {
+                tally.bad_input(&e);
+                cov.malformed += 1;
+            }
         }
     }
     if let Some(preset) = &args.preset {
@@ -141,6 +172,9 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
             eprintln!("osfmig: --require-refimpl: `{a}` tolerated as missing (--allow-missing)");
         }
         missing.retain(|m| !args.allow_missing.iter().any(|a| a == m));
+        if tally.malformed > 0 {
+            return Ok(2);
+        }
         if cov.refimpl_rejected > 0 {
             eprintln!(
                 "osfmig: --require-refimpl: {} refimpl trace(s) rejected by the model \
@@ -159,22 +193,34 @@ pub fn coverage(args: &TracesCoverageArgs) -> Result<u8, Error> {
             return Ok(1);
         }
     }
-    Ok(0)
+    Ok(tally.exit_code())
 }
 
 /// `traces export FILE --format itf [--out FILE2]`.
 pub fn export(args: &TracesExportArgs) -> Result<u8, Error> {
     existing(&args.file)?;
+    if args.file.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: export takes one trace file, not a directory",
+            args.file.display()
+        )));
+    }
+    let out = args
+        .out
+        .as_deref()
+        .map(|p| OutFile::create("--out", p))
+        .transpose()?;
     let t = parse_file(&args.file).map_err(|e| Error::Usage(e.to_string()))?;
     let name = args.file.display().to_string();
     let text = match args.format {
         TraceFormatArg::Itf => to_itf_text(&t, &name).map_err(Error::Usage)?,
         TraceFormatArg::Ndjson => to_ndjson(&t),
     };
-    match &args.out {
-        Some(p) => {
-            write(p, &text)?;
-            emit(&format!("wrote {}\n", p.display()));
+    match out {
+        Some(f) => {
+            let p = f.path().display().to_string();
+            f.write(&text)?;
+            emit(&format!("wrote {p}\n"));
         }
         None => emit(&text),
     }
@@ -190,8 +236,7 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
         &ConfigArgs::default(),
     )?;
     let base = crate::traces::gen_options(args);
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| Error::Runtime(format!("{}: {e}", args.out.display())))?;
+    fresh_dir("--out", &args.out)?;
     let runs = sel.runs.len() as u64;
     let mut files = 0usize;
     let mut out = String::new();

@@ -53,6 +53,7 @@ fn generate_twice_gives_the_same_bytes_and_check_format_accepts_them() {
     assert_eq!(fa, files(&b));
     let o = osfmig(&["traces", "check-format", a.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let c = scratch("c");
     let o = osfmig(&[
         "traces",
         "generate",
@@ -63,11 +64,12 @@ fn generate_twice_gives_the_same_bytes_and_check_format_accepts_them() {
         "--mode",
         "exhaustive",
         "--out",
-        b.to_str().unwrap(),
+        c.to_str().unwrap(),
     ]);
     assert!(o.status.success());
-    let _ = std::fs::remove_dir_all(&a);
-    let _ = std::fs::remove_dir_all(&b);
+    for d in [&a, &b, &c] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 #[test]

@@ -76,6 +76,9 @@ pub struct Stats {
     pub cor_faults: u64,
     /// Invariant violations detected at the moment they happen (P4, P6, P8, P9, P11).
     pub violations: Vec<String>,
+    /// The first invariant the checks found broken (`Config::check_invariants`), with the
+    /// time, when `Config::record_broken` lets the run go on.
+    pub broken: Option<(Time, String)>,
     pub crashes: u32,
     /// Processor time system work took from computations in progress (spec §11.10).
     pub processor_taken: Time,

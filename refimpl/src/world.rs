@@ -571,6 +571,11 @@ pub struct Config {
     pub refuse_den: u64,
     /// Check the invariants P1–P10 after every event (always on in debug builds).
     pub check_invariants: bool,
+    /// With `check_invariants`: the first invariant broken is recorded (`Stats::broken`) and
+    /// the run goes on, instead of a panic. The trace tools set it, so that a broken
+    /// invariant is a finding they report with the trace, the line and the step (spec
+    /// §12.5); a test or a paper run stops at the panic, where the bug is.
+    pub record_broken: bool,
     /// Record a timeline (spec §11.8).
     pub trace: bool,
     /// spec §11.10: system work on a node delays the computation in progress there (one
@@ -601,6 +606,7 @@ impl Default for Config {
             refuse_num: 0,
             refuse_den: 1,
             check_invariants: cfg!(debug_assertions),
+            record_broken: false,
             trace: false,
             cpu_contention: true,
             sms_both_ends: true,
@@ -1157,9 +1163,15 @@ impl World {
             Ev::FreezeCheck { pid } => self.freeze_check_for(pid),
             Ev::Restart { pid } => self.restart(pid),
         }
-        if self.cfg.check_invariants {
+        // Once an invariant is recorded broken, the state after it is past judging: the
+        // first one is what the trace tools report.
+        if self.cfg.check_invariants && self.stats.broken.is_none() {
             if let Err(e) = crate::invariants::check(self) {
-                panic!("invariant broken at t={} ns: {e}", self.now());
+                if self.cfg.record_broken {
+                    self.stats.broken = Some((self.now(), e));
+                } else {
+                    panic!("invariant broken at t={} ns: {e}", self.now());
+                }
             }
         }
     }

@@ -216,6 +216,9 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         refuse_num: 0,
         refuse_den: 1,
         check_invariants: true,
+        // A broken invariant is a finding the trace tools report with the trace and the
+        // step (spec §12.5), not a panic.
+        record_broken: true,
         trace: true,
         // Scripted processes never compute, so there is nothing for system work to delay.
         cpu_contention: true,
@@ -240,6 +243,23 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         }
     }
     Ok(w)
+}
+
+/// The invariant the refimpl's own checks found broken (spec §11.7, §12.5), if any: the
+/// property and how, with the refimpl's time.
+pub fn broken_invariant(w: &World) -> Option<String> {
+    w.stats
+        .broken
+        .as_ref()
+        .map(|(t, e)| format!("{e} (refimpl time {t} ns)"))
+}
+
+/// The property ID a broken invariant's description starts with (`P6`, `A1`).
+pub fn invariant_id(description: &str) -> &str {
+    description
+        .split(|c: char| c == ':' || c.is_whitespace())
+        .next()
+        .unwrap_or("")
 }
 
 /// A run whose model breaks a property on purpose (a finding, spec §10) breaks the refimpl's

@@ -449,6 +449,13 @@ pub fn explore_run(spec: &RunSpec, state_limit: usize) -> Explored {
     }
 }
 
+/// A trace judged before it is counted: a model trace's states along it, or the model's
+/// verdict on a refimpl trace.
+enum Judged {
+    Model(Vec<(osfmig_model::Action, Sys)>),
+    Refimpl(crate::validate::Verdict),
+}
+
 /// Coverage gathered so far.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
@@ -465,16 +472,30 @@ pub struct Coverage {
     pub reach: BTreeMap<String, (String, usize, usize)>,
     /// Refimpl traces the model rejects (`traces check`): their items count for nothing.
     pub refimpl_rejected: usize,
+    /// Trace files left out as bad input (unreadable, malformed, or not valid for the model).
+    pub malformed: usize,
     pub explored: Vec<Explored>,
     /// Runs of the preset not explored, with why.
     pub not_explored: Vec<(String, String)>,
 }
 
 impl Coverage {
-    /// Adds one trace (read from `path`, named in errors).
+    /// Adds one trace (read from `path`, named in errors). What can fail is done first: a
+    /// trace that is bad input leaves the counts as they were.
     pub fn add(&mut self, trace: &Trace, path: &str) -> Result<(), String> {
         let spec = run_of(trace).map_err(|e| format!("{path}:1: {e}"))?;
         let cfg = &spec.config;
+        let judged = match trace.header.source.as_str() {
+            "model" => Judged::Model(
+                reexecute(&trace.events, cfg).map_err(|(i, e)| format!("{path}:{}: {e}", i + 2))?,
+            ),
+            // An item counts when the trace's evidence or the refimpl's claim shows it and
+            // some model explanation of the trace reaches it too (spec §12.12).
+            "refimpl" => {
+                Judged::Refimpl(crate::validate::validate(trace, path, &Limits::default())?)
+            }
+            other => return Err(format!("{path}:1: unknown trace source `{other}`")),
+        };
         let class = fault_class(trace);
         self.steps += trace.events.len();
         let props = sometimes_of(cfg);
@@ -483,8 +504,8 @@ impl Coverage {
                 .entry(p.id.to_string())
                 .or_insert_with(|| (p.name.to_string(), 0, 0));
         }
-        match trace.header.source.as_str() {
-            "model" => {
+        match judged {
+            Judged::Model(states) => {
                 self.model_traces += 1;
                 self.model_classes[class] += 1;
                 for ev in &trace.events {
@@ -492,8 +513,6 @@ impl Coverage {
                 }
                 // Reachability, exactly: on the model's states along the trace.
                 let model = OsfModel::new(cfg.clone());
-                let states = reexecute(&trace.events, cfg)
-                    .map_err(|(i, e)| format!("{path}:{}: {e}", i + 2))?;
                 let init = Sys::initial(cfg);
                 for p in &props {
                     let reached = std::iter::once(&init)
@@ -506,7 +525,7 @@ impl Coverage {
                     }
                 }
             }
-            "refimpl" => {
+            Judged::Refimpl(verdict) => {
                 self.refimpl_traces += 1;
                 self.refimpl_classes[class] += 1;
                 for ev in &trace.events {
@@ -518,9 +537,6 @@ impl Coverage {
                         self.refimpl_hits.entry(r.to_string()).or_insert([0; 4])[class] += 1;
                     }
                 }
-                // An item counts when the trace's evidence or the refimpl's claim shows it and
-                // some model explanation of the trace reaches it too (spec §12.12).
-                let verdict = crate::validate::validate(trace, path, &Limits::default())?;
                 if !verdict.accepted() {
                     self.refimpl_rejected += 1;
                     return Ok(());
@@ -533,7 +549,6 @@ impl Coverage {
                     }
                 }
             }
-            other => return Err(format!("{path}:1: unknown trace source `{other}`")),
         }
         Ok(())
     }
@@ -660,6 +675,7 @@ impl Coverage {
             "refimpl_missing_actions": self.refimpl_missing_actions(),
             "refimpl_missing_reachability": self.refimpl_missing_items(),
             "refimpl_rejected": self.refimpl_rejected,
+            "malformed": self.malformed,
             "not_observable_in_refimpl_traces": reach.iter()
                 .filter(|r| !r.observable)
                 .map(|r| serde_json::json!({"id": r.id, "why": r.refimpl_evidence}))
@@ -674,11 +690,16 @@ impl Coverage {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "coverage: {} model trace(s), {} refimpl trace(s), {} step(s); explored runs: {}",
+            "coverage: {} model trace(s), {} refimpl trace(s), {} step(s); explored runs: {}{}",
             self.model_traces,
             self.refimpl_traces,
             self.steps,
-            self.explored.len()
+            self.explored.len(),
+            if self.malformed > 0 {
+                format!("; {} file(s) left out as bad input", self.malformed)
+            } else {
+                String::new()
+            }
         );
         let cls = |h: &Hits| {
             FAULT_CLASSES

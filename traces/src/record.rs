@@ -14,7 +14,7 @@ use osfmig_refimpl::pm_master::Life as RLife;
 use osfmig_refimpl::world::{Ep, Ev, World};
 use serde_json::json;
 
-use crate::bridge::{apply, world_for, Stimulus};
+use crate::bridge::{apply, broken_invariant, invariant_id, world_for, Stimulus};
 use crate::format::{
     action_id, is_known_action, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION,
 };
@@ -302,8 +302,29 @@ fn rule_for(labels: &[String]) -> &'static str {
     TAU
 }
 
+/// A recorded trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The NDJSON text.
+    pub text: String,
+    /// The refimpl invariant its own checks found broken while recording (spec §12.5), if
+    /// any: the trace then ends with the event at which it broke.
+    pub broken: Option<BrokenAt>,
+}
+
+/// Where a recording broke a refimpl invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenAt {
+    /// The `step` of the trace's last event, the one at which it broke.
+    pub step: u64,
+    /// That event's rule label.
+    pub rule: String,
+    /// The property and how it broke, with the refimpl's time.
+    pub invariant: String,
+}
+
 /// Records one trace of `spec`'s configuration. A refimpl invariant broken on the way (its
-/// own P1-P10 checks, spec §11.9) is an error naming the trace, not a panic.
+/// own P1-P10 checks, spec §11.7) is an error naming the step and the invariant.
 pub fn record_one(
     preset: &str,
     spec: &RunSpec,
@@ -314,7 +335,8 @@ pub fn record_one(
     record_with(preset, spec, seed, index, opts, |_| {})
 }
 
-/// Records with a hook that may alter the refimpl after set-up (the refimpl mutants).
+/// Records with a hook that may alter the refimpl after set-up (the refimpl mutants); a
+/// broken invariant is an error, as in [`record_one`].
 pub fn record_with(
     preset: &str,
     spec: &RunSpec,
@@ -323,20 +345,15 @@ pub fn record_with(
     opts: &RecordOptions,
     setup: impl Fn(&mut World),
 ) -> Result<String, String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        record_inner(preset, spec, seed, index, opts, &setup)
-    }));
-    std::panic::set_hook(hook);
-    match r {
-        Ok(r) => r,
-        Err(e) => Err(format!(
-            "the refimpl broke an invariant: {}",
-            e.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
+    let r = record_checked(preset, spec, seed, index, opts, &setup)?;
+    match r.broken {
+        None => Ok(r.text),
+        Some(b) => Err(format!(
+            "step {} ({}): the refimpl broke invariant {}: {}",
+            b.step,
+            b.rule,
+            invariant_id(&b.invariant),
+            b.invariant
         )),
     }
 }
@@ -354,14 +371,16 @@ fn reached_since(w: &World, from: &mut usize) -> Vec<String> {
     out
 }
 
-fn record_inner(
+/// Records one trace; a broken refimpl invariant is part of the result (the trace up to the
+/// event at which it broke), so that the caller can write the trace and report the finding.
+pub fn record_checked(
     preset: &str,
     spec: &RunSpec,
     seed: u64,
     index: u64,
     opts: &RecordOptions,
     setup: &dyn Fn(&mut World),
-) -> Result<String, String> {
+) -> Result<Recorded, String> {
     let cfg = &spec.config;
     let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
     let mut w = world_for(cfg, seed)?;
@@ -380,6 +399,8 @@ fn record_inner(
     // The refimpl's monitors (spec §12.16): items reached since the last event written.
     let mut reached_from = w.trace.reached.len();
     let milestones_only = rng.below(2) == 0;
+    // The invariant the refimpl broke, if it did: the trace ends with that event.
+    let mut broken: Option<String> = None;
     // In one trace in three of a configuration that can reach C4's condition (spec §5.4),
     // the environment holds its crash for that window: the source's crash after it shipped
     // the task while requests wait in the process's queue. Drawn from its own stream, so
@@ -497,6 +518,7 @@ fn record_inner(
                 }
             }
             apply(&mut w, cfg, s).map_err(|e| format!("refimpl refused stimulus {s:?}: {e}"))?;
+            broken = broken_invariant(&w);
             count(&mut b, s);
             let (rule, actor, params) = s.render();
             let node = match s {
@@ -527,8 +549,10 @@ fn record_inner(
                 w.step();
                 ran += 1;
             }
+            broken = broken_invariant(&w);
             let now = of_refimpl(&w, cfg);
-            if now == obs {
+            let stuttering = now == obs;
+            if stuttering && broken.is_none() {
                 // A stuttering step: not written (spec §12.9); its labels go with the next
                 // event written.
                 carried.extend(
@@ -539,11 +563,17 @@ fn record_inner(
                 continue;
             }
             just_changed = true;
-            let labels: Vec<String> = w.trace.entries[log_from..]
+            let mut labels: Vec<String> = w.trace.entries[log_from..]
                 .iter()
                 .map(|e| e.rule.to_string())
                 .collect();
-            let stutter: Vec<String> = std::mem::take(&mut carried);
+            let mut stutter: Vec<String> = std::mem::take(&mut carried);
+            if stuttering {
+                // The step that broke an invariant is written although it changed nothing
+                // observable: a declared stuttering event (spec §12.9), its labels with the
+                // stuttering ones.
+                stutter.append(&mut labels);
+            }
             let node = w.trace.entries[log_from..].first().map(|e| e.node as u8);
             let rule = rule_for(&labels);
             (
@@ -568,9 +598,15 @@ fn record_inner(
             state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
             reached,
         });
+        if broken.is_some() {
+            break;
+        }
     }
     let reached = reached_since(&w, &mut reached_from);
-    if (!carried.is_empty() || !reached.is_empty()) && events.len() < opts.events_max {
+    if broken.is_none()
+        && (!carried.is_empty() || !reached.is_empty())
+        && events.len() < opts.events_max
+    {
         // The labels of the last stuttering steps, on a final stuttering event (its state is
         // the current one: a declared stuttering step, spec §12.9).
         events.push(Event {
@@ -607,5 +643,13 @@ fn record_inner(
         text.push_str(&serde_json::to_string(ev).map_err(|e| e.to_string())?);
         text.push('\n');
     }
-    Ok(text)
+    let broken = match (broken, events.last()) {
+        (Some(invariant), Some(last)) => Some(BrokenAt {
+            step: last.step,
+            rule: last.rule.clone(),
+            invariant,
+        }),
+        _ => None,
+    };
+    Ok(Recorded { text, broken })
 }

@@ -15,7 +15,7 @@ use osfmig_model::{Action, Config, OsfModel, Sys};
 use osfmig_refimpl::world::{Ep, Ev, World};
 use serde_json::Value;
 
-use crate::bridge::{apply, world_for, Stimulus};
+use crate::bridge::{apply, broken_invariant, invariant_id, world_for, Stimulus};
 use crate::generate::describe_action;
 use crate::parse::Trace;
 use crate::projection::{of_model, of_refimpl, Observed};
@@ -42,6 +42,9 @@ pub struct Replayed {
     /// §12.16), each once, in the order first reached: what the refimpl saw happen inside,
     /// beyond what the projection compares.
     pub reached: Vec<String>,
+    /// The property ID of the refimpl invariant the divergence is (`P6`), when the refimpl's
+    /// own checks found one broken (spec §12.5); `None` for a divergence of the observations.
+    pub invariant: Option<String>,
 }
 
 /// The items `w`'s monitors reached, each once, in the order first reached.
@@ -173,9 +176,22 @@ fn is_shared_delivery(params: &Value) -> bool {
         .is_some_and(|n| SHARED.contains(&n) || n == "PageData")
 }
 
+/// A refimpl invariant the refimpl's own checks found broken (spec §12.5): on the refimpl
+/// that follows the trace, or on a schedule the driver tried (every schedule it tries is
+/// one the refimpl may take, so a broken invariant there is a bug all the same).
+struct Broken(String);
+
+/// `Err` when `w` has recorded a broken invariant.
+fn intact(w: &World) -> Result<(), Broken> {
+    match broken_invariant(w) {
+        Some(b) => Err(Broken(b)),
+        None => Ok(()),
+    }
+}
+
 /// Runs the earliest filler: a pending refimpl event that is not a message of the shared
 /// vocabulary and leaves the observation unchanged. False when there is none.
-fn run_filler(w: &mut World, cfg: &Config) -> bool {
+fn run_filler(w: &mut World, cfg: &Config) -> Result<bool, Broken> {
     let cur = of_refimpl(w, cfg);
     let pending = w.q.pending();
     for c in w.choices() {
@@ -184,20 +200,21 @@ fn run_filler(w: &mut World, cfg: &Config) -> bool {
         }
         let mut w2 = w.clone();
         w2.run_choice(c.seq);
+        intact(&w2)?;
         if of_refimpl(&w2, cfg) == cur {
             *w = w2;
-            return true;
+            return Ok(true);
         }
     }
-    false
+    Ok(false)
 }
 
 /// Runs refimpl events until it shows `target`; false if it cannot within `DRIVE_MAX`.
-fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> bool {
+fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> Result<bool, Broken> {
     for _ in 0..DRIVE_MAX {
         let cur = of_refimpl(w, cfg);
         if cur == *target {
-            return true;
+            return Ok(true);
         }
         let mut towards: Option<World> = None;
         let mut stutter: Option<World> = None;
@@ -209,6 +226,7 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
             let shared = is_shared_event(&pending, c.seq);
             let mut w2 = w.clone();
             w2.run_choice(c.seq);
+            intact(&w2)?;
             let obs = of_refimpl(&w2, cfg);
             if obs == *target {
                 exact = Some(w2);
@@ -227,10 +245,10 @@ fn drive(w: &mut World, cfg: &Config, target: &Observed, ran: &mut usize) -> boo
                 *w = next;
                 *ran += 1;
             }
-            None => return false,
+            None => return Ok(false),
         }
     }
-    of_refimpl(w, cfg) == *target
+    Ok(of_refimpl(w, cfg) == *target)
 }
 
 /// Replays `trace` (read from `path`) on the refimpl.
@@ -248,12 +266,46 @@ pub fn replay_with(
     cfg: &Config,
     setup: impl Fn(&mut World),
 ) -> Result<Replayed, String> {
-    let model = OsfModel::new(cfg.clone());
-    let mut st = Sys::initial(cfg);
     let mut w = world_for(cfg, 0).map_err(|e| format!("{path}:1: {e}"))?;
     setup(&mut w);
-    let steps = trace.events.len();
     let mut ran = 0usize;
+    match follow(trace, path, cfg, &mut w, &mut ran) {
+        Ok(r) => r,
+        // A broken invariant ends the replay there: the refimpl's state after it is past
+        // comparing.
+        Err((i, Broken(b))) => {
+            let ev = &trace.events[i];
+            Ok(Replayed {
+                steps: trace.events.len(),
+                refimpl_events: ran,
+                reached: reached_items(&w),
+                invariant: Some(invariant_id(&b).to_string()),
+                divergence: Some(format!(
+                    "{path}:{}: step {} ({} {}): the refimpl broke invariant {}\n  {b}\n  (its \
+                     own check after an event it ran to follow this step)\n  replay: osfmig \
+                     traces replay {path}",
+                    i + 2,
+                    ev.step,
+                    ev.rule,
+                    ev.params,
+                    invariant_id(&b),
+                )),
+            })
+        }
+    }
+}
+
+/// Follows the trace on `w`; `Err` names the event at which the refimpl broke an invariant.
+fn follow(
+    trace: &Trace,
+    path: &str,
+    cfg: &Config,
+    w: &mut World,
+    ran: &mut usize,
+) -> Result<Result<Replayed, String>, (usize, Broken)> {
+    let model = OsfModel::new(cfg.clone());
+    let mut st = Sys::initial(cfg);
+    let steps = trace.events.len();
     // The first model step the refimpl has not matched yet, with the diff and the model
     // state there (for the report).
     let mut lag: Option<(usize, String, Sys)> = None;
@@ -261,32 +313,39 @@ pub fn replay_with(
     let mut seen: Vec<Observed> = vec![of_model(&st)];
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
+        let at = |b: Broken| (i, b);
         let Some(a) = action_named(&model, &st, &ev.rule, &ev.params) else {
-            return Err(format!(
+            return Ok(Err(format!(
                 "{path}:{line}: step {}: `{} {}` is not enabled in the model here",
                 ev.step, ev.rule, ev.params
-            ));
+            )));
         };
-        let next = model
-            .step(&st, &a)
-            .ok_or_else(|| format!("{path}:{line}: step {} cannot be taken", ev.step))?;
+        let Some(next) = model.step(&st, &a) else {
+            return Ok(Err(format!(
+                "{path}:{line}: step {} cannot be taken",
+                ev.step
+            )));
+        };
         let target = of_model(&next);
-        if let Some(rec) = observed_of(ev).map_err(|e| format!("{path}:{line}: {e}"))? {
-            if rec != target {
-                return Err(format!(
+        match observed_of(ev) {
+            Err(e) => return Ok(Err(format!("{path}:{line}: {e}"))),
+            Ok(Some(rec)) if rec != target => {
+                return Ok(Err(format!(
                     "{path}:{line}: the recorded state is not the model's:\n{}",
                     rec.diff(&target)
-                ));
+                )))
             }
+            Ok(_) => {}
         }
         // The environment's part of the step, on the refimpl.
         let mut refused = None;
         if let Some(s) = Stimulus::of_action(&a) {
             // A stimulus acts on the state the model is in: a lagging refimpl catches up first.
-            if lag.is_some() && drive(&mut w, cfg, &of_model(&st), &mut ran) {
+            if lag.is_some() && drive(w, cfg, &of_model(&st), ran).map_err(at)? {
                 lag = None;
             }
-            refused = apply(&mut w, cfg, s).err();
+            refused = apply(w, cfg, s).err();
+            intact(w).map_err(at)?;
         }
         match a {
             Action::Deliver {
@@ -302,6 +361,7 @@ pub fn replay_with(
             Action::Abandon { pid, .. } => w.abandon(pid as u32),
             _ => {}
         }
+        intact(w).map_err(at)?;
         // A message the model delivers now is delivered now on the refimpl too, when the
         // refimpl has a message of that name on that channel (the shared vocabulary).
         // If the refimpl has not sent it yet, it runs its own fillers (events outside the
@@ -313,39 +373,40 @@ pub fn replay_with(
                 if let Some(seq) = same_message(&w2, &ev.params) {
                     break Some(seq);
                 }
-                if n >= DRIVE_MAX || !run_filler(&mut w2, cfg) {
+                if n >= DRIVE_MAX || !run_filler(&mut w2, cfg).map_err(at)? {
                     break None;
                 }
                 n += 1;
             };
             if let Some(seq) = found {
-                let before = of_refimpl(&w, cfg);
+                let before = of_refimpl(w, cfg);
                 w2.run_choice(seq);
+                intact(&w2).map_err(at)?;
                 if before.moves_towards(&of_refimpl(&w2, cfg), &target) {
-                    w = w2;
-                    ran += n + 1;
+                    *w = w2;
+                    *ran += n + 1;
                 }
             }
         }
-        let ok = refused.is_none() && drive(&mut w, cfg, &target, &mut ran);
+        let ok = refused.is_none() && drive(w, cfg, &target, ran).map_err(at)?;
         seen.push(target.clone());
         if seen.len() > LAG_MAX + 2 {
             seen.remove(0);
         }
         // Behind is allowed, elsewhere is not: a lagging refimpl must show an observation the
         // model had in the window.
-        let behind = seen.contains(&of_refimpl(&w, cfg));
+        let behind = seen.contains(&of_refimpl(w, cfg));
         if ok {
             lag = None;
         } else if refused.is_none() && behind && lag.as_ref().map_or(0, |l| i - l.0) < LAG_MAX {
             // Behind: the refimpl may still catch up at a later model step.
             if lag.is_none() {
-                lag = Some((i, target.diff(&of_refimpl(&w, cfg)), st.clone()));
+                lag = Some((i, target.diff(&of_refimpl(w, cfg)), st.clone()));
             }
         } else {
             let (first, diff, at) = match lag.take() {
                 Some((k, d, at)) => (k, d, at),
-                None => (i, target.diff(&of_refimpl(&w, cfg)), st.clone()),
+                None => (i, target.diff(&of_refimpl(w, cfg)), st.clone()),
             };
             let ev0 = &trace.events[first];
             let why = match refused {
@@ -354,10 +415,11 @@ pub fn replay_with(
                     "  model != refimpl after the step (and for {LAG_MAX} steps on):\n{diff}"
                 ),
             };
-            return Ok(Replayed {
+            return Ok(Ok(Replayed {
                 steps,
-                refimpl_events: ran,
-                reached: reached_items(&w),
+                refimpl_events: *ran,
+                reached: reached_items(w),
+                invariant: None,
                 divergence: Some(format!(
                     "{path}:{}: step {} ({} {}) diverges\n{why}  actions enabled in the \
                      model before the step:\n{}\n  replay: osfmig traces replay {path}",
@@ -367,18 +429,19 @@ pub fn replay_with(
                     ev0.params,
                     enabled_list(&model, &at)
                 )),
-            });
+            }));
         }
         st = next;
     }
     // At the end the refimpl must have caught up: a lag is only ever a delay.
     if let Some((first, diff, at)) = lag {
-        if !drive(&mut w, cfg, &of_model(&st), &mut ran) {
+        if !drive(w, cfg, &of_model(&st), ran).map_err(|b| (steps - 1, b))? {
             let ev0 = &trace.events[first];
-            return Ok(Replayed {
+            return Ok(Ok(Replayed {
                 steps,
-                refimpl_events: ran,
-                reached: reached_items(&w),
+                refimpl_events: *ran,
+                reached: reached_items(w),
+                invariant: None,
                 divergence: Some(format!(
                     "{path}:{}: step {} ({} {}) diverges\n  model != refimpl after the step \
                      (never caught up by the end of the trace):\n{diff}  actions enabled in \
@@ -389,13 +452,14 @@ pub fn replay_with(
                     ev0.params,
                     enabled_list(&model, &at)
                 )),
-            });
+            }));
         }
     }
-    Ok(Replayed {
+    Ok(Ok(Replayed {
         steps,
         divergence: None,
-        refimpl_events: ran,
-        reached: reached_items(&w),
-    })
+        refimpl_events: *ran,
+        reached: reached_items(w),
+        invariant: None,
+    }))
 }

@@ -4,9 +4,10 @@
 //! trace whose replay on the refimpl diverges (spec §12.10). [`shrink`] reduces it to a
 //! smaller trace that still fails *the same way*: rejected (or diverging) at the same event
 //! of the original, which has the same rule label (and, for replay, for the same kind of
-//! reason: a refused stimulus or a state difference). Every candidate is re-validated with the same code the CLI runs; a
-//! candidate whose events are not well formed, or not valid for the model (a model event no
-//! longer enabled, say), is simply not failing the same way.
+//! reason: a refused stimulus, a state difference, or the same refimpl invariant broken).
+//! Every candidate is re-validated with the same code the CLI runs; a candidate whose
+//! events are not well formed, or not valid for the model (a model event no longer enabled,
+//! say), is simply not failing the same way.
 //!
 //! The passes, repeated until none makes progress:
 //! 1. cut every event after the failing step;
@@ -42,14 +43,20 @@ pub struct Failure {
     pub rule: String,
     /// Replay only: the refimpl could not take the stimulus (rather than a state diff).
     pub refused: bool,
+    /// Replay only: the refimpl invariant its own checks found broken (`P6`; spec §12.5),
+    /// rather than a state diff.
+    pub invariant: Option<String>,
     /// The full report of `traces check` / `traces replay`.
     pub report: String,
 }
 
 impl Failure {
-    /// Whether `other` fails the same way (same rule, same kind of reason).
+    /// Whether `other` fails the same way (same rule, same kind of reason, the same
+    /// invariant broken if one is).
     pub fn same_way(&self, other: &Failure) -> bool {
-        self.rule == other.rule && self.refused == other.refused
+        self.rule == other.rule
+            && self.refused == other.refused
+            && self.invariant == other.invariant
     }
 }
 
@@ -126,12 +133,14 @@ pub fn failure_with(
                     step,
                     rule: rule_at(trace, step),
                     refused: false,
+                    invariant: None,
                     report,
                 }
             }))
         }
         "model" => {
             let r = replay_with(trace, path, cfg, setup)?;
+            let invariant = r.invariant;
             match r.divergence {
                 None => Ok(None),
                 Some(report) => {
@@ -142,7 +151,8 @@ pub fn failure_with(
                     Ok(Some(Failure {
                         step,
                         rule: rule_at(trace, step),
-                        refused: report.contains("cannot take the stimulus"),
+                        refused: invariant.is_none() && report.contains("cannot take the stimulus"),
+                        invariant,
                         report,
                     }))
                 }
@@ -211,6 +221,8 @@ struct Shrinker<'a> {
     want: Failure,
     with_state: bool,
     tested: usize,
+    /// Candidates validated at most.
+    max: usize,
 }
 
 impl Shrinker<'_> {
@@ -251,7 +263,7 @@ impl Shrinker<'_> {
 
     /// Whether a candidate fails the same way; its trace and failure if it does.
     fn test(&mut self, c: &Cand) -> Option<(Trace, Failure)> {
-        if self.tested >= CANDIDATES_MAX {
+        if self.tested >= self.max {
             return None;
         }
         self.tested += 1;
@@ -388,7 +400,7 @@ impl Shrinker<'_> {
     fn ddmin(&mut self, c: &mut Cand) -> bool {
         let start = c.keep.len();
         let mut n = 2usize;
-        while c.keep.len() >= 2 && self.tested < CANDIDATES_MAX {
+        while c.keep.len() >= 2 && self.tested < self.max {
             let len = c.keep.len();
             let chunk = len.div_ceil(n);
             let mut reduced = false;
@@ -433,7 +445,11 @@ fn names_pid(params: &Value, p: u8) -> bool {
 /// Shrinks a failing trace read from `path` (named in reports).
 pub fn shrink(trace: &Trace, path: &str) -> Result<Shrunk, ShrinkError> {
     let spec = run_of(trace).map_err(|e| ShrinkError::Invalid(format!("{path}:1: {e}")))?;
-    shrink_with(trace, path, &spec.config, &|_| {})
+    // The refimpl is set up as `traces replay` sets it up (a finding's run without its
+    // invariant checks), so that a trace fails here as it fails there.
+    shrink_with(trace, path, &spec.config, &|w| {
+        crate::bridge::for_findings(w, &spec)
+    })
 }
 
 /// [`shrink`] against a given configuration.
@@ -442,6 +458,18 @@ pub fn shrink_with(
     path: &str,
     cfg: &Config,
     setup: &dyn Fn(&mut World),
+) -> Result<Shrunk, ShrinkError> {
+    shrink_bounded(trace, path, cfg, setup, CANDIDATES_MAX)
+}
+
+/// [`shrink_with`] validating at most `max` candidates (at least one: the result is always
+/// validated once more).
+pub fn shrink_bounded(
+    trace: &Trace,
+    path: &str,
+    cfg: &Config,
+    setup: &dyn Fn(&mut World),
+    max: usize,
 ) -> Result<Shrunk, ShrinkError> {
     let want = failure_with(trace, path, cfg, setup)
         .map_err(ShrinkError::Invalid)?
@@ -464,6 +492,7 @@ pub fn shrink_with(
         want: want.clone(),
         with_state: trace.events.iter().any(|e| e.state.is_some()),
         tested: 0,
+        max: max.max(1),
     };
     let mut c = Cand {
         keep: (0..trace.events.len()).collect(),
@@ -507,7 +536,7 @@ pub fn shrink_with(
         }
     }
     // The final candidate, validated once more (it always failed the same way when kept).
-    s.tested = s.tested.min(CANDIDATES_MAX - 1);
+    s.tested = s.tested.min(s.max.saturating_sub(1));
     let (trace_out, failure) = s
         .test(&c)
         .ok_or_else(|| ShrinkError::Invalid(format!("{path}: the shrunk trace stopped failing")))?;
