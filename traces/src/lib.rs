@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod format;
 pub mod generate;
 pub mod itf;
+pub mod naming;
 pub mod parse;
 pub mod projection;
 pub mod record;
