@@ -284,6 +284,8 @@ fn run_check_format(args: &TracesCheckFormatArgs) -> Result<u8, Error> {
         }
         for f in trace_files(p).map_err(|e| Error::Usage(e.to_string()))? {
             let t = parse_file(&f).map_err(|e| Error::Usage(e.to_string()))?;
+            osfmig_traces::fields::check_trace(&t, &f.display().to_string())
+                .map_err(Error::Usage)?;
             files += 1;
             events += t.events.len();
         }

@@ -259,6 +259,9 @@ pub fn replay_with(
     let mut lag: Option<(usize, String, Sys)> = None;
     // The model's recent observations (the lag window).
     let mut seen: Vec<Observed> = vec![of_model(&st)];
+    // The message ids the trace must carry (spec §12.3).
+    let mut ids = crate::generate::IdAssigner::new(&st);
+    let mut ledger = crate::fields::Ledger::new(st.net.len() as u64);
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
         let Some(a) = action_named(&model, &st, &ev.rule, &ev.params) else {
@@ -270,6 +273,8 @@ pub fn replay_with(
         let next = model
             .step(&st, &a)
             .ok_or_else(|| format!("{path}:{line}: step {} cannot be taken", ev.step))?;
+        crate::fields::check_model_event(ev, &st, &a, &next, &mut ids, &mut ledger)
+            .map_err(|e| format!("{path}:{line}: step {}: {e}", ev.step))?;
         let target = of_model(&next);
         if let Some(rec) = observed_of(ev).map_err(|e| format!("{path}:{line}: {e}"))? {
             if rec != target {

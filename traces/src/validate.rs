@@ -25,6 +25,7 @@ use osfmig_model::{Action, Config, OsfModel, Sys};
 use serde_json::Value;
 
 use crate::bridge::Stimulus;
+use crate::fields::{check_against, check_static, Ledger};
 use crate::format::Event;
 use crate::generate::describe_action;
 use crate::parse::Trace;
@@ -333,11 +334,28 @@ pub fn validate_with(
     // The refimpl's claims: item, and the step that first made it.
     let mut claims: Vec<(String, u64, usize)> = Vec::new();
     let steps = trace.events.len();
+    let mut ledger = Ledger::new(init.net.len() as u64);
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
+        // A field that contradicts the state (spec §12.3) rejects the trace at this event.
+        let field_rejection = |why: String, visited: usize| Verdict {
+            steps,
+            accepted_prefix: i,
+            rejection: Some(format!("{path}:{line}: step {}: {why}", ev.step)),
+            visited,
+            items: BTreeSet::new(),
+        };
+        if let Err(why) = ledger
+            .event(ev)
+            .and_then(|()| check_static(ev, cfg.nodes_max as usize))
+        {
+            return Ok(field_rejection(why, visited));
+        }
         let target = observed_of(ev).map_err(|e| format!("{path}:{line}: {e}"))?;
         let stim = Stimulus::parse(&ev.rule, &ev.actor, &ev.params)
             .map_err(|e| format!("{path}:{line}: {e}"))?;
+        // The observations the step may start from: the stuttering closure keeps them.
+        let befores: BTreeSet<Observed> = frontier.iter().map(|(st, _)| of_model(st)).collect();
         let closure = stutter_closure(&model, frontier, lim, &mut visited);
         for item in &ev.reached {
             if !claims.iter().any(|(c, _, _)| c == item) {
@@ -396,6 +414,16 @@ pub fn validate_with(
                 visited,
                 items: BTreeSet::new(),
             });
+        }
+        // spec §12.3: the node and actor agree with the state before the step (with one of
+        // the observations it may start from).
+        if let Some(Err(why)) = befores
+            .iter()
+            .map(|b| check_against(ev, b))
+            .find(|r| r.is_ok())
+            .or_else(|| befores.first().map(|b| check_against(ev, b)))
+        {
+            return Ok(field_rejection(why, visited));
         }
         // The items each explanation reaches at this recorded event.
         frontier = next
