@@ -292,3 +292,28 @@ fn a_wrong_actor_is_rejected() {
     assert!(e.contains("actor and node say pma on node"), "{e}");
     assert!(e.contains("is by kernel on node"), "{e}");
 }
+
+// Reference: spec §12.9 — a refimpl event's rule label must be one the model steps that
+// explain it carry: a label the explanation does not carry is rejected, naming what it does
+// carry; `τ` claims no rule and is accepted.
+#[test]
+fn a_wrong_rule_label_is_rejected() {
+    let (mut t, at) = recording_with("null-migration", |e| e.rule == "R11 TaskPull");
+    t.events[at].rule = "R7 Refuse".into();
+    t.events[at].action = "R7".into();
+    let r = check_rejects(&t, at);
+    assert!(
+        r.contains("rule says \"R7 Refuse\", but no model step that explains the event carries it"),
+        "{r}"
+    );
+    assert!(
+        r.contains("R11 TaskPull"),
+        "the report names what the model carries: {r}"
+    );
+
+    // The same event without a label is accepted: τ claims nothing.
+    t.events[at].rule = "τ Internal".into();
+    t.events[at].action = "τ".into();
+    let v = validate(&t, PATH, &Limits::default()).expect("validate");
+    assert!(v.accepted(), "{}", v.rejection.unwrap());
+}
