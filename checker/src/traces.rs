@@ -331,10 +331,13 @@ fn run_check_format(args: &TracesCheckFormatArgs) -> Result<u8, Error> {
     let mut events = 0usize;
     for f in &files {
         match parse_file(f) {
-            Ok(t) => {
-                tally.ok += 1;
-                events += t.events.len();
-            }
+            Ok(t) => match osfmig_traces::fields::check_trace(&t, &f.display().to_string()) {
+                Ok(()) => {
+                    tally.ok += 1;
+                    events += t.events.len();
+                }
+                Err(e) => tally.bad_input(&e),
+            },
             Err(e) => tally.bad_input(&e.to_string()),
         }
     }

@@ -954,6 +954,12 @@ impl World {
 
     // ---- plans -------------------------------------------------------------------------
 
+    /// The node whose actor runs plan `id`, while it runs: a recorded trace names the node
+    /// of the actor that takes each step (spec §12.3), and a plan's step is its node's.
+    pub fn plan_node(&self, id: u32) -> Option<NodeId> {
+        self.plans.get(id as usize)?.as_ref().map(|p| p.node)
+    }
+
     pub fn start_plan(&mut self, plan: Plan) {
         if plan.steps.is_empty() {
             self.finish_plan(plan);

@@ -222,13 +222,7 @@ pub fn render(
 ) -> Result<(Vec<Event>, Vec<&'static str>), String> {
     let cfg = &model.cfg;
     let mut st = init.clone();
-    let mut ids: Vec<u64> = Vec::new();
-    let mut next_id: u64 = 0;
-    // Messages in the initial network get ids first.
-    for _ in &st.net {
-        ids.push(next_id);
-        next_id += 1;
-    }
+    let mut ids = IdAssigner::new(init);
     let mut events = Vec::new();
     let mut rules = Vec::new();
     for (step, action) in path.iter().enumerate() {
@@ -240,15 +234,7 @@ pub fn render(
         let next = model
             .step(&st, action)
             .ok_or_else(|| format!("step {step}: {action:?} is not enabled"))?;
-        let mut old: Vec<(&Envelope, u64)> = st.net.iter().zip(ids.iter().copied()).collect();
-        let mut msg_ids = MsgIds::default();
-        if let Action::Deliver { idx, .. } = action {
-            let (_, id) = old.remove(*idx as usize);
-            msg_ids.recv.push(id);
-        }
-        let (new_ids, dropped) = match_ids(&old, &next.net, &mut next_id, &mut msg_ids.sent);
-        msg_ids.dropped = dropped;
-        ids = new_ids;
+        let msg_ids = ids.step(&st, action, &next);
         st = next;
         events.push(Event {
             kind: "event".into(),
@@ -269,6 +255,43 @@ pub fn render(
         rules.push(rule);
     }
     Ok((events, rules))
+}
+
+/// The message ids of a model path (spec §12.3): each message of the network gets the next
+/// id when it is sent, from 0, messages of the initial state first. `render` writes them and
+/// `traces replay` holds a model trace's `msg_ids` to them.
+#[derive(Clone, Debug)]
+pub struct IdAssigner {
+    /// The id of each message in the network, in network order.
+    ids: Vec<u64>,
+    next_id: u64,
+}
+
+impl IdAssigner {
+    /// Ids for the messages of the initial network.
+    pub fn new(init: &Sys) -> IdAssigner {
+        let n = init.net.len() as u64;
+        IdAssigner {
+            ids: (0..n).collect(),
+            next_id: n,
+        }
+    }
+
+    /// The ids `action`, taken in `st` and leading to `next`, receives, sends and drops.
+    pub fn step(&mut self, st: &Sys, action: &Action, next: &Sys) -> MsgIds {
+        let mut old: Vec<(&Envelope, u64)> = st.net.iter().zip(self.ids.iter().copied()).collect();
+        let mut msg_ids = MsgIds::default();
+        if let Action::Deliver { idx, .. } = action {
+            if (*idx as usize) < old.len() {
+                let (_, id) = old.remove(*idx as usize);
+                msg_ids.recv.push(id);
+            }
+        }
+        let (new_ids, dropped) = match_ids(&old, &next.net, &mut self.next_id, &mut msg_ids.sent);
+        msg_ids.dropped = dropped;
+        self.ids = new_ids;
+        msg_ids
+    }
 }
 
 /// Carries ids over from the old network to the new one by a longest common subsequence

@@ -11,14 +11,13 @@ use osfmig_model::presets::RunSpec;
 use osfmig_model::types::Call as MCall;
 use osfmig_model::Config;
 use osfmig_refimpl::pm_master::Life as RLife;
-use osfmig_refimpl::world::{Ep, Ev, World};
+use osfmig_refimpl::world::{Ev, World};
 use serde_json::json;
 
 use crate::bridge::{apply, broken_invariant, invariant_id, world_for, Stimulus};
-use crate::format::{
-    action_id, is_known_action, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION,
-};
+use crate::format::{action_id, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION};
 use crate::generate::SplitMix64;
+use crate::naming::{rule_for, who, Did};
 use crate::projection::{of_refimpl, Observed};
 
 /// The refimpl's timing profile named in refimpl trace headers.
@@ -258,50 +257,6 @@ fn count(b: &mut Budget, s: Stimulus) {
     }
 }
 
-/// Actor kind of a refimpl event (who handles it).
-fn actor_of(ev: &Ev) -> &'static str {
-    match ev {
-        Ev::Deliver(m) => match m.dst {
-            Ep::Pma(_) => "pma",
-            Ep::Kernel(_) => "kernel",
-            Ep::Pmm => "pm_master",
-            Ep::Fs(_) => "file_server",
-            Ep::Task(_) => "process",
-            Ep::Monitor => "pcntl",
-        },
-        Ev::Step(_) => "pma",
-        Ev::DeadName { .. } => "kernel",
-        Ev::Crash { .. } => "env",
-        _ => "pma",
-    }
-}
-
-/// The full rule label for the refimpl's timeline labels (the first known one), or
-/// `"τ Internal"` when the refimpl named none (spec §12.3).
-fn rule_for(labels: &[String]) -> &'static str {
-    for l in labels {
-        let id = if l.starts_with('C') && l.len() == 2 && l != "C*" {
-            // C1..C5 name crash cases; the rule family is `C*` unless C3's own rule.
-            if l == "C3" {
-                "C3"
-            } else {
-                "C*"
-            }
-        } else {
-            l.as_str()
-        };
-        if is_known_action(id) {
-            if let Some(r) = osfmig_model::model::RULES
-                .iter()
-                .find(|r| action_id(r) == id)
-            {
-                return r;
-            }
-        }
-    }
-    TAU
-}
-
 /// A recorded trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
@@ -395,6 +350,9 @@ pub fn record_checked(
     let mut ran = 0usize;
     // Rule labels of stuttering refimpl steps since the last event written.
     let mut carried: Vec<String> = Vec::new();
+    // Who took the stuttering steps since the last step event written (the final
+    // stuttering event names the first of them whose node is still up).
+    let mut stutter_who: Vec<(&'static str, Option<u8>)> = Vec::new();
     let mut just_changed = false;
     // The refimpl's monitors (spec §12.16): items reached since the last event written.
     let mut reached_from = w.trace.reached.len();
@@ -540,11 +498,20 @@ pub fn record_checked(
                 let pid = rng.below(cfg.pids() as usize) as u32;
                 w.abandon(pid);
             }
-            let actor =
-                w.q.pending()
-                    .first()
-                    .map(|(_, _, e)| actor_of(e))
-                    .unwrap_or("pma");
+            // An abandon the environment chose is the source PMA's step (R10), logged at
+            // its node; otherwise the step is the next refimpl event's.
+            let restart = matches!(
+                w.q.pending().first(),
+                Some((_, _, Ev::Restart { .. })) if w.trace.entries.len() == log_from
+            );
+            let (actor, node) = match w.trace.entries.get(log_from) {
+                Some(e) => ("pma", Some(e.node as u8)),
+                None => {
+                    w.q.pending()
+                        .first()
+                        .map_or(("pma", None), |(_, _, e)| who(&w, e))
+                }
+            };
             if pending {
                 w.step();
                 ran += 1;
@@ -560,6 +527,13 @@ pub fn record_checked(
                         .iter()
                         .map(|e| e.rule.to_string()),
                 );
+                // Who took it, named as a written event would name it.
+                let node = w.trace.entries[log_from..]
+                    .first()
+                    .map_or(node, |e| Some(e.node as u8));
+                if !stutter_who.contains(&(actor, node)) {
+                    stutter_who.push((actor, node));
+                }
                 continue;
             }
             just_changed = true;
@@ -568,14 +542,19 @@ pub fn record_checked(
                 .map(|e| e.rule.to_string())
                 .collect();
             let mut stutter: Vec<String> = std::mem::take(&mut carried);
+            stutter_who.clear();
             if stuttering {
                 // The step that broke an invariant is written although it changed nothing
                 // observable: a declared stuttering event (spec §12.9), its labels with the
                 // stuttering ones.
                 stutter.append(&mut labels);
             }
-            let node = w.trace.entries[log_from..].first().map(|e| e.node as u8);
-            let rule = rule_for(&labels);
+            // The node of the first step the refimpl logged, whose label is the event's rule;
+            // without one, the node of the actor.
+            let node = w.trace.entries[log_from..]
+                .first()
+                .map_or(node, |e| Some(e.node as u8));
+            let rule = rule_for(&labels, Did::of(restart, &obs, &now));
             (
                 rule,
                 actor,
@@ -608,13 +587,22 @@ pub fn record_checked(
         && events.len() < opts.events_max
     {
         // The labels of the last stuttering steps, on a final stuttering event (its state is
-        // the current one: a declared stuttering step, spec §12.9).
+        // the current one: a declared stuttering step, spec §12.9), by the first of them.
+        // A step for a node that is down by now (a message to a crashed node, dropped, or a
+        // step before a crash stimulus) is not named: its actor is gone.
+        let up = |n: &Option<u8>| n.is_some_and(|n| w.nodes[n as usize].alive);
+        let (actor, node) = stutter_who
+            .iter()
+            .find(|(_, n)| up(n))
+            .or(stutter_who.first())
+            .copied()
+            .unwrap_or(("pma", None));
         events.push(Event {
             kind: "event".into(),
             step: events.len() as u64,
             time_ns: Some(w.now()),
-            node: None,
-            actor: "pma".into(),
+            node,
+            actor: actor.into(),
             action: action_id(TAU).into(),
             rule: TAU.into(),
             params: json!({ "labels": Vec::<String>::new(), "stutter_labels": carried }),

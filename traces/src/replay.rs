@@ -311,6 +311,9 @@ fn follow(
     let mut lag: Option<(usize, String, Sys)> = None;
     // The model's recent observations (the lag window).
     let mut seen: Vec<Observed> = vec![of_model(&st)];
+    // The message ids the trace must carry (spec §12.3).
+    let mut ids = crate::generate::IdAssigner::new(&st);
+    let mut ledger = crate::fields::Ledger::new(st.net.len() as u64);
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
         let at = |b: Broken| (i, b);
@@ -326,6 +329,10 @@ fn follow(
                 ev.step
             )));
         };
+        if let Err(e) = crate::fields::check_model_event(ev, &st, &a, &next, &mut ids, &mut ledger)
+        {
+            return Ok(Err(format!("{path}:{line}: step {}: {e}", ev.step)));
+        }
         let target = of_model(&next);
         match observed_of(ev) {
             Err(e) => return Ok(Err(format!("{path}:{line}: {e}"))),

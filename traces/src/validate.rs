@@ -25,7 +25,8 @@ use osfmig_model::{Action, Config, OsfModel, Sys};
 use serde_json::Value;
 
 use crate::bridge::Stimulus;
-use crate::format::Event;
+use crate::fields::{check_against, check_static, Ledger};
+use crate::format::{Event, TAU};
 use crate::generate::describe_action;
 use crate::parse::Trace;
 use crate::projection::{of_model, Observed};
@@ -101,8 +102,21 @@ fn is_stimulus(a: &Action) -> bool {
     Stimulus::of_action(a).is_some()
 }
 
-/// The items of a model state's path: bit `i` for `items[i]`.
+/// The items of a model state's path: bit `i` for `items[i]`; and [`RULE_BIT`].
 type Mask = u64;
+
+/// Set when the path since the previous event took a step whose rule is the event's `rule`
+/// (spec §12.9): a refimpl event's label must be one its explanation carries.
+const RULE_BIT: Mask = 1 << 63;
+
+/// The rule bit a step `a` from `st` adds to a path with mask `m`, when the event looks for
+/// rule `want`.
+fn rule_bit(model: &OsfModel, st: &Sys, a: &Action, want: Option<&str>, m: Mask) -> Mask {
+    match want {
+        Some(r) if m & RULE_BIT == 0 && rule_of(st, a, &model.cfg) == r => RULE_BIT,
+        _ => 0,
+    }
+}
 
 /// A model state consistent with the trace so far, with the items its path reached.
 type Cand = (Sys, Mask);
@@ -115,8 +129,8 @@ fn items_of(cfg: &Config) -> Vec<PropDef> {
         .map(|(_, p)| p)
         .collect();
     assert!(
-        items.len() <= Mask::BITS as usize,
-        "a mask holds every item"
+        items.len() < Mask::BITS as usize,
+        "a mask holds every item and the rule bit"
     );
     items
 }
@@ -173,6 +187,7 @@ fn stutter_closure(
     from: Vec<Cand>,
     lim: &Limits,
     visited: &mut usize,
+    want: Option<&str>,
 ) -> Vec<Cand> {
     // A state met again by another path takes that path's items too, and is explored again
     // when that adds some (items only grow, so this ends).
@@ -186,11 +201,12 @@ fn stutter_closure(
         let mut next = Vec::new();
         for (st, m) in &layer {
             let obs = of_model(st);
-            for (_, n) in successors(model, st) {
+            for (a, n) in successors(model, st) {
                 *visited += 1;
                 if of_model(&n) != obs {
                     continue;
                 }
+                let m = &(*m | rule_bit(model, st, &a, want, *m));
                 match index.entry(fp(&n)) {
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(out.len());
@@ -226,6 +242,7 @@ fn reach(
     target: &Observed,
     lim: &Limits,
     visited: &mut usize,
+    want: Option<&str>,
 ) -> Vec<Cand> {
     let mut found = Vec::new();
     let mut found_index: HashMap<u64, usize> = HashMap::new();
@@ -244,12 +261,13 @@ fn reach(
             if obs == *target {
                 continue; // the next event's closure takes it on from here
             }
-            for (_, n) in successors(model, st) {
+            for (a, n) in successors(model, st) {
                 *visited += 1;
                 let nobs = of_model(&n);
                 if !obs.moves_towards(&nobs, target) {
                     continue;
                 }
+                let m = &(*m | rule_bit(model, st, &a, want, *m));
                 let mask = match seen.entry(fp(&n)) {
                     std::collections::hash_map::Entry::Vacant(e) => *e.insert(*m),
                     std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -333,12 +351,32 @@ pub fn validate_with(
     // The refimpl's claims: item, and the step that first made it.
     let mut claims: Vec<(String, u64, usize)> = Vec::new();
     let steps = trace.events.len();
+    let mut ledger = Ledger::new(init.net.len() as u64);
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
+        // A field that contradicts the state (spec §12.3) rejects the trace at this event.
+        let field_rejection = |why: String, visited: usize| Verdict {
+            steps,
+            accepted_prefix: i,
+            rejection: Some(format!("{path}:{line}: step {}: {why}", ev.step)),
+            visited,
+            items: BTreeSet::new(),
+        };
+        if let Err(why) = ledger
+            .event(ev)
+            .and_then(|()| check_static(ev, cfg.nodes_max as usize))
+        {
+            return Ok(field_rejection(why, visited));
+        }
         let target = observed_of(ev).map_err(|e| format!("{path}:{line}: {e}"))?;
         let stim = Stimulus::parse(&ev.rule, &ev.actor, &ev.params)
             .map_err(|e| format!("{path}:{line}: {e}"))?;
-        let closure = stutter_closure(&model, frontier, lim, &mut visited);
+        // The rule a refimpl step's explanation must carry; a stimulus is its own
+        // explanation, and `τ` claims no rule.
+        let want = (stim.is_none() && ev.rule != TAU).then_some(ev.rule.as_str());
+        // The observations the step may start from: the stuttering closure keeps them.
+        let befores: BTreeSet<Observed> = frontier.iter().map(|(st, _)| of_model(st)).collect();
+        let closure = stutter_closure(&model, frontier, lim, &mut visited, want);
         for item in &ev.reached {
             if !claims.iter().any(|(c, _, _)| c == item) {
                 claims.push((item.clone(), ev.step, line));
@@ -357,14 +395,15 @@ pub fn validate_with(
                     }
                     if let Some(n) = model.step(st, &a) {
                         if target.as_ref().map_or(true, |t| of_model(&n) == *t) {
-                            push_cand(&mut out, &mut index, (n, *m));
+                            let bit = rule_bit(&model, st, &a, Some(&ev.rule), 0);
+                            push_cand(&mut out, &mut index, (n, *m | bit));
                         }
                     }
                 }
                 out
             }
             None => match &target {
-                Some(t) => reach(&model, &closure, t, lim, &mut visited),
+                Some(t) => reach(&model, &closure, t, lim, &mut visited, want),
                 None => {
                     return Err(format!(
                         "{path}:{line}: a refimpl step event must carry the observed state"
@@ -397,11 +436,46 @@ pub fn validate_with(
                 items: BTreeSet::new(),
             });
         }
+        // spec §12.9: the explanations of a refimpl step are those whose steps since the
+        // previous event carry its rule label (every explanation, for `τ`).
+        let next: Vec<Cand> = if ev.rule == TAU {
+            next
+        } else {
+            next.into_iter()
+                .filter(|(_, m)| m & RULE_BIT != 0)
+                .collect()
+        };
+        if next.is_empty() {
+            let carried = match &target {
+                Some(t) => rules_carried(&model, &closure, t, lim),
+                None => Vec::new(),
+            };
+            let why = format!(
+                "rule says {:?}, but no model step that explains the event carries it{}",
+                ev.rule,
+                if carried.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (the explanations carry: {})", carried.join(", "))
+                }
+            );
+            return Ok(field_rejection(why, visited));
+        }
+        // spec §12.3: the node and actor agree with the state before the step (with one of
+        // the observations it may start from).
+        if let Some(Err(why)) = befores
+            .iter()
+            .map(|b| check_against(ev, b))
+            .find(|r| r.is_ok())
+            .or_else(|| befores.first().map(|b| check_against(ev, b)))
+        {
+            return Ok(field_rejection(why, visited));
+        }
         // The items each explanation reaches at this recorded event.
         frontier = next
             .into_iter()
             .map(|(n, m)| {
-                let m = m | mask_of(&model, &items, &n);
+                let m = (m & !RULE_BIT) | mask_of(&model, &items, &n);
                 (n, m)
             })
             .collect();
@@ -460,6 +534,24 @@ pub fn validate_with(
         visited,
         items,
     })
+}
+
+/// The rules of `model::RULES` some explanation of a refimpl step carries, from the states
+/// `start` the step may start from (the closure, which holds the states after the previous
+/// event) to the recorded observation `target` (for the report of a wrong rule label).
+fn rules_carried(model: &OsfModel, start: &[Cand], target: &Observed, lim: &Limits) -> Vec<String> {
+    let mut visited = 0usize;
+    let from: Vec<Cand> = start.iter().map(|(s, _)| (s.clone(), 0)).collect();
+    osfmig_model::model::RULES
+        .iter()
+        .filter(|r| {
+            let closure = stutter_closure(model, from.clone(), lim, &mut visited, Some(r));
+            reach(model, &closure, target, lim, &mut visited, Some(r))
+                .iter()
+                .any(|(_, m)| m & RULE_BIT != 0)
+        })
+        .map(|r| r.to_string())
+        .collect()
 }
 
 fn params_str(v: &Value) -> String {
