@@ -278,12 +278,18 @@ impl World {
     fn detect(&mut self, n: NodeId, dead: NodeId, pid: Pid) {
         let now = self.now();
         // A task here that depends on the dead node: a page homed there (C4 under COR), or,
-        // for a task-migrated process, its PMA there (T1).
-        let victim = self.nodes[n]
-            .kernel
-            .tasks
+        // for a task-migrated process, its PMA there (T1). A process this node's PMA holds
+        // incoming still names its source's PMA until R12 reattaches it; that is no
+        // dependency (R12 moves the capability here), as in the model's `LostDependency`.
+        let incoming_here = self.nodes[n]
+            .pma
+            .procs
             .get(&pid)
-            .is_some_and(|t| t.pages.contains(&dead) || t.emulator.pma == dead);
+            .is_some_and(|p| matches!(p.list, List::Incoming));
+        let victim =
+            self.nodes[n].kernel.tasks.get(&pid).is_some_and(|t| {
+                t.pages.contains(&dead) || (t.emulator.pma == dead && !incoming_here)
+            });
         if victim {
             self.trace.log(
                 now,
