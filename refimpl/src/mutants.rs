@@ -19,10 +19,22 @@ pub enum Mutant {
     NoBurial,
     /// PM2: exit terminates the task but keeps the proc structure.
     ExitKeepsProc,
+    /// R14: S serves the queued `kill()` and `getrusage()` calls itself and forwards them
+    /// all the same, so D serves them again (spec §6.1 P6).
+    DoubleService,
+    /// PM3: the pid broker hands out a dead pid whose last migration's source has not yet
+    /// cleaned up (spec §10 finding 10's window).
+    PidReuseDuringCleanup,
+    /// R12/R13: D resumes the threads when it installs the task, before the capabilities
+    /// are reattached and the PM Master is told.
+    ResumeBeforeReattach,
+    /// R13/R14: D sends `Done` to S as soon as it installs the task, so S forwards its queue
+    /// and cleans up before the PM Master knows the new location.
+    ForwardBeforePmmKnows,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 7] = [
+    pub const ALL: [Mutant; 11] = [
         Mutant::SkipPmmUpdate,
         Mutant::ResumeBeforeInstall,
         Mutant::NoSourceCleanup,
@@ -30,6 +42,10 @@ impl Mutant {
         Mutant::AbandonAfterCommit,
         Mutant::NoBurial,
         Mutant::ExitKeepsProc,
+        Mutant::DoubleService,
+        Mutant::PidReuseDuringCleanup,
+        Mutant::ResumeBeforeReattach,
+        Mutant::ForwardBeforePmmKnows,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +57,10 @@ impl Mutant {
             Mutant::AbandonAfterCommit => "abandon_after_commit",
             Mutant::NoBurial => "no_burial",
             Mutant::ExitKeepsProc => "exit_keeps_proc",
+            Mutant::DoubleService => "double_service",
+            Mutant::PidReuseDuringCleanup => "pid_reuse_during_cleanup",
+            Mutant::ResumeBeforeReattach => "resume_before_reattach",
+            Mutant::ForwardBeforePmmKnows => "forward_before_pmm_knows",
         }
     }
 }

@@ -67,6 +67,8 @@ pub struct PmMaster {
     /// Pids whose last migration's source has not yet cleaned up, with that source: such a
     /// pid is not reused (PM3, spec §10 finding 10).
     pub cleanup_at: BTreeMap<Pid, NodeId>,
+    /// The seeded bug `Mutant::PidReuseDuringCleanup`: `cleanup_at` is not consulted.
+    pub reuse_during_cleanup: bool,
     /// G1 one after another: the group migration in progress.
     pub group_run: Option<GroupRun>,
 }
@@ -100,7 +102,7 @@ impl PmMaster {
             .filter(|(p, e)| {
                 e.life == Life::Dead
                     && !self.reserved.contains_key(p)
-                    && !self.cleanup_at.contains_key(p)
+                    && (!self.cleanup_at.contains_key(p) || self.reuse_during_cleanup)
             })
             .map(|(&p, _)| p)
             .next();

@@ -1071,6 +1071,8 @@ impl World {
                     Then::Forked { req, .. } => self.reqs[req as usize].target,
                     _ => 0,
                 };
+                self.pmm.reuse_during_cleanup =
+                    self.mutant_is(crate::mutants::Mutant::PidReuseDuringCleanup);
                 let child = self.pmm.reserve_pid(plan.node, parent);
                 // Its `PidAllocated` is consumed at the PMA when the child is created
                 // (`pm_master::Owed`).

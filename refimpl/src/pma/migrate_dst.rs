@@ -193,6 +193,21 @@ impl World {
             return;
         };
         let src = self.nodes[d].pma.procs[&pid].inc.as_ref().unwrap().src;
+        if self.mutant_is(crate::mutants::Mutant::ResumeBeforeReattach) {
+            if let Some(t) = self.nodes[d].kernel.tasks.get_mut(&pid) {
+                t.resume();
+            }
+        }
+        if self.mutant_is(crate::mutants::Mutant::ForwardBeforePmmKnows) {
+            self.send(
+                Ep::Pma(d),
+                Ep::Pma(src),
+                MsgKind::Async,
+                2,
+                0,
+                Body::Done { pid },
+            );
+        }
         if let Some(t) = self.nodes[d].kernel.tasks.get_mut(&pid) {
             let n = t.emulator.reattach(src, d);
             let now = self.now();

@@ -462,6 +462,19 @@ impl World {
         if self.mutant_is(crate::mutants::Mutant::NoSourceCleanup) {
             return;
         }
+        if self.mutant_is(crate::mutants::Mutant::DoubleService) {
+            let queued = self.nodes[s].pma.procs[&pid]
+                .out
+                .as_ref()
+                .unwrap()
+                .queue
+                .clone();
+            for q in queued {
+                if matches!(self.reqs[q as usize].call, Call::Kill | Call::Info) {
+                    self.serve(s, q);
+                }
+            }
+        }
         let p = self.nodes[s].pma.free_proc(pid).unwrap();
         let out = p.out.unwrap();
         // PM3: the clean-up is reported to the PM Master (off the critical path; not priced).
