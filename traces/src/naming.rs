@@ -79,8 +79,12 @@ impl Did {
 /// when the task arrives at the destination in a task-only migration, the model's R11 (the
 /// task's state delivered).
 pub fn rule_for(labels: &[String], did: Did) -> &'static str {
-    for l in labels {
+    for (i, l) in labels.iter().enumerate() {
         let rule = match l.as_str() {
+            // VP1 routes; when the request reached the PMA holding the process in the same
+            // event, the model names the step by what that PMA did (its arrival rule).
+            "VP1" if labels[i + 1..].iter().any(|m| names_a_step(m)) => None,
+            "R13-hold" => Some("R13 HoldUntilRestart"),
             "C4" if did.restart => Some("R13 InformPMMAndRestart"),
             "C1" | "C2" | "C3" | "C4" => Some("C* DetectCrash"),
             "C5" => Some("C* PMMBury"),
@@ -97,4 +101,11 @@ pub fn rule_for(labels: &[String], did: Did) -> &'static str {
         }
     }
     TAU
+}
+
+/// Whether a refimpl label names the step of a PMA a routed request reached (a rule ID, or
+/// one `rule_for` translates). `C*` does not: the refimpl logs it for a request lost on its
+/// way to a crashed node, which the model counts as VP1's send.
+fn names_a_step(l: &str) -> bool {
+    l != "C*" && (matches!(l, "R13-hold" | "C1" | "C2" | "C3" | "C4" | "C5") || is_known_action(l))
 }

@@ -37,6 +37,30 @@ pub enum PmLife {
     Dead,
 }
 
+/// Where a request stands (spec §2.6), without the node that holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObsStatus {
+    Routing,
+    Queued,
+    InProgress,
+    Ok,
+    NoSuchProcess,
+    Migrated,
+    Refused,
+    Abandoned,
+    Rejected,
+    Died,
+    Lost,
+}
+
+/// One request as observed: where it stands and how many times a PMA served it (P6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsReq {
+    pub status: ObsStatus,
+    pub handled: u8,
+}
+
 /// One node as observed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObsNode {
@@ -73,6 +97,10 @@ pub struct Observed {
     /// on a live node.
     #[serde(default)]
     pub pages: Vec<Vec<u8>>,
+    /// Every request issued so far, in issue order (both sides number the stimuli's calls
+    /// alike): its status and how many times a PMA served it.
+    #[serde(default)]
+    pub reqs: Vec<ObsReq>,
 }
 
 /// How a variable of the model's state is treated by the projection.
@@ -176,9 +204,29 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         ),
     ),
     (
-        "reqs",
+        "reqs[r].status, reqs[r].handled",
+        Mapping::Mapped(
+            "World.reqs[r].status (routing, queued, in progress, lost, or the outcome \
+             without its data) and .handled (times a PMA served it, P6); both sides number \
+             requests in issue order",
+        ),
+    ),
+    (
+        "reqs[r].(sender, target, call, caller_node)",
+        Mapping::Unobservable("fixed by the stimulus that issued the request"),
+    ),
+    (
+        "reqs[r].(forwarded, queued, absent)",
         Mapping::Unobservable(
-            "request routing state; its outcomes show as list and PM Master changes",
+            "history counters of the P6 and L2 monitors, checked inside each side; their \
+             effects show as status changes",
+        ),
+    ),
+    (
+        "reqs[r].detail",
+        Mapping::Unobservable(
+            "the answer's payload (usage, a child's pid): the refimpl's usage accounting is \
+             its timing model's (it does not refund an R4' abort as the model does)",
         ),
     ),
     (
@@ -275,6 +323,29 @@ pub fn of_model(st: &Sys) -> Observed {
                 .unwrap_or_default()
         })
         .collect();
+    use osfmig_model::types::{Outcome, ReqStatus};
+    let reqs = st
+        .reqs
+        .iter()
+        .map(|r| ObsReq {
+            status: match r.status {
+                ReqStatus::Routing => ObsStatus::Routing,
+                ReqStatus::Queued { .. } => ObsStatus::Queued,
+                ReqStatus::InProgress { .. } => ObsStatus::InProgress,
+                ReqStatus::Lost => ObsStatus::Lost,
+                ReqStatus::Completed(o) => match o {
+                    Outcome::Ok => ObsStatus::Ok,
+                    Outcome::NoSuchProcess => ObsStatus::NoSuchProcess,
+                    Outcome::Migrated => ObsStatus::Migrated,
+                    Outcome::Refused => ObsStatus::Refused,
+                    Outcome::Abandoned => ObsStatus::Abandoned,
+                    Outcome::Rejected => ObsStatus::Rejected,
+                    Outcome::Died => ObsStatus::Died,
+                },
+            },
+            handled: r.handled,
+        })
+        .collect();
     Observed {
         nodes,
         pm,
@@ -282,6 +353,7 @@ pub fn of_model(st: &Sys) -> Observed {
         suspended,
         caps,
         pages,
+        reqs,
     }
 }
 
@@ -368,6 +440,29 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
                 .unwrap_or_default()
         })
         .collect();
+    use osfmig_refimpl::world::{Outcome, ReqStatus};
+    let reqs = w
+        .reqs
+        .iter()
+        .map(|r| ObsReq {
+            status: match r.status {
+                ReqStatus::Routing => ObsStatus::Routing,
+                ReqStatus::Queued => ObsStatus::Queued,
+                ReqStatus::InProgress => ObsStatus::InProgress,
+                ReqStatus::Lost => ObsStatus::Lost,
+                ReqStatus::Completed(o) => match o {
+                    Outcome::Ok | Outcome::Child(_) => ObsStatus::Ok,
+                    Outcome::NoSuchProcess => ObsStatus::NoSuchProcess,
+                    Outcome::Migrated => ObsStatus::Migrated,
+                    Outcome::Refused => ObsStatus::Refused,
+                    Outcome::Abandoned => ObsStatus::Abandoned,
+                    Outcome::Rejected => ObsStatus::Rejected,
+                    Outcome::Died => ObsStatus::Died,
+                },
+            },
+            handled: r.handled,
+        })
+        .collect();
     Observed {
         nodes,
         pm,
@@ -375,6 +470,7 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         suspended,
         caps,
         pages,
+        reqs,
     }
 }
 
@@ -403,6 +499,12 @@ impl Observed {
         }
         for (pid, p) in self.pages.iter().enumerate() {
             out.push((format!("pages[{pid}]"), format!("{p:?}")));
+        }
+        for (r, q) in self.reqs.iter().enumerate() {
+            out.push((
+                format!("reqs[{r}]"),
+                format!("{:?} served {}", q.status, q.handled),
+            ));
         }
         out
     }
@@ -434,6 +536,7 @@ impl Observed {
             && settled(&self.suspended, &next.suspended, &target.suspended)
             && settled(&self.caps, &next.caps, &target.caps)
             && settled(&self.pages, &next.pages, &target.pages)
+            && settled(&self.reqs, &next.reqs, &target.reqs)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).
@@ -549,10 +652,14 @@ mod tests {
         }
         let by_strings = |a: &Observed, b: &Observed, t: &Observed| {
             let (a, b, t) = (a.components(), b.components(), t.components());
-            a.iter()
-                .zip(&b)
-                .zip(&t)
-                .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
+            // A request issued in between (a stimulus) changes the set of components: no
+            // macro-step of non-stimulus steps does that.
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter()
+                    .zip(&b)
+                    .zip(&t)
+                    .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
         };
         let (mut yes, mut no) = (0, 0);
         for w in obs.windows(3) {

@@ -156,11 +156,32 @@ fn check_rejections(run: &str, count: u64, mutant: Option<Mutant>) -> usize {
         .count()
 }
 
+/// Catalog mutants the CI sample does not catch yet (spec §12.14 says why); the test below
+/// holds that they are still missed, so that one caught moves into the table.
+const NOT_YET_CAUGHT: [(Mutant, &str); 2] = [
+    // The window (a fork while a dead pid's last source has not cleaned up) is not
+    // reached by 300 walks or recordings of the run.
+    (Mutant::PidReuseDuringCleanup, "fork-exit-wait"),
+    // The refimpl's LocationUpdate RPC is answered before the early Done reaches S, so
+    // S never cleans up before the PM Master knows in a recording driven by time order.
+    (Mutant::ForwardBeforePmmKnows, "null-migration"),
+];
+
+// Reference: spec §12.14 — the mutants listed as not yet caught are indeed missed by the
+// CI sample (so the list is true; a catch moves the mutant into the table above).
+#[test]
+fn not_yet_caught_mutants_are_listed_truly() {
+    for (m, run) in NOT_YET_CAUGHT {
+        assert_eq!(replay_divergences(run, 300, Some(m)), 0, "{}", m.name());
+        assert_eq!(check_rejections(run, 300, Some(m)), 0, "{}", m.name());
+    }
+}
+
 // Reference: spec §12.14 — every refimpl mutant is caught by replay or by validation, and
 // the same traces pass without it (the catch is the mutant's doing).
 #[test]
 fn every_refimpl_mutant_is_caught() {
-    let cases: [(Mutant, &str, bool); 7] = [
+    let cases: [(Mutant, &str, bool); 9] = [
         (Mutant::SkipPmmUpdate, "null-migration", true),
         (Mutant::ResumeBeforeInstall, "null-migration", true),
         (Mutant::NoSourceCleanup, "null-migration", true),
@@ -168,8 +189,12 @@ fn every_refimpl_mutant_is_caught() {
         (Mutant::AbandonAfterCommit, "abandon", false),
         (Mutant::NoBurial, "crash-cor", true),
         (Mutant::ExitKeepsProc, "fork-exit-wait", true),
+        // Seen since requests' statuses and service counts are projected (a doubled
+        // getrusage() or kill() changes neither lists nor the PM Master).
+        (Mutant::DoubleService, "two-procs-signal", true),
+        (Mutant::ResumeBeforeReattach, "null-migration", false),
     ];
-    assert_eq!(cases.len(), Mutant::ALL.len());
+    assert_eq!(cases.len() + NOT_YET_CAUGHT.len(), Mutant::ALL.len());
     for (m, run, by_replay) in cases {
         let (honest, caught) = if by_replay {
             (

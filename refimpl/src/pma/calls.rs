@@ -297,6 +297,18 @@ impl World {
         if let Some(w) = p.in_progress {
             owed.push(w);
         }
+        // P's own calls this PMA is executing in a plan (a fork awaiting its pid, say) are
+        // owed too: the model answers every call of P in progress `NoSuchProcess` (spec
+        // §5.2, `process_dies_here`), rather than leave it to be lost.
+        for (q, rq) in self.reqs.iter().enumerate() {
+            if rq.sender == crate::world::Sender::Proc(pid)
+                && rq.status == ReqStatus::InProgress
+                && !matches!(rq.call, crate::world::Call::Migrate { .. })
+                && !owed.contains(&(q as ReqId))
+            {
+                owed.push(q as ReqId);
+            }
+        }
         for q in owed {
             if self.reqs[q as usize].sender == crate::world::Sender::Proc(pid) {
                 self.reqs[q as usize].status = ReqStatus::Completed(Outcome::NoSuchProcess);

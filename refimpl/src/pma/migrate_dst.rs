@@ -321,6 +321,13 @@ impl World {
     /// The forwarded queue arrives at D (R14's message).
     pub fn on_forward(&mut self, dst: Ep, pid: Pid, reqs: Vec<ReqId>) {
         let Ep::Pma(d) = dst else { return };
+        let now = self.now();
+        self.trace.log(
+            now,
+            d,
+            "R14",
+            format_args!("{} forwarded request(s) of pid {pid} arrive", reqs.len()),
+        );
         let mut all = reqs;
         if let Some(p) = self.nodes[d].pma.procs.get_mut(&pid) {
             if p.awaiting_forward.is_some() && p.list == List::Active {

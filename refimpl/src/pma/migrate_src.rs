@@ -199,6 +199,12 @@ impl World {
                         .log(now, s, "R3", format_args!("threads of pid {pid} suspended"));
                 }
             }
+            if self.nodes[s].pma.procs[&pid].in_progress.is_some() {
+                // R4 awaits the call; R4' aborts it as a step of its own, after R3 (the
+                // model's order): the freezing thread takes it up as its next event.
+                self.q.after(0, crate::world::Ev::FreezeCheck { pid });
+                return;
+            }
             self.try_freeze_at(s, pid);
         }
     }
@@ -242,6 +248,9 @@ impl World {
             if sigsuspend {
                 self.trace.reach(now, "S-sigsuspend-aborted");
             }
+            // R5 is a step of its own after R4' (as in the model), taken up next.
+            self.q.after(0, crate::world::Ev::FreezeCheck { pid });
+            return;
         }
         let p = &self.nodes[s].pma.procs[&pid];
         let out = p.out.as_ref().unwrap();

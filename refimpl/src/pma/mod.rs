@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::credentials::{Credentials, Rusage};
 use crate::sim::Time;
 use crate::timing::MsgKind;
+use crate::workload::Mode;
 use crate::world::{Body, Call, Ep, Outcome, ReqStatus, Sender, World};
 use crate::{NodeId, Pid, ReqId, MASTER};
 use vproc::{dispatch, Dispatch, VprocOps};
@@ -407,6 +408,29 @@ impl World {
             }
         }
         let now = self.now();
+        // The rule this call fires at the PMA holding the process (spec §3.1), named first
+        // so that the event's rule label is the call's, as the model names the step.
+        let allowed = !matches!(self.nodes[n].pma.procs.get(&req.target), Some(p) if !p.allowed);
+        let rule = match req.call {
+            Call::Migrate { .. } if !allowed => "G2",
+            Call::Migrate {
+                mode: Mode::Task, ..
+            } => "T1",
+            Call::Migrate { .. } if self.cfg.group => "G1",
+            Call::Migrate { .. } => "R1",
+            Call::Wait => "PM1",
+            Call::Exit => "PM2",
+            Call::Fork { .. } => "PM3",
+            Call::Info => "A1",
+            Call::Allow { .. } => "G2",
+            Call::Kill | Call::Sigsuspend => "VP2",
+        };
+        self.trace.log(
+            now,
+            n,
+            rule,
+            format_args!("serve req {r} for pid {}", req.target),
+        );
         if forwarded {
             // A request queued at a source is served where it was forwarded.
             self.trace.reach(now, "S-queued-forwarded");
