@@ -177,6 +177,15 @@ pub struct TracesRecordArgs {
     /// invariant checks left on: what conformance and those checks report about it.
     #[arg(long = "refimpl-mutant", value_name = "NAME")]
     pub refimpl_mutant: Option<String>,
+    /// Direct every trace at this target (spec §12.9.1): a reachability item (S-…), a
+    /// window (W-…) or a rule; the model's shortest path to it guides the driver. Runs
+    /// that cannot reach it are skipped, and said.
+    #[arg(long, value_name = "TARGET", conflicts_with = "directed")]
+    pub target: Option<String>,
+    /// Direct the traces at every reachability item and window of each run in turn
+    /// (spec §12.9.1), `--count` in all.
+    #[arg(long)]
+    pub directed: bool,
 }
 
 #[derive(Args, Debug)]

@@ -6,8 +6,10 @@ use osfmig_traces::parse::parse_file;
 
 use std::time::Instant;
 
+use osfmig_model::presets::RunSpec;
 use osfmig_traces::bridge::for_findings;
 use osfmig_traces::bridge::supported;
+use osfmig_traces::direct::{Goal, Plan, PlanBudget};
 use osfmig_traces::record::{record_checked, RecordOptions};
 use osfmig_traces::replay::replay_with;
 use osfmig_traces::validate::{run_of, validate, Limits};
@@ -60,13 +62,57 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
         events_max: args.events,
         ..RecordOptions::default()
     };
+    // What each trace records: a run, and for a directed recording the plan it follows.
+    let mut slots: Vec<(&RunSpec, Option<std::sync::Arc<Plan>>)> = Vec::new();
+    if args.target.is_some() || args.directed {
+        for &spec in &runs {
+            let goals = match &args.target {
+                Some(t) => match Goal::parse(t, spec) {
+                    Ok(g) => vec![g],
+                    Err(e) if sel.runs.len() == 1 => {
+                        return Err(Error::Usage(format!("--target: {e}")))
+                    }
+                    Err(_) => Vec::new(),
+                },
+                None => Goal::all_of(spec),
+            };
+            let plans = osfmig_traces::direct::plans(spec, &goals, PlanBudget::default());
+            if plans.is_empty() {
+                out.push_str(&format!("{}: skipped (no target reachable)\n", spec.name));
+            }
+            for p in plans {
+                slots.push((spec, Some(std::sync::Arc::new(p))));
+            }
+        }
+        if slots.is_empty() {
+            return Err(Error::Usage(format!(
+                "--target {}: no run of preset {} reaches it",
+                args.target.as_deref().unwrap_or("(every item and window)"),
+                sel.preset
+            )));
+        }
+    } else {
+        slots = runs.iter().map(|&s| (s, None)).collect();
+    }
     let mut broken = 0u64;
+    let (mut directed, mut followed) = (0u64, 0u64);
+    let mut followed_slot = vec![false; slots.len()];
     for n in 0..args.count {
-        let spec = runs[(n % runs.len() as u64) as usize];
+        let (spec, plan) = &slots[(n % slots.len() as u64) as usize];
+        let spec = *spec;
+        let opts = RecordOptions {
+            plan: plan.clone(),
+            ..opts.clone()
+        };
         let r = record_checked(&sel.preset, spec, args.seed, n, &opts, &|w| {
             w.mutant = mutant;
         })
         .map_err(|e| Error::Runtime(format!("run {} trace {n}: {e}", spec.name)))?;
+        if let Some(f) = r.followed {
+            directed += 1;
+            followed += u64::from(f);
+            followed_slot[(n % slots.len() as u64) as usize] |= f;
+        }
         let p = args.out.join(format!("{}-{n:05}.ndjson", spec.name));
         std::fs::write(&p, &r.text).map_err(|e| Error::Runtime(format!("{}: {e}", p.display())))?;
         // A broken invariant is a finding: the trace that shows it is written (it ends with
@@ -83,6 +129,31 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
                 osfmig_traces::bridge::invariant_id(&b.invariant),
                 b.invariant
             ));
+        }
+    }
+    if directed > 0 {
+        out.push_str(&format!(
+            "directed {directed} trace(s) at {} target(s): {followed} followed the model's plan \
+             to its end\n",
+            slots.len()
+        ));
+        // The targets no trace reached, so that a window the refimpl cannot be steered to
+        // is said (only over targets every one of which had a trace).
+        if args.count >= slots.len() as u64 {
+            let missed: Vec<String> = slots
+                .iter()
+                .zip(&followed_slot)
+                .filter(|(_, f)| !**f)
+                .map(|((spec, p), _)| {
+                    format!("{}/{}", spec.name, p.as_ref().map_or("", |p| p.goal.name()))
+                })
+                .collect();
+            if !missed.is_empty() {
+                out.push_str(&format!(
+                    "targets no trace followed to the end: {}\n",
+                    missed.join(", ")
+                ));
+            }
         }
     }
     out.push_str(&format!(

@@ -370,7 +370,14 @@ impl World {
         }
         let p = &self.nodes[n].pma.procs[&pid];
         if p.awaiting_forward == Some(dead) {
-            // The forward died with the source: serve what is held.
+            // The forward died with the source: serve what is held (C4 with the P11 fix,
+            // spec §5.2 `ForwardLost`).
+            self.trace.log(
+                now,
+                n,
+                "C4",
+                format_args!("the forward of pid {pid} died with node {dead}: serve what is held"),
+            );
             let p = self.nodes[n].pma.procs.get_mut(&pid).unwrap();
             p.awaiting_forward = None;
             let held = std::mem::take(&mut p.held);

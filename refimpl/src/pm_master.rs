@@ -69,6 +69,10 @@ pub struct PmMaster {
     pub cleanup_at: BTreeMap<Pid, NodeId>,
     /// The seeded bug `Mutant::PidReuseDuringCleanup`: `cleanup_at` is not consulted.
     pub reuse_during_cleanup: bool,
+    /// The node and event ordinal that sent the `CleanedUp` that cleared each pid's
+    /// clean-up: an `AllocPid` sent before it on the same channel is served first (FIFO per
+    /// pair, spec §4.1), so that report is not yet read for it.
+    pub cleaned_sent: BTreeMap<Pid, (NodeId, u64)>,
     /// G1 one after another: the group migration in progress.
     pub group_run: Option<GroupRun>,
 }
@@ -96,13 +100,27 @@ impl PmMaster {
     /// buried) and whose last migration's source has cleaned up (P1: no two processes
     /// ever hold one pid at once).
     pub fn reserve_pid(&mut self, node: NodeId, parent: Pid) -> Pid {
+        self.reserve_pid_asked(node, parent, None)
+    }
+
+    /// `reserve_pid` for an `AllocPid` that `node` sent in event `asked` (an ordinal): a
+    /// clean-up reported by `node` after that is not yet read (FIFO per pair, spec §4.1).
+    pub fn reserve_pid_asked(&mut self, node: NodeId, parent: Pid, asked: Option<u64>) -> Pid {
+        let reported_later = |p: &Pid| {
+            asked.is_some_and(|t| {
+                self.cleaned_sent
+                    .get(p)
+                    .is_some_and(|&(from, sent)| from == node && sent > t)
+            })
+        };
         let reusable = self
             .entries
             .iter()
             .filter(|(p, e)| {
                 e.life == Life::Dead
                     && !self.reserved.contains_key(p)
-                    && (!self.cleanup_at.contains_key(p) || self.reuse_during_cleanup)
+                    && ((!self.cleanup_at.contains_key(p) && !reported_later(p))
+                        || self.reuse_during_cleanup)
             })
             .map(|(&p, _)| p)
             .next();

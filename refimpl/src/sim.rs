@@ -121,7 +121,8 @@ impl<E> EventQueue<E> {
     /// The next event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<E> {
         let e = self.heap.pop()?;
-        self.now = e.at;
+        // Never backwards: a driver that ran a later event first (`take`) moved the clock.
+        self.now = self.now.max(e.at);
         self.processed += 1;
         Some(e.ev)
     }

@@ -100,6 +100,9 @@ pub struct Req {
     pub forwarded: u8,
     pub absent: u8,
     pub issued: Time,
+    /// The ordinal of the event in which a PMA last began serving it
+    /// (`EventQueue::processed`; a fork's `AllocPid` RPC is sent then).
+    pub served: u64,
     /// When it was answered.
     pub done: Time,
 }
@@ -165,6 +168,13 @@ pub enum Body {
     /// PM1: the parent's wait() completed with this zombie; the PM Master reaps it.
     Reap {
         pid: Pid,
+    },
+    /// PM3: R14 done at the source: the pid may be given again once it is free.
+    CleanedUp {
+        pid: Pid,
+        /// The ordinal of the event that sent it (`EventQueue::processed`): FIFO behind an
+        /// `AllocPid` RPC in a plan (`PmMaster::cleaned_sent`).
+        sent: u64,
     },
     /// PM2: the PMA tells the PM Master that `pid` exited (an RPC; `req` is the exit call).
     ExitNotify {
@@ -236,6 +246,7 @@ impl Body {
             | Body::ProcessDied { .. }
             | Body::ChildCreated { .. }
             | Body::Reap { .. }
+            | Body::CleanedUp { .. }
             | Body::GroupMigrate { .. }
             | Body::MemberMigrate { .. }
             | Body::GroupStep { .. } => Vec::new(),
@@ -267,6 +278,7 @@ impl Body {
             Body::ProcessDied { .. } => "ProcessDied",
             Body::ChildCreated { .. } => "ChildCreated",
             Body::Reap { .. } => "Reap",
+            Body::CleanedUp { .. } => "CleanedUp",
             Body::ExitNotify { .. } => "ExitNotify",
             Body::ExitAck { .. } => "ExitAck",
             Body::GroupMigrate { .. } => "GroupMigrate",
@@ -827,6 +839,7 @@ impl World {
             forwarded: 0,
             absent: 0,
             issued: self.now(),
+            served: 0,
             done: 0,
         });
         id
@@ -1073,7 +1086,11 @@ impl World {
                 };
                 self.pmm.reuse_during_cleanup =
                     self.mutant_is(crate::mutants::Mutant::PidReuseDuringCleanup);
-                let child = self.pmm.reserve_pid(plan.node, parent);
+                let asked = match plan.then {
+                    Then::Forked { req, .. } => Some(self.reqs[req as usize].served),
+                    _ => None,
+                };
+                let child = self.pmm.reserve_pid_asked(plan.node, parent, asked);
                 // Its `PidAllocated` is consumed at the PMA when the child is created
                 // (`pm_master::Owed`).
                 self.pmm_owe_creation(plan.node, child);
@@ -1231,6 +1248,14 @@ impl World {
             Body::FileReply { pid } => self.on_file_reply(pid),
             Body::ProcessDied { pid } => self.on_death_report(m.src, pid),
             Body::Reap { pid } => self.pmm.reap(pid),
+            Body::CleanedUp { pid, sent } => {
+                if let Ep::Pma(n) = m.src {
+                    if self.pmm.cleanup_at.get(&pid) == Some(&n) {
+                        self.pmm.cleanup_at.remove(&pid);
+                        self.pmm.cleaned_sent.insert(pid, (n, sent));
+                    }
+                }
+            }
             Body::ExitNotify { pid, req } => {
                 self.pmm_exit(pid);
                 if let Ep::Pma(n) = m.src {

@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod corpus;
 pub mod cover;
 pub mod coverage;
+pub mod direct;
 pub mod fields;
 pub mod format;
 pub mod generate;

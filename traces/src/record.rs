@@ -15,6 +15,7 @@ use osfmig_refimpl::world::{Ev, World};
 use serde_json::json;
 
 use crate::bridge::{apply, broken_invariant, invariant_id, world_for, Stimulus};
+use crate::direct::{Guide, Next};
 use crate::format::{action_id, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION};
 use crate::generate::SplitMix64;
 use crate::naming::{rule_for, who, Did};
@@ -24,12 +25,14 @@ use crate::projection::{of_refimpl, Observed};
 pub const PROFILE: &str = "i386-25mhz-10mbit";
 
 /// Bounds of one recording.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RecordOptions {
     /// Events written per trace, at most.
     pub events_max: usize,
     /// Refimpl events run per trace, at most (a run that never quiesces stops there).
     pub refimpl_events_max: usize,
+    /// The plan a directed recording follows as a guide (spec §12.9.1), if any.
+    pub plan: Option<std::sync::Arc<crate::direct::Plan>>,
 }
 
 impl Default for RecordOptions {
@@ -37,6 +40,7 @@ impl Default for RecordOptions {
         RecordOptions {
             events_max: 50,
             refimpl_events_max: 4_000,
+            plan: None,
         }
     }
 }
@@ -265,6 +269,8 @@ pub struct Recorded {
     /// The refimpl invariant its own checks found broken while recording (spec §12.5), if
     /// any: the trace then ends with the event at which it broke.
     pub broken: Option<BrokenAt>,
+    /// For a directed recording, whether the refimpl showed the plan's last observation.
+    pub followed: Option<bool>,
 }
 
 /// Where a recording broke a refimpl invariant.
@@ -364,10 +370,22 @@ pub fn record_checked(
     // the task while requests wait in the process's queue. Drawn from its own stream, so
     // that the other traces stay as they were.
     let c4_hunt = cfg.crashes_max > 0 && SplitMix64::new(index ^ 0xc4c4).next_u64() % 3 == 0;
+    // A directed recording's guide (spec §12.9.1); the ordinary driver once it lets go.
+    let mut guide = opts.plan.clone().map(Guide::new);
+    let mut followed: Option<bool> = None;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let mut stimuli = possible(&w, cfg, &b);
-        if c4_hunt && c4_queue_window(&w).is_none() {
+        if c4_hunt && c4_queue_window(&w).is_none() && guide.is_none() {
             stimuli.retain(|s| !matches!(s, Stimulus::Crash { .. }));
+        }
+        let guided = match guide.as_mut() {
+            Some(g) => g.next(&mut w, cfg, &stimuli),
+            None => Next::Free,
+        };
+        if guided == Next::Free {
+            if let Some(g) = guide.take() {
+                followed = Some(g.reached());
+            }
         }
         let pending = !w.q.is_empty();
         if stimuli.is_empty() && !pending {
@@ -382,6 +400,7 @@ pub fn record_checked(
         let odds = if just_changed { 2 } else { 8 };
         let busy_ok = if milestones_only { just_changed } else { true };
         let mut stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
+        let guiding = guided != Next::Free;
         // C4's condition (spec §5.4) has a narrow window: a source that shipped a task while
         // requests wait in the process's pending queue. When a crash of such a source is
         // possible, the environment takes it half the time, busy or not.
@@ -446,6 +465,10 @@ pub fn record_checked(
         {
             stimulate = false;
         }
+        if guiding {
+            // The guide decides: its stimulus, or the refimpl event it picked.
+            stimulate = matches!(guided, Next::Stimulus(_));
+        }
         just_changed = false;
         let log_from = w.trace.entries.len();
         let (rule, actor, params, node) = if stimulate {
@@ -461,7 +484,9 @@ pub fn record_checked(
             } else {
                 stimuli[rng.below(stimuli.len())]
             };
-            if let Some(c) = c4_crash.or(queue_call).or(queue_pcntl) {
+            if let Next::Stimulus(g) = guided {
+                s = g;
+            } else if let Some(c) = c4_crash.or(queue_call).or(queue_pcntl) {
                 s = c;
             } else if matches!(s, Stimulus::Crash { .. }) {
                 // A crash ends most of what a trace could still show: two times in three the
@@ -490,30 +515,46 @@ pub fn record_checked(
             (rule, actor, params, node)
         } else {
             // Memory exhaustion (R7) and abandons (R10) are the environment's choices too.
-            if cfg.refusals && rng.below(8) == 0 {
+            if cfg.refusals && rng.below(8) == 0 && !guiding {
                 let pid = rng.below(cfg.pids() as usize) as u32;
                 w.refuse_next.insert(pid);
             }
-            if cfg.abandon && rng.below(8) == 0 {
+            if cfg.abandon && rng.below(8) == 0 && !guiding {
                 let pid = rng.below(cfg.pids() as usize) as u32;
                 w.abandon(pid);
             }
             // An abandon the environment chose is the source PMA's step (R10), logged at
             // its node; otherwise the step is the next refimpl event's.
-            let restart = matches!(
-                w.q.pending().first(),
-                Some((_, _, Ev::Restart { .. })) if w.trace.entries.len() == log_from
-            );
-            let (actor, node) = match w.trace.entries.get(log_from) {
-                Some(e) => ("pma", Some(e.node as u8)),
-                None => {
-                    w.q.pending()
-                        .first()
-                        .map_or(("pma", None), |(_, _, e)| who(&w, e))
-                }
+            // The event that runs next: the guide's pick, else the next in time.
+            let chosen = match guided {
+                Next::Event(seq) => Some(seq),
+                _ => None,
+            };
+            let (restart, actor, node) = {
+                let pend = w.q.pending();
+                let next_ev = match chosen {
+                    Some(seq) => pend.iter().find(|p| p.1 == seq),
+                    None => pend.first(),
+                };
+                let restart = matches!(
+                    next_ev,
+                    Some((_, _, Ev::Restart { .. })) if w.trace.entries.len() == log_from
+                );
+                let (actor, node) = match w.trace.entries.get(log_from) {
+                    Some(e) => ("pma", Some(e.node as u8)),
+                    None => next_ev.map_or(("pma", None), |(_, _, e)| who(&w, e)),
+                };
+                (restart, actor, node)
             };
             if pending {
-                w.step();
+                match chosen {
+                    Some(seq) => {
+                        w.run_choice(seq);
+                    }
+                    None => {
+                        w.step();
+                    }
+                }
                 ran += 1;
             }
             broken = broken_invariant(&w);
@@ -618,7 +659,10 @@ pub fn record_checked(
         preset: preset.into(),
         run: spec.name.clone(),
         config: serde_json::to_value(cfg).map_err(|e| e.to_string())?,
-        generator: "record".into(),
+        generator: match &opts.plan {
+            Some(p) => format!("record --target {}", p.goal.name()),
+            None => "record".into(),
+        },
         seed: Some(seed),
         index,
         timing_profile: Some(PROFILE.into()),
@@ -639,5 +683,14 @@ pub fn record_checked(
         }),
         _ => None,
     };
-    Ok(Recorded { text, broken })
+    // A guide still on at the end followed the plan as far as the trace went.
+    let followed = match guide {
+        Some(g) => Some(g.reached()),
+        None => followed,
+    };
+    Ok(Recorded {
+        text,
+        broken,
+        followed,
+    })
 }

@@ -309,11 +309,9 @@ impl World {
                 owed.push(q as ReqId);
             }
         }
+        // Every request owed is answered, P's own calls too (spec §5.2 `process_dies_here`):
+        // at its caller's PMA, or by a reply that is lost if that PMA is down.
         for q in owed {
-            if self.reqs[q as usize].sender == crate::world::Sender::Proc(pid) {
-                self.reqs[q as usize].status = ReqStatus::Completed(Outcome::NoSuchProcess);
-                continue;
-            }
             self.respond(n, q, o);
         }
         if report {

@@ -486,10 +486,11 @@ impl World {
         }
         let p = self.nodes[s].pma.free_proc(pid).unwrap();
         let out = p.out.unwrap();
-        // PM3: the clean-up is reported to the PM Master (off the critical path; not priced).
-        if self.pmm.cleanup_at.get(&pid) == Some(&s) {
-            self.pmm.cleanup_at.remove(&pid);
-        }
+        // PM3: the clean-up is reported to the PM Master (off the critical path; not
+        // priced), by a message: until it arrives the pid is not given again (spec §10
+        // finding 10; a directed recording showed the PM Master knowing it at once).
+        let sent = self.q.processed;
+        self.send_free(Ep::Pma(s), Ep::Pmm, Body::CleanedUp { pid, sent });
         for &q in &out.queue {
             let rq = &mut self.reqs[q as usize];
             rq.forwarded += 1;

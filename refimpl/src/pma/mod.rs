@@ -393,8 +393,10 @@ impl World {
     /// Executes a call on a process active here (the local PMA operations).
     pub fn serve(&mut self, n: NodeId, r: ReqId) {
         let req = self.reqs[r as usize].clone();
+        let served = self.q.processed;
         let rq = &mut self.reqs[r as usize];
         rq.handled += 1;
+        rq.served = served;
         let forwarded = rq.forwarded > 0;
         if rq.handled > 1 {
             self.stats
