@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Mutation testing of the refimpl's protocol files with cargo-mutants, conformance alone as
+# the oracle (docs/mutation.md, issue 13 item 5).
+#
+#   [MUTANTS_JOBS=J] scripts/mutants-refimpl.sh K/N [OUTDIR]
+#
+# Runs shard K of N (round-robin, K from 0) of the cargo-mutants mutants of
+# refimpl/src/pma/*.rs, refimpl/src/kernel/*.rs, pm_master.rs, crash.rs and process.rs
+# (647 at 40b44b1). Each mutant is tested by `traces/tests/refimpl_oracle.rs` alone
+# (`.cargo/mutants-refimpl.toml`): model walks replayed and refimpl recordings (ordinary and
+# directed) checked, with the refimpl's own invariant checks off, so that a mutant counts as
+# caught only on a divergence or a rejection (or a refimpl panic while it runs a trace).
+# Prints the counts as a row for docs/mutation.md's refimpl table. Installs cargo-mutants
+# first if it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+usage="usage: scripts/mutants-refimpl.sh K/N [OUTDIR]"
+case "${1:-}" in
+  [0-9]*/[0-9]*)
+    shard=$1
+    k=${shard%/*} n=${shard#*/}
+    [ "$((10#$k))" -lt "$((10#$n))" ] || { echo "scripts/mutants-refimpl.sh: shard $shard: K counts from 0 and must be less than N" >&2; exit 2; }
+    out=${2:-target/mutants-refimpl/shard-${shard/\//-of-}}
+    ;;
+  *) echo "scripts/mutants-refimpl.sh: $usage (got '${1:-}')" >&2; exit 2 ;;
+esac
+scripts/install-cargo-mutants.sh
+mkdir -p "$out"
+count() { local n; n=$(grep -c . "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+
+# The unmutated tree must pass the oracle (cargo-mutants 27 would run its baseline in the
+# mutated package, not in the test package).
+cargo test -q --profile mutants -p osfmig-traces --test refimpl_oracle
+rc=0
+cargo mutants --config .cargo/mutants-refimpl.toml --package osfmig-refimpl \
+  --test-package osfmig-traces --jobs "${MUTANTS_JOBS:-1}" --baseline skip --timeout 300 \
+  -f 'refimpl/src/pma/*.rs' -f 'refimpl/src/kernel/*.rs' -f refimpl/src/pm_master.rs \
+  -f refimpl/src/crash.rs -f refimpl/src/process.rs \
+  --shard "$shard" --sharding round-robin --output "$out" || rc=$?
+# cargo-mutants exits 2 when a mutant was missed and 3 on timeouts: results, not failures.
+case $rc in 0|2|3) ;; *) echo "cargo mutants failed (exit $rc)" >&2; exit $rc ;; esac
+m="$out/mutants.out"
+for kind in caught missed unviable timeout; do touch "$m/$kind.txt"; done
+generated=$(( $(count "$m/caught.txt") + $(count "$m/missed.txt") + $(count "$m/unviable.txt") + $(count "$m/timeout.txt") ))
+echo "| shard $shard | $(git rev-parse --short HEAD) | $generated | $(count "$m/caught.txt") | $(count "$m/missed.txt") | $(count "$m/unviable.txt") | $(count "$m/timeout.txt") |"
+echo "missed: $m/missed.txt"

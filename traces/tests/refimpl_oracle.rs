@@ -1,0 +1,112 @@
+//! The conformance oracle for mutation testing of the refimpl (docs/mutation.md, issue 13
+//! item 5): a sample of the CI conformance commands, with the refimpl's own invariant checks
+//! off, so that only a conformance verdict (a replay divergence, or a recording the model
+//! rejects) fails it. `scripts/mutants-refimpl.sh` runs cargo-mutants over the refimpl's
+//! protocol files with this test alone as the oracle (`.cargo/mutants-refimpl.toml`).
+
+use std::sync::Arc;
+
+use osfmig_model::presets::find_run;
+use osfmig_traces::direct::{plans, Goal, PlanBudget};
+use osfmig_traces::generate::{generate, GenMode, GenOptions};
+use osfmig_traces::parse::parse_bytes;
+use osfmig_traces::record::{record_with, RecordOptions};
+use osfmig_traces::replay::replay_with;
+use osfmig_traces::validate::{validate, Limits};
+
+/// Runs that together exercise every protocol file of the refimpl: migration, refusal,
+/// abandon, crashes, calls and forks, P11, task migration, groups, R4 and R4', G2, files and
+/// the address-space strategies.
+const RUNS: &[&str] = &[
+    "null-migration",
+    "refusal-queue",
+    "abandon-tagged",
+    "crash-rich",
+    "crash-cor",
+    "crash-precopy",
+    "fork-exit-wait",
+    "fork-crash-spread",
+    "two-procs-signal",
+    "two-procs-rich",
+    "p11-fixed",
+    "task-only",
+    "task-crash",
+    "group",
+    "group-sequential",
+    "wait-freeze",
+    "r4-prime",
+    "sigsuspend-r4-prime",
+    "pcntl-allow",
+    "file-io",
+    "flush",
+    "self-calls",
+    "concurrent-migrations",
+];
+
+/// Walks replayed and recordings checked per run.
+const PER_RUN: u64 = 40;
+
+fn no_checks(w: &mut osfmig_refimpl::world::World) {
+    w.cfg.check_invariants = false;
+}
+
+// Reference: spec §12.9, §12.10, §12.9.1 — the refimpl conforms on the oracle's sample:
+// model walks replay, and its recordings (ordinary and directed at each item and window of
+// the run) are accepted.
+#[test]
+fn refimpl_conforms_on_the_sample() {
+    let mut failures: Vec<String> = Vec::new();
+    for run in RUNS {
+        let spec = find_run(run).unwrap_or_else(|| panic!("no run {run}"));
+        let opts = GenOptions {
+            mode: GenMode::Walk,
+            count: PER_RUN,
+            seed: 7,
+            max_depth: 60,
+            with_state: true,
+        };
+        for (n, g) in generate("ci", &spec, &opts)
+            .unwrap()
+            .traces
+            .iter()
+            .enumerate()
+        {
+            let name = format!("{run}-walk-{n}");
+            let t = parse_bytes(std::path::Path::new(&name), g.text.as_bytes()).unwrap();
+            match replay_with(&t, &name, &spec.config, no_checks) {
+                Ok(r) if r.divergence.is_none() => {}
+                Ok(r) => failures.push(r.divergence.unwrap()),
+                Err(e) => failures.push(e),
+            }
+        }
+        let mut record_opts: Vec<RecordOptions> = vec![RecordOptions::default(); PER_RUN as usize];
+        let goals = Goal::all_of(&spec);
+        for p in plans(&spec, &goals, PlanBudget::default()) {
+            record_opts.push(RecordOptions {
+                plan: Some(Arc::new(p)),
+                ..RecordOptions::default()
+            });
+        }
+        for (i, o) in record_opts.iter().enumerate() {
+            let name = format!("{run}-record-{i}");
+            let text = match record_with("ci", &spec, 7, i as u64, o, no_checks) {
+                Ok(t) => t,
+                Err(e) => {
+                    failures.push(format!("{name}: {e}"));
+                    continue;
+                }
+            };
+            let t = parse_bytes(std::path::Path::new(&name), text.as_bytes()).unwrap();
+            let v = validate(&t, &name, &Limits::default()).unwrap();
+            if let Some(r) = v.rejection {
+                failures.push(r);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} conformance failure(s); the first: {}",
+        failures.len(),
+        failures[0]
+    );
+}
