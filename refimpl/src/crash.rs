@@ -352,7 +352,11 @@ impl World {
                         "C2",
                         format_args!("destination of pid {pid} died before the pull: reinstated"),
                     );
-                    self.reinstate(n, pid, Outcome::Abandoned);
+                    let answer = match self.cfg.choices.c2_answer {
+                        crate::choices::C2Answer::Abandoned => Outcome::Abandoned,
+                        crate::choices::C2Answer::Refused => Outcome::Refused,
+                    };
+                    self.reinstate(n, pid, answer);
                 } else {
                     // C3: D died after the pull: P died with D.
                     self.trace.log(

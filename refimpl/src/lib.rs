@@ -20,6 +20,7 @@
 //! paper is silent are the ones `spec/` records (attempt numbers, R4's literal scope, the
 //! R13 update acknowledged before Done, kernel-arbitrated abandon, the P11 fix).
 
+pub mod choices;
 pub mod cpu;
 pub mod crash;
 pub mod credentials;

@@ -596,6 +596,9 @@ pub struct Config {
     /// spec §11.10: the SMS pull's calibrated processing is work of both kernels, half on
     /// each end; off, all of it is the destination's (the node running the pull).
     pub sms_both_ends: bool,
+    /// Choices where the paper is silent that the refimpl can make otherwise than the model
+    /// (spec §11.11); the default is the model's.
+    pub choices: crate::choices::Choices,
 }
 
 impl Default for Config {
@@ -622,6 +625,7 @@ impl Default for Config {
             trace: false,
             cpu_contention: true,
             sms_both_ends: true,
+            choices: crate::choices::Choices::default(),
         }
     }
 }

@@ -223,6 +223,8 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         // Scripted processes never compute, so there is nothing for system work to delay.
         cpu_contention: true,
         sms_both_ends: true,
+        // The model's choices where the paper is silent (a test switches them, spec §11.11).
+        choices: Default::default(),
     };
     let mut w = World::new(rcfg, Costs::i386(), seed);
     let homes: Vec<usize> = (0..cfg.processes_max)

@@ -508,17 +508,22 @@ impl World {
             ),
         );
         let bytes = self.costs.request_bytes * out.queue.len() as u32;
-        self.send(
-            Ep::Pma(s),
-            Ep::Pma(out.dst),
-            MsgKind::Async,
-            0,
-            bytes,
-            Body::Forward {
-                pid,
-                reqs: out.queue,
-            },
-        );
+        // The model forwards always, an empty queue too (spec §11.11 lists the other choice).
+        let forward = !out.queue.is_empty()
+            || self.cfg.choices.forward_empty == crate::choices::ForwardEmpty::Always;
+        if forward {
+            self.send(
+                Ep::Pma(s),
+                Ep::Pma(out.dst),
+                MsgKind::Async,
+                0,
+                bytes,
+                Body::Forward {
+                    pid,
+                    reqs: out.queue,
+                },
+            );
+        }
         match out.caller {
             Some(c) => self.respond(s, c, Outcome::Migrated),
             None => self.stats.end(pid, now, Outcome::Migrated),

@@ -364,6 +364,11 @@ impl World {
                     self.trace.reach(now, "S-second-migrate-rejected");
                     return self.respond(n, r, Outcome::Rejected);
                 }
+                if self.cfg.choices.incoming_requests
+                    == crate::choices::IncomingRequests::AbsentProcess
+                {
+                    return self.absent_process(n, r);
+                }
                 p.held.push(r);
                 self.reqs[r as usize].status = ReqStatus::Queued;
                 let now = self.now();
