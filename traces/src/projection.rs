@@ -3,8 +3,10 @@
 //! The model and the reference implementation share no protocol logic; they meet here. Both
 //! states are projected onto [`Observed`], the part of the model's state an implementation
 //! of the OSF/1 AD server can be held to: which nodes are up, which list each pid's proc
-//! structure is on at each PMA, what the PM Master records for each pid, and which kernel
-//! holds each task. [`MODEL_VARIABLES`] declares every variable of the model's `Sys` either
+//! structure is on at each PMA and the requests it queues or holds for it, what the PM
+//! Master records for each pid, which kernel holds each task (its threads' suspension, the
+//! PMA its capabilities name, its pages' homes), and each request's status and service
+//! count. [`MODEL_VARIABLES`] declares every variable of the model's `Sys` either
 //! mapped (and to what) or unobservable (and why). This module is reviewed as a unit: a
 //! change to either side's state must come with a change here and to spec §12.7.
 
@@ -101,6 +103,15 @@ pub struct Observed {
     /// alike): its status and how many times a PMA served it.
     #[serde(default)]
     pub reqs: Vec<ObsReq>,
+    /// Per node and pid, the pending queue Q of a process migrating out of that PMA (R2,
+    /// R4' puts an aborted call first), in order: request numbers. Empty otherwise, and on
+    /// a crashed node.
+    #[serde(default)]
+    pub queues: Vec<Vec<Vec<u16>>>,
+    /// Per node and pid, the requests the PMA holds for the process: until R13 restarts it
+    /// (R13 HoldUntilRestart) or until S's forward arrives (the P11 fix), in order.
+    #[serde(default)]
+    pub held: Vec<Vec<Vec<u16>>>,
 }
 
 /// How a variable of the model's state is treated by the projection.
@@ -121,11 +132,22 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Mapped("Pma.procs[pid].list (absent: free)"),
     ),
     (
-        "nodes[n].pma.procs[pid].proc / out / stage / attempt",
+        "nodes[n].pma.procs[pid].out.queue",
+        Mapping::Mapped("Proc.out.queue, in order (the pending queue Q, R2 and R4')"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].proc.held",
+        Mapping::Mapped("Proc.held, in order (R13 HoldUntilRestart, the P11 fix's hold)"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].(out.frozen, out.dst, out.caller, out.precopy_done, stage, \
+         attempt, proc.in_progress, proc.awaiting_forward, proc.usage, ...)",
         Mapping::Unobservable(
-            "freezing flags, attempt numbers and reservation stages are steps inside one list \
-             state; the refimpl advances them inside timed plans whose steps the model does \
-             not have",
+            "steps inside one list state or one refimpl event: R5 (frozen) and R6 are one \
+             event of the refimpl (projecting `frozen` made 706 of 10 000 walks diverge at \
+             R5, session 15); attempt numbers and reservation stages advance inside its \
+             timed plans; a call in progress and the P11 hold show through the requests' \
+             statuses and `held`",
         ),
     ),
     (
@@ -346,6 +368,31 @@ pub fn of_model(st: &Sys) -> Observed {
             handled: r.handled,
         })
         .collect();
+    let per = |f: &dyn Fn(&Local) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
+        st.nodes
+            .iter()
+            .map(|nd| {
+                nd.pma
+                    .procs
+                    .iter()
+                    .take(pids)
+                    .map(|l| if nd.alive { f(l) } else { Vec::new() })
+                    .collect()
+            })
+            .collect()
+    };
+    let queues = per(&|l| match l {
+        Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+            o.queue.iter().map(|&r| r as u16).collect()
+        }
+        _ => Vec::new(),
+    });
+    let held = per(&|l| match l {
+        Local::Active { proc, .. }
+        | Local::Migrating { proc, .. }
+        | Local::Incoming { proc, .. } => proc.held.iter().map(|&r| r as u16).collect(),
+        Local::Free => Vec::new(),
+    });
     Observed {
         nodes,
         pm,
@@ -354,6 +401,8 @@ pub fn of_model(st: &Sys) -> Observed {
         caps,
         pages,
         reqs,
+        queues,
+        held,
     }
 }
 
@@ -463,6 +512,27 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             handled: r.handled,
         })
         .collect();
+    let per = |f: &dyn Fn(&osfmig_refimpl::pma::Proc) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
+        w.nodes
+            .iter()
+            .take(cfg.nodes_max as usize)
+            .map(|nd| {
+                (0..pids as u32)
+                    .map(|pid| match nd.pma.procs.get(&pid) {
+                        Some(p) if nd.alive => f(p),
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let queues = per(&|p| {
+        p.out
+            .as_ref()
+            .map(|o| o.queue.iter().map(|&r| r as u16).collect())
+            .unwrap_or_default()
+    });
+    let held = per(&|p| p.held.iter().map(|&r| r as u16).collect());
     Observed {
         nodes,
         pm,
@@ -471,6 +541,8 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         caps,
         pages,
         reqs,
+        queues,
+        held,
     }
 }
 
@@ -506,6 +578,16 @@ impl Observed {
                 format!("{:?} served {}", q.status, q.handled),
             ));
         }
+        for (n, per) in self.queues.iter().enumerate() {
+            for (pid, q) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].queue[{pid}]"), format!("{q:?}")));
+            }
+        }
+        for (n, per) in self.held.iter().enumerate() {
+            for (pid, q) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].held[{pid}]"), format!("{q:?}")));
+            }
+        }
         out
     }
 
@@ -519,6 +601,11 @@ impl Observed {
             a.len() == b.len()
                 && b.len() == t.len()
                 && a.iter().zip(b).zip(t).all(|((x, y), z)| x != z || x == y)
+        }
+        fn nested<T: PartialEq>(a: &[Vec<T>], b: &[Vec<T>], t: &[Vec<T>]) -> bool {
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter().zip(b).zip(t).all(|((x, y), z)| settled(x, y, z))
         }
         self.nodes.len() == next.nodes.len()
             && next.nodes.len() == target.nodes.len()
@@ -537,6 +624,8 @@ impl Observed {
             && settled(&self.caps, &next.caps, &target.caps)
             && settled(&self.pages, &next.pages, &target.pages)
             && settled(&self.reqs, &next.reqs, &target.reqs)
+            && nested(&self.queues, &next.queues, &target.queues)
+            && nested(&self.held, &next.held, &target.held)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).
