@@ -1,0 +1,358 @@
+//! spec §12.7 The one projection: refimpl state -> model state.
+//!
+//! The model and the reference implementation share no protocol logic; they meet here. Both
+//! states are projected onto [`Observed`], the part of the model's state an implementation
+//! of the OSF/1 AD server can be held to: which nodes are up, which list each pid's proc
+//! structure is on at each PMA and the requests it queues or holds for it, what the PM
+//! Master records for each pid, which kernel holds each task (its threads' suspension, the
+//! PMA its capabilities name, its pages' homes), and each request's status and service
+//! count. [`MODEL_VARIABLES`] declares every variable of the model's `Sys` either
+//! mapped (and to what) or unobservable (and why). This module is reviewed as a unit: a
+//! change to either side's state must come with a change here and to spec §12.7.
+
+mod sides;
+mod variables;
+
+pub use sides::{of_model, of_refimpl};
+pub use variables::{Mapping, MODEL_VARIABLES};
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a pid's proc structure is at one PMA (spec §2.3 lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Slot {
+    Free,
+    Active,
+    Migrating,
+    Incoming,
+}
+
+/// A pid's life at the PM Master (spec §2.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PmLife {
+    Unborn,
+    Embryo,
+    Alive,
+    Zombie,
+    Dead,
+}
+
+/// Where a request stands (spec §2.6), without the node that holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObsStatus {
+    Routing,
+    Queued,
+    InProgress,
+    Ok,
+    NoSuchProcess,
+    Migrated,
+    Refused,
+    Abandoned,
+    Rejected,
+    Died,
+    Lost,
+}
+
+/// One request as observed: where it stands and how many times a PMA served it (P6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsReq {
+    pub status: ObsStatus,
+    pub handled: u8,
+}
+
+/// One node as observed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsNode {
+    pub alive: bool,
+    /// Per pid; all `free` on a crashed node (its PMA is gone).
+    pub procs: Vec<Slot>,
+}
+
+/// The PM Master's entry for one pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsPm {
+    pub life: PmLife,
+    /// The recorded location while the pid is alive or a zombie; `None` otherwise (an
+    /// unborn or dead pid's slot keeps a stale node that nobody reads).
+    pub node: Option<u8>,
+}
+
+/// The observable state (spec §12.7), the `state` field of a trace event.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Observed {
+    pub nodes: Vec<ObsNode>,
+    pub pm: Vec<ObsPm>,
+    /// The live node whose kernel holds each pid's task; `None` in transit or gone.
+    pub tasks: Vec<Option<u8>>,
+    /// Whether that task's threads are suspended (R3, T1); `false` when it has no task.
+    pub suspended: Vec<bool>,
+    /// The PMA node the task's emulator capabilities name (R12 replaces them; T1 leaves
+    /// them): `None` when the pid has no task on a live node, or while the model has
+    /// replaced one capability and not the other (the refimpl replaces both in one step).
+    #[serde(default)]
+    pub caps: Vec<Option<u8>>,
+    /// The home node of each page of the task's address space (XMM: R11 under eager copy,
+    /// pre-copy and flushing, R17 under copy-on-reference); empty when the pid has no task
+    /// on a live node.
+    #[serde(default)]
+    pub pages: Vec<Vec<u8>>,
+    /// Every request issued so far, in issue order (both sides number the stimuli's calls
+    /// alike): its status and how many times a PMA served it.
+    #[serde(default)]
+    pub reqs: Vec<ObsReq>,
+    /// Per node and pid, the pending queue Q of a process migrating out of that PMA (R2,
+    /// R4' puts an aborted call first), in order: request numbers. Empty otherwise, and on
+    /// a crashed node.
+    #[serde(default)]
+    pub queues: Vec<Vec<Vec<u16>>>,
+    /// Per node and pid, the requests the PMA holds for the process: until R13 restarts it
+    /// (R13 HoldUntilRestart) or until S's forward arrives (the P11 fix), in order.
+    #[serde(default)]
+    pub held: Vec<Vec<Vec<u16>>>,
+}
+
+impl Observed {
+    /// The components, flattened with their names, for diffs and for the monotone search
+    /// of spec §12.9.
+    pub fn components(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (n, nd) in self.nodes.iter().enumerate() {
+            out.push((format!("nodes[{n}].alive"), nd.alive.to_string()));
+            for (pid, s) in nd.procs.iter().enumerate() {
+                out.push((format!("nodes[{n}].procs[{pid}]"), format!("{s:?}")));
+            }
+        }
+        for (pid, e) in self.pm.iter().enumerate() {
+            out.push((format!("pm[{pid}]"), format!("{:?}@{:?}", e.life, e.node)));
+        }
+        for (pid, t) in self.tasks.iter().enumerate() {
+            out.push((format!("tasks[{pid}]"), format!("{t:?}")));
+        }
+        for (pid, s) in self.suspended.iter().enumerate() {
+            out.push((format!("suspended[{pid}]"), s.to_string()));
+        }
+        for (pid, c) in self.caps.iter().enumerate() {
+            out.push((format!("caps[{pid}]"), format!("{c:?}")));
+        }
+        for (pid, p) in self.pages.iter().enumerate() {
+            out.push((format!("pages[{pid}]"), format!("{p:?}")));
+        }
+        for (r, q) in self.reqs.iter().enumerate() {
+            out.push((
+                format!("reqs[{r}]"),
+                format!("{:?} served {}", q.status, q.handled),
+            ));
+        }
+        for (n, per) in self.queues.iter().enumerate() {
+            for (pid, q) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].queue[{pid}]"), format!("{q:?}")));
+            }
+        }
+        for (n, per) in self.held.iter().enumerate() {
+            for (pid, q) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].held[{pid}]"), format!("{q:?}")));
+            }
+        }
+        out
+    }
+
+    /// Whether going from `self` to `next` leaves alone every component that already has
+    /// `target`'s value (a step of a macro-step towards `target`: the components it still
+    /// has to change may pass through other values, the others are settled).
+    pub fn moves_towards(&self, next: &Observed, target: &Observed) -> bool {
+        // The same components as `components()`, compared in place: this runs for every
+        // successor the validation search visits (spec §12.9), so it must not allocate.
+        fn settled<T: PartialEq>(a: &[T], b: &[T], t: &[T]) -> bool {
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter().zip(b).zip(t).all(|((x, y), z)| x != z || x == y)
+        }
+        fn nested<T: PartialEq>(a: &[Vec<T>], b: &[Vec<T>], t: &[Vec<T>]) -> bool {
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter().zip(b).zip(t).all(|((x, y), z)| settled(x, y, z))
+        }
+        self.nodes.len() == next.nodes.len()
+            && next.nodes.len() == target.nodes.len()
+            && self
+                .nodes
+                .iter()
+                .zip(&next.nodes)
+                .zip(&target.nodes)
+                .all(|((x, y), z)| {
+                    (x.alive != z.alive || x.alive == y.alive)
+                        && settled(&x.procs, &y.procs, &z.procs)
+                })
+            && settled(&self.pm, &next.pm, &target.pm)
+            && settled(&self.tasks, &next.tasks, &target.tasks)
+            && settled(&self.suspended, &next.suspended, &target.suspended)
+            && settled(&self.caps, &next.caps, &target.caps)
+            && settled(&self.pages, &next.pages, &target.pages)
+            && settled(&self.reqs, &next.reqs, &target.reqs)
+            && nested(&self.queues, &next.queues, &target.queues)
+            && nested(&self.held, &next.held, &target.held)
+    }
+
+    /// A field-by-field diff, one line per differing component (`name: left != right`).
+    pub fn diff(&self, other: &Observed) -> String {
+        let a = self.components();
+        let b = other.components();
+        let mut s = String::new();
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            if x != y {
+                let _ = writeln!(s, "  {name}: {x} != {y}");
+            }
+        }
+        if a.len() != b.len() {
+            let _ = writeln!(s, "  shape: {} != {} components", a.len(), b.len());
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use osfmig_model::{Config, Sys};
+    use osfmig_refimpl::timing::Costs;
+    use osfmig_refimpl::world::Config as RConfig;
+    use osfmig_refimpl::world::World;
+
+    fn model_cfg() -> Config {
+        Config {
+            processes_max: 2,
+            ..Config::default()
+        }
+    }
+
+    // Reference: spec §12.7 — the initial states project equal: processes active on their
+    // home node, alive at the PM Master, their tasks there.
+    #[test]
+    fn initial_states_project_equal() {
+        let cfg = model_cfg();
+        let m = of_model(&Sys::initial(&cfg));
+        let mut w = World::new(
+            RConfig {
+                nodes: cfg.nodes_max as usize,
+                ..RConfig::default()
+            },
+            Costs::i386(),
+            0,
+        );
+        let homes: Vec<usize> = (0..cfg.processes_max)
+            .map(|p| cfg.home_of(p) as usize)
+            .collect();
+        w.load_scripted(&homes);
+        let r = of_refimpl(&w, &cfg);
+        assert_eq!(m, r, "diff:\n{}", m.diff(&r));
+        assert_eq!(m.nodes[1].procs, vec![Slot::Active, Slot::Active]);
+        assert_eq!(m.tasks, vec![Some(1), Some(1)]);
+    }
+
+    // Reference: spec §12.7 — a crash is observed: the node is down and its lists are empty.
+    #[test]
+    fn crash_is_observed_on_both_sides() {
+        let cfg = model_cfg();
+        let mut st = Sys::initial(&cfg);
+        osfmig_model::crash::crash(&mut st, &cfg, 1);
+        let m = of_model(&st);
+        assert!(!m.nodes[1].alive);
+        assert_eq!(m.nodes[1].procs, vec![Slot::Free, Slot::Free]);
+        assert_eq!(m.tasks, vec![None, None]);
+        let mut w = World::new(RConfig::default(), Costs::i386(), 0);
+        w.load_scripted(&[1, 1]);
+        w.crash(1);
+        let r = of_refimpl(&w, &cfg);
+        assert_eq!(r.nodes, m.nodes);
+        assert_eq!(r.tasks, m.tasks);
+    }
+
+    // Reference: spec §12.7 — the diff names the differing component.
+    #[test]
+    fn diff_names_the_component() {
+        let cfg = model_cfg();
+        let a = of_model(&Sys::initial(&cfg));
+        let mut b = a.clone();
+        b.nodes[2].procs[1] = Slot::Incoming;
+        let d = a.diff(&b);
+        assert_eq!(d.trim(), "nodes[2].procs[1]: Free != Incoming");
+        assert!(a.moves_towards(&b, &b));
+        // From b, the settled component may not change back.
+        assert!(!b.moves_towards(&a, &b));
+    }
+
+    // Reference: spec §12.9 — the in-place `moves_towards` is the component-wise rule over
+    // `components()` (settled components stay), on observations of states along walks.
+    #[test]
+    fn moves_towards_is_the_component_rule() {
+        let spec = osfmig_model::presets::find_run("crash-rich").unwrap();
+        let model = osfmig_model::OsfModel::new(spec.config.clone());
+        let mut obs: Vec<Observed> = Vec::new();
+        for seed in 0..20u64 {
+            let mut st = Sys::initial(&spec.config);
+            let mut x = seed;
+            for _ in 0..40 {
+                obs.push(of_model(&st));
+                let mut acts = Vec::new();
+                model.enabled(&st, &mut acts);
+                if acts.is_empty() {
+                    break;
+                }
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                st = model
+                    .step(&st, &acts[(x >> 33) as usize % acts.len()])
+                    .unwrap();
+            }
+        }
+        let by_strings = |a: &Observed, b: &Observed, t: &Observed| {
+            let (a, b, t) = (a.components(), b.components(), t.components());
+            // A request issued in between (a stimulus) changes the set of components: no
+            // macro-step of non-stimulus steps does that.
+            a.len() == b.len()
+                && b.len() == t.len()
+                && a.iter()
+                    .zip(&b)
+                    .zip(&t)
+                    .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
+        };
+        let (mut yes, mut no) = (0, 0);
+        for w in obs.windows(3) {
+            for (a, b, t) in [
+                (&w[0], &w[1], &w[2]),
+                (&w[1], &w[0], &w[2]),
+                (&w[0], &w[2], &w[1]),
+            ] {
+                let m = a.moves_towards(b, t);
+                assert_eq!(m, by_strings(a, b, t));
+                if m {
+                    yes += 1;
+                } else {
+                    no += 1;
+                }
+            }
+        }
+        assert!(yes > 0 && no > 0, "both outcomes occur: {yes} / {no}");
+    }
+
+    // Reference: spec §12.7 — every top-level variable of the model's state is declared.
+    #[test]
+    fn every_model_variable_is_declared() {
+        let st = serde_json::to_value(Sys::initial(&model_cfg())).unwrap();
+        let declared: Vec<&str> = MODEL_VARIABLES.iter().map(|(n, _)| *n).collect();
+        for key in st.as_object().unwrap().keys() {
+            assert!(
+                declared
+                    .iter()
+                    .any(|d| d.split([',', '.', '[', ' ']).any(|w| w == key)),
+                "model variable `{key}` is neither mapped nor declared unobservable"
+            );
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! spec §12.7 The two sides of the projection: the model's state and the refimpl's, each
+//! observed. Reviewed with `projection`.
+
+use osfmig_model::state::{Life, Local, Threads};
+use osfmig_model::{Config, Sys};
+use osfmig_refimpl::pma::List;
+use osfmig_refimpl::world::World;
+
+use super::{ObsNode, ObsPm, ObsReq, ObsStatus, Observed, PmLife, Slot};
+
+fn slot_of(l: &Local) -> Slot {
+    match l {
+        Local::Free => Slot::Free,
+        Local::Active { .. } => Slot::Active,
+        Local::Migrating { .. } => Slot::Migrating,
+        Local::Incoming { .. } => Slot::Incoming,
+    }
+}
+
+/// The model's state, observed.
+pub fn of_model(st: &Sys) -> Observed {
+    let pids = st.pmm.pids.len();
+    let nodes = st
+        .nodes
+        .iter()
+        .map(|nd| ObsNode {
+            alive: nd.alive,
+            procs: nd.pma.procs.iter().take(pids).map(slot_of).collect(),
+        })
+        .collect();
+    let pm = st
+        .pmm
+        .pids
+        .iter()
+        .map(|e| {
+            let life = match e.life {
+                Life::Unborn => PmLife::Unborn,
+                Life::Embryo => PmLife::Embryo,
+                Life::Alive => PmLife::Alive,
+                Life::Zombie => PmLife::Zombie,
+                Life::Dead => PmLife::Dead,
+            };
+            let node = matches!(life, PmLife::Alive | PmLife::Zombie).then_some(e.node);
+            ObsPm { life, node }
+        })
+        .collect();
+    let tasks: Vec<Option<u8>> = (0..pids)
+        .map(|pid| {
+            st.nodes
+                .iter()
+                .position(|nd| nd.alive && nd.kernel.tasks[pid].is_some())
+                .map(|n| n as u8)
+        })
+        .collect();
+    let suspended = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .is_some_and(|t| t.threads == Threads::Suspended)
+        })
+        .collect();
+    let caps = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            let t = n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])?;
+            let [a, b] = t.pma_caps;
+            (a == b).then_some(a)
+        })
+        .collect();
+    let pages = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .map(|t| t.pages.iter().copied().collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    use osfmig_model::types::{Outcome, ReqStatus};
+    let reqs = st
+        .reqs
+        .iter()
+        .map(|r| ObsReq {
+            status: match r.status {
+                ReqStatus::Routing => ObsStatus::Routing,
+                ReqStatus::Queued { .. } => ObsStatus::Queued,
+                ReqStatus::InProgress { .. } => ObsStatus::InProgress,
+                ReqStatus::Lost => ObsStatus::Lost,
+                ReqStatus::Completed(o) => match o {
+                    Outcome::Ok => ObsStatus::Ok,
+                    Outcome::NoSuchProcess => ObsStatus::NoSuchProcess,
+                    Outcome::Migrated => ObsStatus::Migrated,
+                    Outcome::Refused => ObsStatus::Refused,
+                    Outcome::Abandoned => ObsStatus::Abandoned,
+                    Outcome::Rejected => ObsStatus::Rejected,
+                    Outcome::Died => ObsStatus::Died,
+                },
+            },
+            handled: r.handled,
+        })
+        .collect();
+    let per = |f: &dyn Fn(&Local) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
+        st.nodes
+            .iter()
+            .map(|nd| {
+                nd.pma
+                    .procs
+                    .iter()
+                    .take(pids)
+                    .map(|l| if nd.alive { f(l) } else { Vec::new() })
+                    .collect()
+            })
+            .collect()
+    };
+    let queues = per(&|l| match l {
+        Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+            o.queue.iter().map(|&r| r as u16).collect()
+        }
+        _ => Vec::new(),
+    });
+    let held = per(&|l| match l {
+        Local::Active { proc, .. }
+        | Local::Migrating { proc, .. }
+        | Local::Incoming { proc, .. } => proc.held.iter().map(|&r| r as u16).collect(),
+        Local::Free => Vec::new(),
+    });
+    Observed {
+        nodes,
+        pm,
+        tasks,
+        suspended,
+        caps,
+        pages,
+        reqs,
+        queues,
+        held,
+    }
+}
+
+/// The refimpl's state, observed with the model configuration's shape (its node count and
+/// pid slots). Pids the refimpl allocated beyond the model's slots are not representable:
+/// the caller must keep the refimpl within the configuration.
+pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
+    let pids = cfg.pids() as usize;
+    let nodes = w
+        .nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| ObsNode {
+            alive: nd.alive,
+            procs: (0..pids as u32)
+                .map(|pid| match nd.pma.procs.get(&pid) {
+                    // A crashed node's PMA holds nothing.
+                    Some(p) if nd.alive => match p.list {
+                        List::Active => Slot::Active,
+                        List::Migrating => Slot::Migrating,
+                        List::Incoming => Slot::Incoming,
+                    },
+                    _ => Slot::Free,
+                })
+                .collect(),
+        })
+        .collect();
+    let pm = (0..pids as u32)
+        .map(|pid| match w.pmm.entries.get(&pid) {
+            _ if w.pmm.is_reserved(pid) => ObsPm {
+                life: PmLife::Embryo,
+                node: None,
+            },
+            None => ObsPm {
+                life: PmLife::Unborn,
+                node: None,
+            },
+            Some(e) => {
+                let life = match e.life {
+                    osfmig_refimpl::pm_master::Life::Alive => PmLife::Alive,
+                    osfmig_refimpl::pm_master::Life::Zombie => PmLife::Zombie,
+                    osfmig_refimpl::pm_master::Life::Dead => PmLife::Dead,
+                };
+                let node = matches!(life, PmLife::Alive | PmLife::Zombie).then_some(e.node as u8);
+                ObsPm { life, node }
+            }
+        })
+        .collect();
+    let tasks: Vec<Option<u8>> = (0..pids as u32)
+        .map(|pid| {
+            (0..w.nodes.len().min(cfg.nodes_max as usize))
+                .find(|&n| w.nodes[n].alive && w.nodes[n].kernel.tasks.contains_key(&pid))
+                .map(|n| n as u8)
+        })
+        .collect();
+    let suspended = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
+                .is_some_and(|t| t.suspended())
+        })
+        .collect();
+    let task = |pid: usize, n: &Option<u8>| {
+        n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
+    };
+    let caps = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| task(pid, n).map(|t| t.emulator.pma as u8))
+        .collect();
+    let pages = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            task(pid, n)
+                .map(|t| {
+                    t.pages
+                        .iter()
+                        .take(cfg.pages_max as usize)
+                        .map(|&h| h as u8)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    use osfmig_refimpl::world::{Outcome, ReqStatus};
+    let reqs = w
+        .reqs
+        .iter()
+        .map(|r| ObsReq {
+            status: match r.status {
+                ReqStatus::Routing => ObsStatus::Routing,
+                ReqStatus::Queued => ObsStatus::Queued,
+                ReqStatus::InProgress => ObsStatus::InProgress,
+                ReqStatus::Lost => ObsStatus::Lost,
+                ReqStatus::Completed(o) => match o {
+                    Outcome::Ok | Outcome::Child(_) => ObsStatus::Ok,
+                    Outcome::NoSuchProcess => ObsStatus::NoSuchProcess,
+                    Outcome::Migrated => ObsStatus::Migrated,
+                    Outcome::Refused => ObsStatus::Refused,
+                    Outcome::Abandoned => ObsStatus::Abandoned,
+                    Outcome::Rejected => ObsStatus::Rejected,
+                    Outcome::Died => ObsStatus::Died,
+                },
+            },
+            handled: r.handled,
+        })
+        .collect();
+    let per = |f: &dyn Fn(&osfmig_refimpl::pma::Proc) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
+        w.nodes
+            .iter()
+            .take(cfg.nodes_max as usize)
+            .map(|nd| {
+                (0..pids as u32)
+                    .map(|pid| match nd.pma.procs.get(&pid) {
+                        Some(p) if nd.alive => f(p),
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let queues = per(&|p| {
+        p.out
+            .as_ref()
+            .map(|o| o.queue.iter().map(|&r| r as u16).collect())
+            .unwrap_or_default()
+    });
+    let held = per(&|p| p.held.iter().map(|&r| r as u16).collect());
+    Observed {
+        nodes,
+        pm,
+        tasks,
+        suspended,
+        caps,
+        pages,
+        reqs,
+        queues,
+        held,
+    }
+}

@@ -1,0 +1,163 @@
+//! spec §12.7 Every variable of the model's state, mapped by the projection or declared
+//! unobservable, with the reason. Reviewed with `projection`.
+
+/// How a variable of the model's state is treated by the projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// Compared after every step; the text names the refimpl state it is read from.
+    Mapped(&'static str),
+    /// Not compared; the text says why.
+    Unobservable(&'static str),
+}
+
+/// Every variable of `osfmig_model::Sys` (spec §2–§6), mapped or declared unobservable.
+/// A test checks that this list names every field the model's state serializes.
+pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
+    ("nodes[n].alive", Mapping::Mapped("World.nodes[n].alive")),
+    (
+        "nodes[n].pma.procs[pid]",
+        Mapping::Mapped("Pma.procs[pid].list (absent: free)"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].out.queue",
+        Mapping::Mapped("Proc.out.queue, in order (the pending queue Q, R2 and R4')"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].proc.held",
+        Mapping::Mapped("Proc.held, in order (R13 HoldUntilRestart, the P11 fix's hold)"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].(out.frozen, out.dst, out.caller, out.precopy_done, stage, \
+         attempt, proc.in_progress, proc.awaiting_forward, proc.usage, ...)",
+        Mapping::Unobservable(
+            "steps inside one list state or one refimpl event: R5 (frozen) and R6 are one \
+             event of the refimpl (projecting `frozen` made 706 of 10 000 walks diverge at \
+             R5, session 15); attempt numbers and reservation stages advance inside its \
+             timed plans; a call in progress and the P11 hold show through the requests' \
+             statuses and `held`",
+        ),
+    ),
+    (
+        "nodes[n].pma.vprocs[pid]",
+        Mapping::Unobservable(
+            "the refimpl keeps client stubs as caches refreshed by relookup (R16); the model \
+             keeps them exact",
+        ),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid]",
+        Mapping::Mapped("Kernel.tasks (the node holding the task; none in transit)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].threads",
+        Mapping::Mapped("Task.suspended() (every thread's suspend count above zero)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].pma_caps",
+        Mapping::Mapped(
+            "Task.emulator.pma (the PMA node both capabilities name; the model's two \
+             capabilities project to a node only when they agree)",
+        ),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].pages",
+        Mapping::Mapped("Task.pages, the first pages_max (each page's home node, XMM)"),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].(files, port_queue, offered, attempt, faulting, dirty, \
+         reading)",
+        Mapping::Unobservable(
+            "the refimpl prices threads, capabilities and file tokens in its timing model \
+             (their counts differ by design: the null process has 2 threads, 8 \
+             capabilities); offers, faults, dirty pages and reads are steps inside its timed \
+             plans",
+        ),
+    ),
+    (
+        "nodes[n].kernel.precopied",
+        Mapping::Unobservable("pre-copy progress is a timed plan in the refimpl"),
+    ),
+    (
+        "pmm.pids[pid].life",
+        Mapping::Mapped("PmMaster.entries[pid].life (absent: unborn, reserved: embryo)"),
+    ),
+    (
+        "pmm.pids[pid].node",
+        Mapping::Mapped("PmMaster.entries[pid].node while alive or a zombie"),
+    ),
+    (
+        "pmm.pids[pid].(parent, pgrp, session)",
+        Mapping::Unobservable("checked by P10 inside each side; fixed at creation"),
+    ),
+    (
+        "pmm.pids[pid].cleanup_at, pmm.waiters, pmm.buried",
+        Mapping::Unobservable("PM Master bookkeeping between messages"),
+    ),
+    (
+        "pmm.group",
+        Mapping::Unobservable(
+            "G1 one after another (spec §3.3.4): the member the PM Master waits for and those \
+             still to start (the refimpl's `PmMaster.group_run`); bookkeeping between \
+             messages, whose effects show as members leaving the active list one at a time",
+        ),
+    ),
+    (
+        "emus[pid]",
+        Mapping::Unobservable("the emulator's call counters; calls are stimuli in traces"),
+    ),
+    (
+        "net",
+        Mapping::Unobservable(
+            "the two sides exchange different message sets (the refimpl's RPCs carry what \
+             the model splits into several messages); messages are matched by their effects",
+        ),
+    ),
+    (
+        "reqs[r].status, reqs[r].handled",
+        Mapping::Mapped(
+            "World.reqs[r].status (routing, queued, in progress, lost, or the outcome \
+             without its data) and .handled (times a PMA served it, P6); both sides number \
+             requests in issue order",
+        ),
+    ),
+    (
+        "reqs[r].(sender, target, call, caller_node)",
+        Mapping::Unobservable("fixed by the stimulus that issued the request"),
+    ),
+    (
+        "reqs[r].(forwarded, queued, absent)",
+        Mapping::Unobservable(
+            "history counters of the P6 and L2 monitors, checked inside each side; their \
+             effects show as status changes",
+        ),
+    ),
+    (
+        "reqs[r].detail",
+        Mapping::Unobservable(
+            "the answer's payload (usage, a child's pid): the refimpl's usage accounting is \
+             its timing model's (it does not refund an R4' abort as the model does)",
+        ),
+    ),
+    (
+        "pcntl_issued, pcntl_outstanding, calls_issued, crashes",
+        Mapping::Unobservable("bound counters of the model"),
+    ),
+    (
+        "ghost",
+        Mapping::Unobservable("the properties' history variables"),
+    ),
+    (
+        "u1",
+        Mapping::Unobservable(
+            "U1's frontier (spec §13.4): derived by the model from its own history of calls \
+             and answers, which the refimpl does not keep",
+        ),
+    ),
+    (
+        "channels_per_port, done_on_vproc_port",
+        Mapping::Unobservable(
+            "constants of the run (the `Config` switches of the same names), given to the \
+             refimpl's `Config` by the bridge",
+        ),
+    ),
+];
