@@ -26,6 +26,10 @@ case "${1:-}" in
 esac
 scripts/install-cargo-mutants.sh
 mkdir -p "$out"
+# cargo-mutants builds each mutant in a scratch copy of the tree; a CARGO_TARGET_DIR shared
+# with the tree would mix the mutants' artifacts with the tree's (a later unmutated baseline
+# then failed, session 15), so it is not passed on.
+unset CARGO_TARGET_DIR
 count() { local n; n=$(grep -c . "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 
 # The unmutated tree must pass the oracle (cargo-mutants 27 would run its baseline in the
