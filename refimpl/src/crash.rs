@@ -337,7 +337,7 @@ impl World {
                     "C1",
                     format_args!("source of pid {pid} died: reservation released"),
                 );
-                self.release_reservation(n, pid);
+                self.release_reservation(n, pid, None);
                 return;
             }
         }

@@ -516,6 +516,10 @@ pub enum Ev {
     FreezeCheck {
         pid: Pid,
     },
+    /// R6 for `pid`, frozen at its source (R5 took the step before).
+    Detach {
+        pid: Pid,
+    },
     /// A survivor learns of a crash through a dead-name notification (spec §5.2).
     DeadName {
         node: NodeId,
@@ -1073,6 +1077,16 @@ impl World {
                 if let Some(t) = self.nodes[node].kernel.tasks.get_mut(&plan.pid) {
                     t.suspend();
                     self.task_suspended(plan.pid);
+                    // T1: the kernel suspends the task for the migration and records it
+                    // offered in the same operation (the model's T1 is one step); the
+                    // plan's remaining steps price the other threads, and the offer goes to
+                    // D's kernel at its end.
+                    if let Then::Offered { pid, dst, attempt } = plan.then {
+                        self.nodes[node]
+                            .kernel
+                            .offers
+                            .insert(pid, crate::kernel::Offer { attempt, dst });
+                    }
                 }
                 true
             }
@@ -1190,6 +1204,7 @@ impl World {
             Ev::DeadName { node, dead } => self.on_dead_name(node, dead),
             Ev::Detect { node, dead, pid } => self.on_detect(node, dead, pid),
             Ev::FreezeCheck { pid } => self.freeze_check_for(pid),
+            Ev::Detach { pid } => self.detach_for(pid),
             Ev::Restart { pid } => self.restart(pid),
         }
         // Once an invariant is recorded broken, the state after it is past judging: the

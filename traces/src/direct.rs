@@ -23,7 +23,9 @@ use osfmig_model::{Action, Config, OsfModel, Sys};
 use osfmig_refimpl::world::World;
 
 use crate::bridge::Stimulus;
+use crate::generate::describe_action;
 use crate::projection::{of_model, of_refimpl, Observed};
+use crate::replay::{is_shared_delivery, same_message};
 
 /// A model state a seeded bug would show in, which recording in time order rarely reaches.
 pub struct Window {
@@ -270,12 +272,26 @@ impl Guide {
         let n = self.plan.actions.len();
         let cur = of_refimpl(w, cfg);
         // The refimpl may show several plan steps in one event: go to the furthest plan
-        // observation it shows (not behind the current one).
+        // observation it shows (not behind the current one), but not past a delivery that
+        // changes nothing observable: the refimpl takes that one in its place.
         if let Some(j) = (self.at..=n).rev().find(|&j| self.plan.obs[j] == cur) {
+            let j = (self.at..j).find(|&k| self.silent_delivery(k)).unwrap_or(j);
             if j > self.at {
                 self.idle = 0;
             }
             self.at = j;
+        }
+        // A silent delivery of the plan (a request routed on, say) is where the plan decides
+        // an order no observation shows: the refimpl delivers the same message now, if it
+        // still has it to deliver.
+        while self.at < n && self.silent_delivery(self.at) && self.plan.obs[self.at] == cur {
+            let params = describe_action(&self.plan.states[self.at], &self.plan.actions[self.at]).2;
+            self.give_hidden(w);
+            self.at += 1;
+            self.idle = 0;
+            if let Some(seq) = same_message(w, &params) {
+                return Next::Event(seq);
+            }
         }
         if self.at >= n {
             self.done = true;
@@ -298,7 +314,13 @@ impl Guide {
             self.idle = 0;
             return Next::Stimulus(s);
         }
-        // The environment's hidden choices on the plan's path, given when the plan is there.
+        self.give_hidden(w);
+        self.towards(w, cfg, &cur, self.at + 1)
+    }
+
+    /// The environment's hidden choices on the plan's path up to the current step, given
+    /// when the plan is there: a refusal for memory exhaustion, an abandon.
+    fn give_hidden(&mut self, w: &mut World) {
         while self.given <= self.at {
             match self.plan.actions[self.given] {
                 Action::Deliver {
@@ -318,7 +340,14 @@ impl Guide {
             }
             self.given += 1;
         }
-        self.towards(w, cfg, &cur, self.at + 1)
+    }
+
+    /// Whether plan step `k` delivers a message both sides have (spec §12.10) and changes
+    /// nothing observable.
+    fn silent_delivery(&self, k: usize) -> bool {
+        self.plan.obs[k] == self.plan.obs[k + 1]
+            && matches!(self.plan.actions[k], Action::Deliver { .. })
+            && is_shared_delivery(&describe_action(&self.plan.states[k], &self.plan.actions[k]).2)
     }
 
     /// A pending refimpl event that changes nothing observable; none, and the guide lets go.

@@ -31,9 +31,12 @@ pub fn who(w: &World, ev: &Ev) -> (&'static str, Option<u8>) {
         Ev::Pcntl { .. } => ("pcntl", Some(0)),
         Ev::FaultDone { pid, .. } => ("kernel", task(*pid)),
         Ev::ComputeDone { pid, .. } => ("process", task(*pid)),
-        // R5's check, R10 and R13's restart are the PMA's where the task is (the source
+        // R5's check, R6, R10 and R13's restart are the PMA's where the task is (the source
         // while it freezes, the destination once installed).
-        Ev::FreezeCheck { pid } | Ev::Abandon { pid } | Ev::Restart { pid } => ("pma", task(*pid)),
+        Ev::FreezeCheck { pid }
+        | Ev::Detach { pid }
+        | Ev::Abandon { pid }
+        | Ev::Restart { pid } => ("pma", task(*pid)),
     }
 }
 

@@ -94,7 +94,7 @@ fn ep_name(e: Ep) -> String {
 }
 
 /// Message names both sides use (spec §4; the trace vocabulary).
-const SHARED: &[&str] = &[
+pub(crate) const SHARED: &[&str] = &[
     "Syscall",
     "Request",
     "Reply",
@@ -127,7 +127,7 @@ const SHARED: &[&str] = &[
 
 /// The refimpl's pending message that a model delivery names: the oldest deliverable one
 /// with the same message name, source and destination.
-fn same_message(w: &World, params: &Value) -> Option<u64> {
+pub(crate) fn same_message(w: &World, params: &Value) -> Option<u64> {
     let name = params.get("deliver")?.as_str()?;
     let src = params.get("src")?.as_str()?;
     let dst = params.get("dst")?.as_str()?;
@@ -169,7 +169,7 @@ fn is_shared_event(pending: &[(u64, u64, &Ev)], seq: u64) -> bool {
 }
 
 /// Whether a model event delivers a message of the shared vocabulary.
-fn is_shared_delivery(params: &Value) -> bool {
+pub(crate) fn is_shared_delivery(params: &Value) -> bool {
     params
         .get("deliver")
         .and_then(Value::as_str)

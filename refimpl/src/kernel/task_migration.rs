@@ -302,11 +302,17 @@ impl World {
         self.start_plan(plan);
     }
 
+    /// The end of T1's suspension plan: the offer recorded when the task was suspended goes
+    /// to D's kernel, unless it was withdrawn meanwhile (the task exited, say).
     pub fn task_offered(&mut self, pid: Pid, holder: NodeId, dst: NodeId, attempt: u32) {
-        self.nodes[holder]
+        let stands = self.nodes[holder]
             .kernel
             .offers
-            .insert(pid, crate::kernel::Offer { attempt, dst });
+            .get(&pid)
+            .is_some_and(|o| o.attempt == attempt && o.dst == dst);
+        if !stands {
+            return;
+        }
         self.send(
             Ep::Kernel(holder),
             Ep::Kernel(dst),

@@ -90,8 +90,8 @@ impl World {
         }
     }
 
-    /// One after another: tells the PM Master that this member's freeze is over, frozen or
-    /// given up before R5 (an abandon, C2), or never started.
+    /// One after another: tells the PM Master that this member's freeze is over, frozen and
+    /// detached (R6) or given up before R6 (an abandon, C2), or never started.
     pub fn group_step(&mut self, s: NodeId, pid: Pid) {
         if self.cfg.group
             && self.cfg.group_order == GroupOrder::OneAfterAnother

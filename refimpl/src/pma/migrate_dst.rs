@@ -347,10 +347,16 @@ impl World {
     }
 
     /// D frees a reservation (a failed pull, C1): held requests are routed again.
-    pub fn release_reservation(&mut self, d: NodeId, pid: Pid) {
+    pub fn release_reservation(&mut self, d: NodeId, pid: Pid, stays_at: Option<NodeId>) {
         let Some(p) = self.nodes[d].pma.free_proc(pid) else {
             return;
         };
+        // A failed pull leaves the process at its source, which D now knows: its vproc
+        // becomes client stubs to S (the model's choice, spec §3 R10), and the requests it
+        // held go there. After C1 the source is gone and D knows nothing.
+        if let Some(s) = stays_at {
+            self.nodes[d].pma.set_vproc_remote(pid, s);
+        }
         self.nodes[d].kernel.tasks.remove(&pid);
         self.admit_next(d);
         for r in p.held {
@@ -379,7 +385,7 @@ impl World {
             .and_then(|p| p.inc.as_ref())
             .is_some_and(|i| i.attempt == attempt);
         if mine {
-            self.release_reservation(d, pid);
+            self.release_reservation(d, pid, None);
         }
     }
 }

@@ -210,7 +210,7 @@ impl World {
     }
 
     /// R4' and R5: frozen when the threads are suspended, no call is in progress and the
-    /// process is not exiting; then R6.
+    /// process is not exiting; R6 follows as an event of its own.
     pub fn try_freeze_at(&mut self, s: NodeId, pid: Pid) {
         let r4_prime = self.cfg.r4_prime;
         let Some(p) = self.nodes[s].pma.procs.get_mut(&pid) else {
@@ -271,7 +271,46 @@ impl World {
         if !suspended {
             return;
         }
-        self.detach_and_send(s, pid);
+        self.freeze(s, pid);
+    }
+
+    /// R5: the process is frozen, "stable, coherent and resumable" (paper §3.2.1). R6 is a
+    /// step of its own, taken up next (as in the model): until then the process is still on
+    /// the active list, where an abandon (R10) or a crash may find it.
+    fn freeze(&mut self, s: NodeId, pid: Pid) {
+        let now = self.now();
+        let Some(out) = self.nodes[s]
+            .pma
+            .procs
+            .get_mut(&pid)
+            .and_then(|p| p.out.as_mut())
+        else {
+            return;
+        };
+        out.frozen = true;
+        let member = out.caller.is_none();
+        if let Some(rec) = self.stats.record(pid) {
+            rec.frozen = Some(now);
+        }
+        self.trace
+            .log(now, s, "R5", format_args!("pid {pid} frozen"));
+        if member && self.group_source.is_some_and(|g| g != s) {
+            self.trace.reach(now, "S-group-remote");
+        }
+        self.q.after(0, crate::world::Ev::Detach { pid });
+    }
+
+    /// The `Detach` event: R6 for the process frozen (and not yet detached) at a live PMA.
+    pub fn detach_for(&mut self, pid: Pid) {
+        let at = (0..self.nodes.len()).find(|&n| {
+            self.nodes[n].alive
+                && self.nodes[n].pma.procs.get(&pid).is_some_and(|p| {
+                    p.list == List::Active && p.out.as_ref().is_some_and(|o| o.frozen)
+                })
+        });
+        if let Some(s) = at {
+            self.detach_and_send(s, pid);
+        }
     }
 
     /// R6: off the active list onto the migrating list; the image goes to D; the kernel
@@ -284,7 +323,6 @@ impl World {
             let pages = task.map(|t| t.pages.len() as u32).unwrap_or(0);
             let p = self.nodes[s].pma.procs.get_mut(&pid).unwrap();
             let out = p.out.as_mut().unwrap();
-            out.frozen = true;
             let img = Image {
                 pid,
                 src: s,
@@ -310,18 +348,6 @@ impl World {
             .kernel
             .offers
             .insert(pid, Offer { attempt, dst });
-        if let Some(rec) = self.stats.record(pid) {
-            rec.frozen = Some(now);
-        }
-        self.trace
-            .log(now, s, "R5", format_args!("pid {pid} frozen"));
-        let member = self.nodes[s].pma.procs[&pid]
-            .out
-            .as_ref()
-            .is_some_and(|o| o.caller.is_none());
-        if member && self.group_source.is_some_and(|g| g != s) {
-            self.trace.reach(now, "S-group-remote");
-        }
         self.group_step(s, pid);
         self.trace.log(
             now,
@@ -400,11 +426,13 @@ impl World {
         let Some(p) = self.nodes[s].pma.procs.get_mut(&pid) else {
             return;
         };
+        let detached = p.list == List::Migrating;
         let Some(out) = p.out.take() else { return };
         self.nodes[s].pma.set_list(pid, List::Active);
         self.nodes[s].pma.vprocs.insert(pid, VprocOps::Local);
-        if !out.frozen {
-            // Given up before R5: a group run one after another goes on to the next member.
+        if !detached {
+            // Given up before R6 (frozen or not): its group step was not sent yet, and a
+            // group run one after another goes on to the next member.
             self.group_step(s, pid);
         }
         if out.suspended || out.frozen || out.threads_held {
@@ -586,13 +614,14 @@ impl World {
     /// A pull of this attempt failed (the offer was withdrawn, or its source died).
     pub fn on_pull_failed(&mut self, dst: Ep, pid: Pid, attempt: u32) {
         let Ep::Pma(d) = dst else { return };
-        let mine = self.nodes[d]
+        let inc = self.nodes[d]
             .pma
             .procs
             .get(&pid)
             .and_then(|p| p.inc.as_ref())
-            .is_some_and(|i| !self.cfg.attempt_tags || i.attempt == attempt);
-        if mine {
+            .filter(|i| !self.cfg.attempt_tags || i.attempt == attempt)
+            .map(|i| i.src);
+        if let Some(src) = inc {
             let now = self.now();
             self.trace.log(
                 now,
@@ -600,11 +629,7 @@ impl World {
                 "R10",
                 format_args!("pull of pid {pid} failed: reservation released"),
             );
-            self.release_reservation(d, pid);
+            self.release_reservation(d, pid, Some(src));
         }
-    }
-
-    pub fn pcntl_caller_of(&self, r: ReqId) -> bool {
-        matches!(self.reqs[r as usize].call, Call::Migrate { .. })
     }
 }

@@ -21,7 +21,8 @@ use crate::timing::MsgKind;
 use crate::workload::Mode;
 use crate::world::{Body, Call, Ep, Outcome, ReqStatus, Sender, World};
 use crate::{NodeId, Pid, ReqId, MASTER};
-use vproc::{dispatch, Dispatch, VprocOps};
+pub use vproc::VprocOps;
+use vproc::{dispatch, Dispatch};
 
 /// Which list a proc structure is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -30,6 +30,33 @@ pub enum Slot {
     Incoming,
 }
 
+/// How far a process migrating out of a PMA is frozen (spec §3.2.1 phase (a)): not
+/// migrating out, freezing (R1 to R4'), or frozen (R5 reached; R6 detaches it).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Freeze {
+    #[default]
+    None,
+    Freezing,
+    Frozen,
+}
+
+/// A PMA's vproc for a pid (spec §2.4, paper §2.2): none, the local operations, client
+/// stubs to another node's PMA, or enqueueing while the process migrates out (R1, R2).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ObsVproc {
+    #[default]
+    Unknown,
+    Local,
+    Remote(u8),
+    Enqueue,
+}
+
 /// A pid's life at the PM Master (spec §2.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +141,22 @@ pub struct Observed {
     /// (R13 HoldUntilRestart) or until S's forward arrives (the P11 fix), in order.
     #[serde(default)]
     pub held: Vec<Vec<Vec<u16>>>,
+    /// Per node and pid, how far the process migrating out of that PMA is frozen (R1
+    /// starts the freeze, R5 ends it); `none` otherwise, and on a crashed node.
+    #[serde(default)]
+    pub freeze: Vec<Vec<Freeze>>,
+    /// Per node and pid, the PMA's vproc (VP1 routes through it, R16 refreshes it); all
+    /// `unknown` on a crashed node.
+    #[serde(default)]
+    pub vprocs: Vec<Vec<ObsVproc>>,
+    /// Per pid, whether the kernel holding its task offers it for a pull (R6 and T1 offer
+    /// it; a pull, R8 and R10 end the offer); `false` when it has no task on a live node.
+    #[serde(default)]
+    pub offered: Vec<bool>,
+    /// Per node and pid, whether the process is exiting there (an `exit()` served, until
+    /// the PM Master's acknowledgement: R5's guard); `false` on a crashed node.
+    #[serde(default)]
+    pub exiting: Vec<Vec<bool>>,
 }
 
 impl Observed {
@@ -158,6 +201,24 @@ impl Observed {
                 out.push((format!("nodes[{n}].held[{pid}]"), format!("{q:?}")));
             }
         }
+        for (n, per) in self.freeze.iter().enumerate() {
+            for (pid, f) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].freeze[{pid}]"), format!("{f:?}")));
+            }
+        }
+        for (n, per) in self.vprocs.iter().enumerate() {
+            for (pid, v) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].vproc[{pid}]"), format!("{v:?}")));
+            }
+        }
+        for (pid, o) in self.offered.iter().enumerate() {
+            out.push((format!("offered[{pid}]"), o.to_string()));
+        }
+        for (n, per) in self.exiting.iter().enumerate() {
+            for (pid, e) in per.iter().enumerate() {
+                out.push((format!("nodes[{n}].exiting[{pid}]"), e.to_string()));
+            }
+        }
         out
     }
 
@@ -196,6 +257,17 @@ impl Observed {
             && settled(&self.reqs, &next.reqs, &target.reqs)
             && nested(&self.queues, &next.queues, &target.queues)
             && nested(&self.held, &next.held, &target.held)
+            && self.freeze.len() == next.freeze.len()
+            && next.freeze.len() == target.freeze.len()
+            && self
+                .freeze
+                .iter()
+                .zip(&next.freeze)
+                .zip(&target.freeze)
+                .all(|((x, y), z)| settled(x, y, z))
+            && nested(&self.vprocs, &next.vprocs, &target.vprocs)
+            && settled(&self.offered, &next.offered, &target.offered)
+            && nested(&self.exiting, &next.exiting, &target.exiting)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).

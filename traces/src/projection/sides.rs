@@ -6,7 +6,7 @@ use osfmig_model::{Config, Sys};
 use osfmig_refimpl::pma::List;
 use osfmig_refimpl::world::World;
 
-use super::{ObsNode, ObsPm, ObsReq, ObsStatus, Observed, PmLife, Slot};
+use super::{Freeze, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot};
 
 fn slot_of(l: &Local) -> Slot {
     match l {
@@ -126,6 +126,73 @@ pub fn of_model(st: &Sys) -> Observed {
         | Local::Incoming { proc, .. } => proc.held.iter().map(|&r| r as u16).collect(),
         Local::Free => Vec::new(),
     });
+    let freeze = st
+        .nodes
+        .iter()
+        .map(|nd| {
+            nd.pma
+                .procs
+                .iter()
+                .take(pids)
+                .map(|l| match l {
+                    Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. }
+                        if nd.alive =>
+                    {
+                        if o.frozen {
+                            Freeze::Frozen
+                        } else {
+                            Freeze::Freezing
+                        }
+                    }
+                    _ => Freeze::None,
+                })
+                .collect()
+        })
+        .collect();
+    use osfmig_model::state::Vproc;
+    let vprocs = st
+        .nodes
+        .iter()
+        .map(|nd| {
+            nd.pma
+                .vprocs
+                .iter()
+                .take(pids)
+                .map(|v| match v {
+                    _ if !nd.alive => ObsVproc::Unknown,
+                    Vproc::Unknown => ObsVproc::Unknown,
+                    Vproc::Local => ObsVproc::Local,
+                    Vproc::Remote(m) => ObsVproc::Remote(*m),
+                    Vproc::Enqueue => ObsVproc::Enqueue,
+                })
+                .collect()
+        })
+        .collect();
+    let offered = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .is_some_and(|t| t.offered)
+        })
+        .collect();
+    let exiting = st
+        .nodes
+        .iter()
+        .map(|nd| {
+            nd.pma
+                .procs
+                .iter()
+                .take(pids)
+                .map(|l| match l {
+                    Local::Active { proc, .. }
+                    | Local::Migrating { proc, .. }
+                    | Local::Incoming { proc, .. } => nd.alive && proc.exiting,
+                    Local::Free => false,
+                })
+                .collect()
+        })
+        .collect();
     Observed {
         nodes,
         pm,
@@ -136,6 +203,10 @@ pub fn of_model(st: &Sys) -> Observed {
         reqs,
         queues,
         held,
+        freeze,
+        vprocs,
+        offered,
+        exiting,
     }
 }
 
@@ -266,6 +337,61 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             .unwrap_or_default()
     });
     let held = per(&|p| p.held.iter().map(|&r| r as u16).collect());
+    let freeze = w
+        .nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| {
+            (0..pids as u32)
+                .map(
+                    |pid| match nd.pma.procs.get(&pid).and_then(|p| p.out.as_ref()) {
+                        Some(o) if nd.alive && o.frozen => Freeze::Frozen,
+                        Some(_) if nd.alive => Freeze::Freezing,
+                        _ => Freeze::None,
+                    },
+                )
+                .collect()
+        })
+        .collect();
+    use osfmig_refimpl::pma::VprocOps;
+    let vprocs = w
+        .nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| {
+            (0..pids as u32)
+                .map(|pid| match nd.pma.vprocs.get(&pid) {
+                    _ if !nd.alive => ObsVproc::Unknown,
+                    None => ObsVproc::Unknown,
+                    Some(VprocOps::Local) => ObsVproc::Local,
+                    Some(VprocOps::ClientStub(m)) => ObsVproc::Remote(*m as u8),
+                    Some(VprocOps::Enqueue) => ObsVproc::Enqueue,
+                })
+                .collect()
+        })
+        .collect();
+    let offered = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.is_some_and(|n| {
+                w.nodes[n as usize]
+                    .kernel
+                    .offers
+                    .contains_key(&(pid as u32))
+            })
+        })
+        .collect();
+    let exiting = w
+        .nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| {
+            (0..pids as u32)
+                .map(|pid| nd.alive && nd.pma.procs.get(&pid).is_some_and(|p| p.exiting))
+                .collect()
+        })
+        .collect();
     Observed {
         nodes,
         pm,
@@ -276,5 +402,9 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         reqs,
         queues,
         held,
+        freeze,
+        vprocs,
+        offered,
+        exiting,
     }
 }

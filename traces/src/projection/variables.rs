@@ -27,21 +27,30 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Mapped("Proc.held, in order (R13 HoldUntilRestart, the P11 fix's hold)"),
     ),
     (
-        "nodes[n].pma.procs[pid].(out.frozen, out.dst, out.caller, out.precopy_done, stage, \
-         attempt, proc.in_progress, proc.awaiting_forward, proc.usage, ...)",
+        "nodes[n].pma.procs[pid].(out, out.frozen)",
+        Mapping::Mapped(
+            "Proc.out and Outgoing.frozen: none, freezing (R1 to R4') or frozen (R5; R6 is \
+             a refimpl event of its own)",
+        ),
+    ),
+    (
+        "nodes[n].pma.procs[pid].proc.exiting",
+        Mapping::Mapped("Proc.exiting (an exit() served, until the PM Master's acknowledgement)"),
+    ),
+    (
+        "nodes[n].pma.procs[pid].(out.dst, out.caller, out.precopy_done, stage, attempt, \
+         proc.in_progress, proc.awaiting_forward, proc.usage, ...)",
         Mapping::Unobservable(
-            "steps inside one list state or one refimpl event: R5 (frozen) and R6 are one \
-             event of the refimpl (projecting `frozen` made 706 of 10 000 walks diverge at \
-             R5, session 15); attempt numbers and reservation stages advance inside its \
-             timed plans; a call in progress and the P11 hold show through the requests' \
-             statuses and `held`",
+            "steps inside one list state or one refimpl event: attempt numbers and \
+             reservation stages advance inside the refimpl's timed plans; a call in progress \
+             and the P11 hold show through the requests' statuses and `held`",
         ),
     ),
     (
         "nodes[n].pma.vprocs[pid]",
-        Mapping::Unobservable(
-            "the refimpl keeps client stubs as caches refreshed by relookup (R16); the model \
-             keeps them exact",
+        Mapping::Mapped(
+            "Pma.vprocs[pid] (absent: unknown; local operations, client stubs to a node, \
+             enqueue)",
         ),
     ),
     (
@@ -64,8 +73,14 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Mapped("Task.pages, the first pages_max (each page's home node, XMM)"),
     ),
     (
-        "nodes[n].kernel.tasks[pid].(files, port_queue, offered, attempt, faulting, dirty, \
-         reading)",
+        "nodes[n].kernel.tasks[pid].offered",
+        Mapping::Mapped(
+            "Kernel.offers[pid] on the node holding the task (R6 and T1 offer it; the refimpl's \
+             T1 records the offer when it suspends the task, as the model's one step does)",
+        ),
+    ),
+    (
+        "nodes[n].kernel.tasks[pid].(files, port_queue, attempt, faulting, dirty, reading)",
         Mapping::Unobservable(
             "the refimpl prices threads, capabilities and file tokens in its timing model \
              (their counts differ by design: the null process has 2 threads, 8 \
