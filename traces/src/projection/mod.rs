@@ -90,6 +90,12 @@ pub enum ObsStatus {
 pub struct ObsReq {
     pub status: ObsStatus,
     pub handled: u8,
+    /// Times it entered a pending queue Q (R2, R4').
+    #[serde(default)]
+    pub queued: u8,
+    /// Times a PMA forwarded it from a pending queue (R14).
+    #[serde(default)]
+    pub forwarded: u8,
 }
 
 /// One node as observed.
@@ -188,7 +194,10 @@ impl Observed {
         for (r, q) in self.reqs.iter().enumerate() {
             out.push((
                 format!("reqs[{r}]"),
-                format!("{:?} served {}", q.status, q.handled),
+                format!(
+                    "{:?} served {} queued {} forwarded {}",
+                    q.status, q.handled, q.queued, q.forwarded
+                ),
             ));
         }
         for (n, per) in self.queues.iter().enumerate() {

@@ -99,6 +99,8 @@ pub fn of_model(st: &Sys) -> Observed {
                 },
             },
             handled: r.handled,
+            queued: r.queued,
+            forwarded: r.forwarded,
         })
         .collect();
     let per = |f: &dyn Fn(&Local) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
@@ -314,6 +316,8 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
                 },
             },
             handled: r.handled,
+            queued: r.queued,
+            forwarded: r.forwarded,
         })
         .collect();
     let per = |f: &dyn Fn(&osfmig_refimpl::pma::Proc) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {

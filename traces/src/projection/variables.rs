@@ -140,10 +140,18 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         Mapping::Unobservable("fixed by the stimulus that issued the request"),
     ),
     (
-        "reqs[r].(forwarded, queued, absent)",
+        "reqs[r].(queued, forwarded)",
+        Mapping::Mapped(
+            "World.reqs[r].queued and .forwarded (times in a Q, R2 and R4'; times forwarded, R14)",
+        ),
+    ),
+    (
+        "reqs[r].absent",
         Mapping::Unobservable(
-            "history counters of the P6 and L2 monitors, checked inside each side; their \
-             effects show as status changes",
+            "the model's field is the L2 monitor's look-up epoch (the target's moves at the \
+             caller's last look-up, and a staleness bit), not a count; the refimpl counts \
+             AbsentProcess answers; each look-up shows as the request routing again (R15, \
+             R16)",
         ),
     ),
     (
