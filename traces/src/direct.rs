@@ -272,10 +272,15 @@ impl Guide {
         let n = self.plan.actions.len();
         let cur = of_refimpl(w, cfg);
         // The refimpl may show several plan steps in one event: go to the furthest plan
-        // observation it shows (not behind the current one), but not past a delivery that
-        // changes nothing observable: the refimpl takes that one in its place.
+        // observation it shows (not behind the current one), but not past a stimulus or a
+        // delivery that changes nothing observable (a page touch, a request routed on): the
+        // guide gives that stimulus, and the refimpl takes that delivery, in its place.
         if let Some(j) = (self.at..=n).rev().find(|&j| self.plan.obs[j] == cur) {
-            let j = (self.at..j).find(|&k| self.silent_delivery(k)).unwrap_or(j);
+            let j = (self.at..j)
+                .find(|&k| {
+                    self.silent_delivery(k) || Stimulus::of_action(&self.plan.actions[k]).is_some()
+                })
+                .unwrap_or(j);
             if j > self.at {
                 self.idle = 0;
             }
