@@ -41,6 +41,18 @@ const RUNS: &[&str] = &[
     "flush",
     "self-calls",
     "concurrent-migrations",
+    // Added in session 16, after the first shards: the crash runs' walks crash within a few
+    // steps, so pre-copy without a crash, R17 under a crash of a third node, `wait()` across a
+    // crash, exits racing a migration, disallowed processes and P11 unfixed had no walk that
+    // reached them (a refimpl that never pre-copied survived).
+    "precopy",
+    "crash-four-nodes",
+    "crash-eager",
+    "wait-crash",
+    "three-procs-wait",
+    "exit-concurrent",
+    "disallowed",
+    "p11-unfixed",
 ];
 
 /// Walks replayed and recordings checked per run.

@@ -106,6 +106,14 @@ pub struct ObsNode {
     pub procs: Vec<Slot>,
 }
 
+/// A process's relationships as the PM Master records them (spec §2.5, P10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsFamily {
+    pub parent: Option<u8>,
+    pub pgrp: u8,
+    pub session: u8,
+}
+
 /// The PM Master's entry for one pid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObsPm {
@@ -159,6 +167,25 @@ pub struct Observed {
     /// it; a pull, R8 and R10 end the offer); `false` when it has no task on a live node.
     #[serde(default)]
     pub offered: Vec<bool>,
+    /// Per pid, the page of a copy-on-reference or flush fault in progress (R17) on the
+    /// task; `None` when none is, or the pid has no task on a live node.
+    #[serde(default)]
+    pub faulting: Vec<Option<u8>>,
+    /// Per pid, whether a file read of the task is in progress (its reply not yet
+    /// consumed); `false` when it has no task on a live node.
+    #[serde(default)]
+    pub reading: Vec<bool>,
+    /// Per pid, the PM Master's record of its relationships (parent, process group,
+    /// session) while the pid is alive or a zombie.
+    #[serde(default)]
+    pub family: Vec<Option<ObsFamily>>,
+    /// The `wait()` requests the PM Master has parked until a child exits, as a set in
+    /// request order.
+    #[serde(default)]
+    pub waiters: Vec<u16>,
+    /// The crashed nodes whose processes the PM Master has buried, in node order.
+    #[serde(default)]
+    pub buried: Vec<u8>,
     /// Per node and pid, whether the process is exiting there (an `exit()` served, until
     /// the PM Master's acknowledgement: R5's guard); `false` on a crashed node.
     #[serde(default)]
@@ -223,6 +250,17 @@ impl Observed {
         for (pid, o) in self.offered.iter().enumerate() {
             out.push((format!("offered[{pid}]"), o.to_string()));
         }
+        for (pid, f) in self.faulting.iter().enumerate() {
+            out.push((format!("faulting[{pid}]"), format!("{f:?}")));
+        }
+        for (pid, r) in self.reading.iter().enumerate() {
+            out.push((format!("reading[{pid}]"), r.to_string()));
+        }
+        for (pid, f) in self.family.iter().enumerate() {
+            out.push((format!("family[{pid}]"), format!("{f:?}")));
+        }
+        out.push(("waiters".into(), format!("{:?}", self.waiters)));
+        out.push(("buried".into(), format!("{:?}", self.buried)));
         for (n, per) in self.exiting.iter().enumerate() {
             for (pid, e) in per.iter().enumerate() {
                 out.push((format!("nodes[{n}].exiting[{pid}]"), e.to_string()));
@@ -276,6 +314,11 @@ impl Observed {
                 .all(|((x, y), z)| settled(x, y, z))
             && nested(&self.vprocs, &next.vprocs, &target.vprocs)
             && settled(&self.offered, &next.offered, &target.offered)
+            && settled(&self.faulting, &next.faulting, &target.faulting)
+            && settled(&self.reading, &next.reading, &target.reading)
+            && settled(&self.family, &next.family, &target.family)
+            && (self.waiters != target.waiters || self.waiters == next.waiters)
+            && (self.buried != target.buried || self.buried == next.buried)
             && nested(&self.exiting, &next.exiting, &target.exiting)
     }
 

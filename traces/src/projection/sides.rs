@@ -6,7 +6,9 @@ use osfmig_model::{Config, Sys};
 use osfmig_refimpl::pma::List;
 use osfmig_refimpl::world::World;
 
-use super::{Freeze, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot};
+use super::{
+    Freeze, ObsFamily, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot,
+};
 
 fn slot_of(l: &Local) -> Slot {
     match l {
@@ -178,6 +180,38 @@ pub fn of_model(st: &Sys) -> Observed {
                 .is_some_and(|t| t.offered)
         })
         .collect();
+    let task_of =
+        |pid: usize, n: &Option<u8>| n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid]);
+    let faulting = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| task_of(pid, n).and_then(|t| t.faulting))
+        .collect();
+    let reading = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| task_of(pid, n).is_some_and(|t| t.reading))
+        .collect();
+    let family = st
+        .pmm
+        .pids
+        .iter()
+        .map(|e| {
+            matches!(e.life, Life::Alive | Life::Zombie).then_some(ObsFamily {
+                parent: e.parent,
+                pgrp: e.pgrp,
+                session: e.session,
+            })
+        })
+        .collect();
+    // A set: a wait() aborted by R4' and restarted at D registers again, and the model keeps
+    // the stale entry beside the new one (its answer is ignored at S) where the refimpl
+    // replaces it.
+    let mut waiters: Vec<u16> = st.pmm.waiters.iter().map(|w| w.0 as u16).collect();
+    waiters.sort_unstable();
+    waiters.dedup();
+    let mut buried: Vec<u8> = st.pmm.buried.iter().copied().collect();
+    buried.sort_unstable();
     let exiting = st
         .nodes
         .iter()
@@ -208,6 +242,11 @@ pub fn of_model(st: &Sys) -> Observed {
         freeze,
         vprocs,
         offered,
+        faulting,
+        reading,
+        family,
+        waiters,
+        buried,
         exiting,
     }
 }
@@ -386,6 +425,41 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             })
         })
         .collect();
+    let faulting = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| match task(pid, n).map(|t| &t.exec.run) {
+            Some(osfmig_refimpl::kernel::Run::Faulting { page }) => Some(*page as u8),
+            _ => None,
+        })
+        .collect();
+    let reading = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| n.is_some() && w.file_reads.contains(&(pid as u32)))
+        .collect();
+    let family = (0..pids as u32)
+        .map(|pid| match w.pmm.entries.get(&pid) {
+            Some(e)
+                if matches!(
+                    e.life,
+                    osfmig_refimpl::pm_master::Life::Alive
+                        | osfmig_refimpl::pm_master::Life::Zombie
+                ) =>
+            {
+                Some(ObsFamily {
+                    parent: e.parent.map(|p| p as u8),
+                    pgrp: e.pgrp as u8,
+                    session: e.session as u8,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let mut waiters: Vec<u16> = w.pmm.waiters.iter().map(|x| x.0 as u16).collect();
+    waiters.sort_unstable();
+    waiters.dedup();
+    let buried: Vec<u8> = w.pmm.buried.iter().map(|&n| n as u8).collect();
     let exiting = w
         .nodes
         .iter()
@@ -409,6 +483,11 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         freeze,
         vprocs,
         offered,
+        faulting,
+        reading,
+        family,
+        waiters,
+        buried,
         exiting,
     }
 }
