@@ -240,6 +240,9 @@ pub struct Guide {
     /// Events picked since the plan last advanced.
     idle: usize,
     done: bool,
+    /// Per plan step, whether it delivers a message both sides have (spec §12.10) and
+    /// changes nothing observable.
+    silent: Vec<bool>,
 }
 
 /// Events the guide picks without the plan advancing before it lets go.
@@ -247,7 +250,15 @@ const IDLE_MAX: usize = 200;
 
 impl Guide {
     pub fn new(plan: std::sync::Arc<Plan>) -> Guide {
+        let silent = (0..plan.actions.len())
+            .map(|k| {
+                plan.obs[k] == plan.obs[k + 1]
+                    && matches!(plan.actions[k], Action::Deliver { .. })
+                    && is_shared_delivery(&describe_action(&plan.states[k], &plan.actions[k]).2)
+            })
+            .collect();
         Guide {
+            silent,
             plan,
             at: 0,
             given: 0,
@@ -277,9 +288,7 @@ impl Guide {
         // guide gives that stimulus, and the refimpl takes that delivery, in its place.
         if let Some(j) = (self.at..=n).rev().find(|&j| self.plan.obs[j] == cur) {
             let j = (self.at..j)
-                .find(|&k| {
-                    self.silent_delivery(k) || Stimulus::of_action(&self.plan.actions[k]).is_some()
-                })
+                .find(|&k| self.silent[k] || Stimulus::of_action(&self.plan.actions[k]).is_some())
                 .unwrap_or(j);
             if j > self.at {
                 self.idle = 0;
@@ -289,7 +298,7 @@ impl Guide {
         // A silent delivery of the plan (a request routed on, say) is where the plan decides
         // an order no observation shows: the refimpl delivers the same message now, if it
         // still has it to deliver.
-        while self.at < n && self.silent_delivery(self.at) && self.plan.obs[self.at] == cur {
+        while self.at < n && self.silent[self.at] && self.plan.obs[self.at] == cur {
             let params = describe_action(&self.plan.states[self.at], &self.plan.actions[self.at]).2;
             self.give_hidden(w);
             self.at += 1;
@@ -345,14 +354,6 @@ impl Guide {
             }
             self.given += 1;
         }
-    }
-
-    /// Whether plan step `k` delivers a message both sides have (spec §12.10) and changes
-    /// nothing observable.
-    fn silent_delivery(&self, k: usize) -> bool {
-        self.plan.obs[k] == self.plan.obs[k + 1]
-            && matches!(self.plan.actions[k], Action::Deliver { .. })
-            && is_shared_delivery(&describe_action(&self.plan.states[k], &self.plan.actions[k]).2)
     }
 
     /// A pending refimpl event that changes nothing observable; none, and the guide lets go.

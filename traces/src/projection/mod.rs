@@ -206,18 +206,22 @@ impl Observed {
         for (pid, e) in self.pm.iter().enumerate() {
             out.push((format!("pm[{pid}]"), format!("{:?}@{:?}", e.life, e.node)));
         }
-        for (pid, t) in self.tasks.iter().enumerate() {
-            out.push((format!("tasks[{pid}]"), format!("{t:?}")));
+        fn per_pid<T: std::fmt::Debug>(out: &mut Vec<(String, String)>, name: &str, v: &[T]) {
+            for (pid, x) in v.iter().enumerate() {
+                out.push((format!("{name}[{pid}]"), format!("{x:?}")));
+            }
         }
-        for (pid, s) in self.suspended.iter().enumerate() {
-            out.push((format!("suspended[{pid}]"), s.to_string()));
+        fn per_node<T: std::fmt::Debug>(out: &mut Vec<(String, String)>, name: &str, g: &[Vec<T>]) {
+            for (n, per) in g.iter().enumerate() {
+                for (pid, x) in per.iter().enumerate() {
+                    out.push((format!("nodes[{n}].{name}[{pid}]"), format!("{x:?}")));
+                }
+            }
         }
-        for (pid, c) in self.caps.iter().enumerate() {
-            out.push((format!("caps[{pid}]"), format!("{c:?}")));
-        }
-        for (pid, p) in self.pages.iter().enumerate() {
-            out.push((format!("pages[{pid}]"), format!("{p:?}")));
-        }
+        per_pid(&mut out, "tasks", &self.tasks);
+        per_pid(&mut out, "suspended", &self.suspended);
+        per_pid(&mut out, "caps", &self.caps);
+        per_pid(&mut out, "pages", &self.pages);
         for (r, q) in self.reqs.iter().enumerate() {
             out.push((
                 format!("reqs[{r}]"),
@@ -227,45 +231,17 @@ impl Observed {
                 ),
             ));
         }
-        for (n, per) in self.queues.iter().enumerate() {
-            for (pid, q) in per.iter().enumerate() {
-                out.push((format!("nodes[{n}].queue[{pid}]"), format!("{q:?}")));
-            }
-        }
-        for (n, per) in self.held.iter().enumerate() {
-            for (pid, q) in per.iter().enumerate() {
-                out.push((format!("nodes[{n}].held[{pid}]"), format!("{q:?}")));
-            }
-        }
-        for (n, per) in self.freeze.iter().enumerate() {
-            for (pid, f) in per.iter().enumerate() {
-                out.push((format!("nodes[{n}].freeze[{pid}]"), format!("{f:?}")));
-            }
-        }
-        for (n, per) in self.vprocs.iter().enumerate() {
-            for (pid, v) in per.iter().enumerate() {
-                out.push((format!("nodes[{n}].vproc[{pid}]"), format!("{v:?}")));
-            }
-        }
-        for (pid, o) in self.offered.iter().enumerate() {
-            out.push((format!("offered[{pid}]"), o.to_string()));
-        }
-        for (pid, f) in self.faulting.iter().enumerate() {
-            out.push((format!("faulting[{pid}]"), format!("{f:?}")));
-        }
-        for (pid, r) in self.reading.iter().enumerate() {
-            out.push((format!("reading[{pid}]"), r.to_string()));
-        }
-        for (pid, f) in self.family.iter().enumerate() {
-            out.push((format!("family[{pid}]"), format!("{f:?}")));
-        }
+        per_node(&mut out, "queue", &self.queues);
+        per_node(&mut out, "held", &self.held);
+        per_node(&mut out, "freeze", &self.freeze);
+        per_node(&mut out, "vproc", &self.vprocs);
+        per_pid(&mut out, "offered", &self.offered);
+        per_pid(&mut out, "faulting", &self.faulting);
+        per_pid(&mut out, "reading", &self.reading);
+        per_pid(&mut out, "family", &self.family);
         out.push(("waiters".into(), format!("{:?}", self.waiters)));
         out.push(("buried".into(), format!("{:?}", self.buried)));
-        for (n, per) in self.exiting.iter().enumerate() {
-            for (pid, e) in per.iter().enumerate() {
-                out.push((format!("nodes[{n}].exiting[{pid}]"), e.to_string()));
-            }
-        }
+        per_node(&mut out, "exiting", &self.exiting);
         out
     }
 
@@ -304,14 +280,7 @@ impl Observed {
             && settled(&self.reqs, &next.reqs, &target.reqs)
             && nested(&self.queues, &next.queues, &target.queues)
             && nested(&self.held, &next.held, &target.held)
-            && self.freeze.len() == next.freeze.len()
-            && next.freeze.len() == target.freeze.len()
-            && self
-                .freeze
-                .iter()
-                .zip(&next.freeze)
-                .zip(&target.freeze)
-                .all(|((x, y), z)| settled(x, y, z))
+            && nested(&self.freeze, &next.freeze, &target.freeze)
             && nested(&self.vprocs, &next.vprocs, &target.vprocs)
             && settled(&self.offered, &next.offered, &target.offered)
             && settled(&self.faulting, &next.faulting, &target.faulting)

@@ -1,14 +1,83 @@
 //! spec §12.7 The two sides of the projection: the model's state and the refimpl's, each
 //! observed. Reviewed with `projection`.
 
-use osfmig_model::state::{Life, Local, Threads};
+use osfmig_model::state::{Life, Local, Pma as MPma, Task as MTask, Threads, Vproc};
 use osfmig_model::{Config, Sys};
-use osfmig_refimpl::pma::List;
+use osfmig_refimpl::kernel::{Run, Task as RTask};
+use osfmig_refimpl::pma::{List, Pma as RPma, VprocOps};
 use osfmig_refimpl::world::World;
 
 use super::{
     Freeze, ObsFamily, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot,
 };
+
+/// Per node and pid of the model, `f` of the node's PMA and the pid at a live node; the
+/// default (nothing held) at a crashed one.
+fn model_grid<T: Default>(st: &Sys, f: impl Fn(&MPma, usize) -> T) -> Vec<Vec<T>> {
+    let pids = st.pmm.pids.len();
+    st.nodes
+        .iter()
+        .map(|nd| {
+            (0..pids)
+                .map(|pid| {
+                    if nd.alive {
+                        f(&nd.pma, pid)
+                    } else {
+                        T::default()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per pid, `f` of its task on the live node holding it (`tasks`); the default without one.
+fn model_per_task<T: Default>(st: &Sys, tasks: &[Option<u8>], f: impl Fn(&MTask) -> T) -> Vec<T> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
+                .map_or_else(T::default, |t| f(&t))
+        })
+        .collect()
+}
+
+/// Per node (of the configuration's) and pid of the refimpl, `f` of the node's PMA and the
+/// pid at a live node; the default (nothing held) at a crashed one.
+fn refimpl_grid<T: Default>(w: &World, cfg: &Config, f: impl Fn(&RPma, u32) -> T) -> Vec<Vec<T>> {
+    w.nodes
+        .iter()
+        .take(cfg.nodes_max as usize)
+        .map(|nd| {
+            (0..cfg.pids() as u32)
+                .map(|pid| {
+                    if nd.alive {
+                        f(&nd.pma, pid)
+                    } else {
+                        T::default()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per pid, `f` of its task on the live node holding it (`tasks`); the default without one.
+fn refimpl_per_task<T: Default>(
+    w: &World,
+    tasks: &[Option<u8>],
+    f: impl Fn(&RTask) -> T,
+) -> Vec<T> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
+                .map_or_else(T::default, &f)
+        })
+        .collect()
+}
 
 fn slot_of(l: &Local) -> Slot {
     match l {
@@ -54,32 +123,12 @@ pub fn of_model(st: &Sys) -> Observed {
                 .map(|n| n as u8)
         })
         .collect();
-    let suspended = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
-                .is_some_and(|t| t.threads == Threads::Suspended)
-        })
-        .collect();
-    let caps = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            let t = n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])?;
-            let [a, b] = t.pma_caps;
-            (a == b).then_some(a)
-        })
-        .collect();
-    let pages = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
-                .map(|t| t.pages.iter().copied().collect())
-                .unwrap_or_default()
-        })
-        .collect();
+    let suspended = model_per_task(st, &tasks, |t| t.threads == Threads::Suspended);
+    let caps = model_per_task(st, &tasks, |t| {
+        let [a, b] = t.pma_caps;
+        (a == b).then_some(a)
+    });
+    let pages = model_per_task(st, &tasks, |t| t.pages.iter().copied().collect());
     use osfmig_model::types::{Outcome, ReqStatus};
     let reqs = st
         .reqs
@@ -105,93 +154,37 @@ pub fn of_model(st: &Sys) -> Observed {
             forwarded: r.forwarded,
         })
         .collect();
-    let per = |f: &dyn Fn(&Local) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
-        st.nodes
-            .iter()
-            .map(|nd| {
-                nd.pma
-                    .procs
-                    .iter()
-                    .take(pids)
-                    .map(|l| if nd.alive { f(l) } else { Vec::new() })
-                    .collect()
-            })
-            .collect()
-    };
-    let queues = per(&|l| match l {
+    let queues = model_grid(st, |pma, pid| match &pma.procs[pid] {
         Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
             o.queue.iter().map(|&r| r as u16).collect()
         }
         _ => Vec::new(),
     });
-    let held = per(&|l| match l {
+    let held = model_grid(st, |pma, pid| match &pma.procs[pid] {
         Local::Active { proc, .. }
         | Local::Migrating { proc, .. }
         | Local::Incoming { proc, .. } => proc.held.iter().map(|&r| r as u16).collect(),
         Local::Free => Vec::new(),
     });
-    let freeze = st
-        .nodes
-        .iter()
-        .map(|nd| {
-            nd.pma
-                .procs
-                .iter()
-                .take(pids)
-                .map(|l| match l {
-                    Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. }
-                        if nd.alive =>
-                    {
-                        if o.frozen {
-                            Freeze::Frozen
-                        } else {
-                            Freeze::Freezing
-                        }
-                    }
-                    _ => Freeze::None,
-                })
-                .collect()
-        })
-        .collect();
-    use osfmig_model::state::Vproc;
-    let vprocs = st
-        .nodes
-        .iter()
-        .map(|nd| {
-            nd.pma
-                .vprocs
-                .iter()
-                .take(pids)
-                .map(|v| match v {
-                    _ if !nd.alive => ObsVproc::Unknown,
-                    Vproc::Unknown => ObsVproc::Unknown,
-                    Vproc::Local => ObsVproc::Local,
-                    Vproc::Remote(m) => ObsVproc::Remote(*m),
-                    Vproc::Enqueue => ObsVproc::Enqueue,
-                })
-                .collect()
-        })
-        .collect();
-    let offered = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid])
-                .is_some_and(|t| t.offered)
-        })
-        .collect();
-    let task_of =
-        |pid: usize, n: &Option<u8>| n.and_then(|n| st.nodes[n as usize].kernel.tasks[pid]);
-    let faulting = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| task_of(pid, n).and_then(|t| t.faulting))
-        .collect();
-    let reading = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| task_of(pid, n).is_some_and(|t| t.reading))
-        .collect();
+    let freeze = model_grid(st, |pma, pid| match &pma.procs[pid] {
+        Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+            if o.frozen {
+                Freeze::Frozen
+            } else {
+                Freeze::Freezing
+            }
+        }
+        _ => Freeze::None,
+    });
+    let vprocs = model_grid(st, |pma, pid| match pma.vprocs[pid] {
+        Vproc::Unknown => ObsVproc::Unknown,
+        Vproc::Local => ObsVproc::Local,
+        Vproc::Remote(m) => ObsVproc::Remote(m),
+        Vproc::Enqueue => ObsVproc::Enqueue,
+    });
+    let offered = model_per_task(st, &tasks, |t| t.offered);
+    let faulting = model_per_task(st, &tasks, |t| t.faulting);
+    let reading = model_per_task(st, &tasks, |t| t.reading);
     let family = st
         .pmm
         .pids
@@ -212,23 +205,12 @@ pub fn of_model(st: &Sys) -> Observed {
     waiters.dedup();
     let mut buried: Vec<u8> = st.pmm.buried.iter().copied().collect();
     buried.sort_unstable();
-    let exiting = st
-        .nodes
-        .iter()
-        .map(|nd| {
-            nd.pma
-                .procs
-                .iter()
-                .take(pids)
-                .map(|l| match l {
-                    Local::Active { proc, .. }
-                    | Local::Migrating { proc, .. }
-                    | Local::Incoming { proc, .. } => nd.alive && proc.exiting,
-                    Local::Free => false,
-                })
-                .collect()
-        })
-        .collect();
+    let exiting = model_grid(st, |pma, pid| match &pma.procs[pid] {
+        Local::Active { proc, .. }
+        | Local::Migrating { proc, .. }
+        | Local::Incoming { proc, .. } => proc.exiting,
+        Local::Free => false,
+    });
     Observed {
         nodes,
         pm,
@@ -303,37 +285,15 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
                 .map(|n| n as u8)
         })
         .collect();
-    let suspended = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
-                .is_some_and(|t| t.suspended())
-        })
-        .collect();
-    let task = |pid: usize, n: &Option<u8>| {
-        n.and_then(|n| w.nodes[n as usize].kernel.tasks.get(&(pid as u32)))
-    };
-    let caps = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| task(pid, n).map(|t| t.emulator.pma as u8))
-        .collect();
-    let pages = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            task(pid, n)
-                .map(|t| {
-                    t.pages
-                        .iter()
-                        .take(cfg.pages_max as usize)
-                        .map(|&h| h as u8)
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect();
+    let suspended = refimpl_per_task(w, &tasks, |t| t.suspended());
+    let caps = refimpl_per_task(w, &tasks, |t| Some(t.emulator.pma as u8));
+    let pages = refimpl_per_task(w, &tasks, |t| {
+        t.pages
+            .iter()
+            .take(cfg.pages_max as usize)
+            .map(|&h| h as u8)
+            .collect()
+    });
     use osfmig_refimpl::world::{Outcome, ReqStatus};
     let reqs = w
         .reqs
@@ -359,85 +319,41 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             forwarded: r.forwarded,
         })
         .collect();
-    let per = |f: &dyn Fn(&osfmig_refimpl::pma::Proc) -> Vec<u16>| -> Vec<Vec<Vec<u16>>> {
-        w.nodes
-            .iter()
-            .take(cfg.nodes_max as usize)
-            .map(|nd| {
-                (0..pids as u32)
-                    .map(|pid| match nd.pma.procs.get(&pid) {
-                        Some(p) if nd.alive => f(p),
-                        _ => Vec::new(),
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let queues = per(&|p| {
-        p.out
-            .as_ref()
+    let queues = refimpl_grid(w, cfg, |pma, pid| {
+        pma.procs
+            .get(&pid)
+            .and_then(|p| p.out.as_ref())
             .map(|o| o.queue.iter().map(|&r| r as u16).collect())
             .unwrap_or_default()
     });
-    let held = per(&|p| p.held.iter().map(|&r| r as u16).collect());
-    let freeze = w
-        .nodes
-        .iter()
-        .take(cfg.nodes_max as usize)
-        .map(|nd| {
-            (0..pids as u32)
-                .map(
-                    |pid| match nd.pma.procs.get(&pid).and_then(|p| p.out.as_ref()) {
-                        Some(o) if nd.alive && o.frozen => Freeze::Frozen,
-                        Some(_) if nd.alive => Freeze::Freezing,
-                        _ => Freeze::None,
-                    },
-                )
-                .collect()
-        })
-        .collect();
-    use osfmig_refimpl::pma::VprocOps;
-    let vprocs = w
-        .nodes
-        .iter()
-        .take(cfg.nodes_max as usize)
-        .map(|nd| {
-            (0..pids as u32)
-                .map(|pid| match nd.pma.vprocs.get(&pid) {
-                    _ if !nd.alive => ObsVproc::Unknown,
-                    None => ObsVproc::Unknown,
-                    Some(VprocOps::Local) => ObsVproc::Local,
-                    Some(VprocOps::ClientStub(m)) => ObsVproc::Remote(*m as u8),
-                    Some(VprocOps::Enqueue) => ObsVproc::Enqueue,
-                })
-                .collect()
-        })
-        .collect();
-    let offered = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| {
-            n.is_some_and(|n| {
-                w.nodes[n as usize]
-                    .kernel
-                    .offers
-                    .contains_key(&(pid as u32))
-            })
-        })
-        .collect();
-    let faulting = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| match task(pid, n).map(|t| &t.exec.run) {
-            Some(osfmig_refimpl::kernel::Run::Faulting { page }) => Some(*page as u8),
-            _ => None,
-        })
-        .collect();
-    let reading = tasks
-        .iter()
-        .enumerate()
-        .map(|(pid, n)| n.is_some() && w.file_reads.contains(&(pid as u32)))
-        .collect();
+    let held = refimpl_grid(w, cfg, |pma, pid| {
+        pma.procs
+            .get(&pid)
+            .map(|p| p.held.iter().map(|&r| r as u16).collect())
+            .unwrap_or_default()
+    });
+    let freeze = refimpl_grid(w, cfg, |pma, pid| {
+        match pma.procs.get(&pid).and_then(|p| p.out.as_ref()) {
+            Some(o) if o.frozen => Freeze::Frozen,
+            Some(_) => Freeze::Freezing,
+            None => Freeze::None,
+        }
+    });
+    let vprocs = refimpl_grid(w, cfg, |pma, pid| match pma.vprocs.get(&pid) {
+        None => ObsVproc::Unknown,
+        Some(VprocOps::Local) => ObsVproc::Local,
+        Some(VprocOps::ClientStub(m)) => ObsVproc::Remote(*m as u8),
+        Some(VprocOps::Enqueue) => ObsVproc::Enqueue,
+    });
+    let offered = refimpl_per_task(w, &tasks, |t| {
+        tasks[t.pid as usize]
+            .is_some_and(|n| w.nodes[n as usize].kernel.offers.contains_key(&t.pid))
+    });
+    let faulting = refimpl_per_task(w, &tasks, |t| match t.exec.run {
+        Run::Faulting { page } => Some(page as u8),
+        _ => None,
+    });
+    let reading = refimpl_per_task(w, &tasks, |t| w.file_reads.contains(&t.pid));
     let family = (0..pids as u32)
         .map(|pid| match w.pmm.entries.get(&pid) {
             Some(e)
@@ -460,16 +376,9 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
     waiters.sort_unstable();
     waiters.dedup();
     let buried: Vec<u8> = w.pmm.buried.iter().map(|&n| n as u8).collect();
-    let exiting = w
-        .nodes
-        .iter()
-        .take(cfg.nodes_max as usize)
-        .map(|nd| {
-            (0..pids as u32)
-                .map(|pid| nd.alive && nd.pma.procs.get(&pid).is_some_and(|p| p.exiting))
-                .collect()
-        })
-        .collect();
+    let exiting = refimpl_grid(w, cfg, |pma, pid| {
+        pma.procs.get(&pid).is_some_and(|p| p.exiting)
+    });
     Observed {
         nodes,
         pm,
