@@ -3,6 +3,12 @@
 # the oracle (docs/mutation.md, issue 13 item 5).
 #
 #   [MUTANTS_JOBS=J] scripts/mutants-refimpl.sh K/N [OUTDIR]
+#   [MUTANTS_JOBS=J] scripts/mutants-refimpl.sh --missed FILE [OUTDIR]
+#
+# The second form re-tests only the mutants a FILE of survivors names (a `missed.txt`, as
+# kept under docs/mutation/), matched by file, change and function with the line and column
+# left out, because lines move between commits: a survivor's function may so bring in a few
+# more mutants of the same change.
 #
 # Runs shard K of N (round-robin, K from 0) of the cargo-mutants mutants of
 # refimpl/src/pma/*.rs, refimpl/src/kernel/*.rs, pm_master.rs, crash.rs and process.rs
@@ -14,13 +20,28 @@
 # first if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/mutants-refimpl.sh K/N [OUTDIR]"
+usage="usage: scripts/mutants-refimpl.sh K/N [OUTDIR] | --missed FILE [OUTDIR]"
+select=()
 case "${1:-}" in
   [0-9]*/[0-9]*)
     shard=$1
     k=${shard%/*} n=${shard#*/}
     [ "$((10#$k))" -lt "$((10#$n))" ] || { echo "scripts/mutants-refimpl.sh: shard $shard: K counts from 0 and must be less than N" >&2; exit 2; }
     out=${2:-target/mutants-refimpl/shard-${shard/\//-of-}}
+    select=(--shard "$shard" --sharding round-robin)
+    ;;
+  --missed)
+    list=${2:-}
+    [ -r "$list" ] || { echo "scripts/mutants-refimpl.sh: --missed: cannot read '${list}'" >&2; exit 2; }
+    shard="missed $(basename "$list")"
+    out=${3:-target/mutants-refimpl/missed-$(basename "$list" .txt)}
+    # One anchored regex per survivor: its file, any line and column, its change, escaped.
+    while IFS= read -r name; do
+      [ -n "$name" ] || continue
+      file=${name%%:*} rest=${name#*: }
+      select+=(-F "^$(printf '%s' "$file" | sed 's/[][\\.^$*+?(){}|]/\\&/g'):[0-9]+:[0-9]+: $(printf '%s' "$rest" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
+    done < "$list"
+    [ ${#select[@]} -gt 0 ] || { echo "scripts/mutants-refimpl.sh: --missed: '$list' names no mutant" >&2; exit 2; }
     ;;
   *) echo "scripts/mutants-refimpl.sh: $usage (got '${1:-}')" >&2; exit 2 ;;
 esac
@@ -40,7 +61,7 @@ cargo mutants --config .cargo/mutants-refimpl.toml --package osfmig-refimpl \
   --test-package osfmig-traces --jobs "${MUTANTS_JOBS:-1}" --baseline skip --timeout 300 \
   -f 'refimpl/src/pma/*.rs' -f 'refimpl/src/kernel/*.rs' -f refimpl/src/pm_master.rs \
   -f refimpl/src/crash.rs -f refimpl/src/process.rs \
-  --shard "$shard" --sharding round-robin --output "$out" || rc=$?
+  "${select[@]}" --output "$out" || rc=$?
 # cargo-mutants exits 2 when a mutant was missed and 3 on timeouts: results, not failures.
 case $rc in 0|2|3) ;; *) echo "cargo mutants failed (exit $rc)" >&2; exit $rc ;; esac
 m="$out/mutants.out"

@@ -449,12 +449,18 @@ pub fn reap_unanchored(st: &mut Sys, crash_step: bool) {
 
 /// The requests a message in transit names, as a bit set. A wait() parked at the PM Master
 /// needs no bit: its request stays in progress at its PMA (R4 delays a freeze until it is
-/// answered), so it is never in routing.
+/// answered), so it is never in routing. A fork()'s `AllocPid` and `PidAllocated` name their
+/// request but do not carry it: while they travel the fork is in progress at its PMA, and
+/// once that PMA has answered (its process died, §5.2) the answer's own message is what
+/// anchors it. Counting them kept a request whose answer had just vanished on the way to a
+/// crashed caller's PMA in routing until the pid came back (spec §5.5, §12.9).
 fn routed_mask(st: &Sys) -> u64 {
     const _: () = assert!(REQS_CAP <= 16);
     let mut mask = 0u64;
     for e in &st.net {
-        mask |= reqs_in(&e.msg) as u64;
+        if !matches!(e.msg, Msg::AllocPid { .. } | Msg::PidAllocated { .. }) {
+            mask |= reqs_in(&e.msg) as u64;
+        }
     }
     mask
 }
