@@ -96,6 +96,10 @@ pub struct ObsReq {
     /// Times a PMA forwarded it from a pending queue (R14).
     #[serde(default)]
     pub forwarded: u8,
+    /// The node whose PMA is the caller's vproc client: where the emulator's capability
+    /// pointed when it called (VP1); its answer goes there.
+    #[serde(default)]
+    pub caller: u8,
 }
 
 /// One node as observed.
@@ -226,8 +230,8 @@ impl Observed {
             out.push((
                 format!("reqs[{r}]"),
                 format!(
-                    "{:?} served {} queued {} forwarded {}",
-                    q.status, q.handled, q.queued, q.forwarded
+                    "{:?} served {} queued {} forwarded {} caller {}",
+                    q.status, q.handled, q.queued, q.forwarded, q.caller
                 ),
             ));
         }
@@ -293,16 +297,29 @@ impl Observed {
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).
     pub fn diff(&self, other: &Observed) -> String {
+        // Matched by name, not by position: a component one side has and the other lacks
+        // (a request issued on one side only) must not shift the names of those after it.
         let a = self.components();
         let b = other.components();
+        let of_b: std::collections::HashMap<&str, &str> =
+            b.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let of_a: std::collections::HashSet<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
         let mut s = String::new();
-        for ((name, x), (_, y)) in a.iter().zip(&b) {
-            if x != y {
-                let _ = writeln!(s, "  {name}: {x} != {y}");
+        for (name, x) in &a {
+            match of_b.get(name.as_str()) {
+                Some(y) if *y == x.as_str() => {}
+                Some(y) => {
+                    let _ = writeln!(s, "  {name}: {x} != {y}");
+                }
+                None => {
+                    let _ = writeln!(s, "  {name}: {x} != (absent)");
+                }
             }
         }
-        if a.len() != b.len() {
-            let _ = writeln!(s, "  shape: {} != {} components", a.len(), b.len());
+        for (name, y) in &b {
+            if !of_a.contains(name.as_str()) {
+                let _ = writeln!(s, "  {name}: (absent) != {y}");
+            }
         }
         s
     }

@@ -152,6 +152,7 @@ pub fn of_model(st: &Sys) -> Observed {
             handled: r.handled,
             queued: r.queued,
             forwarded: r.forwarded,
+            caller: r.caller_node,
         })
         .collect();
     let queues = model_grid(st, |pma, pid| match &pma.procs[pid] {
@@ -317,6 +318,7 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             handled: r.handled,
             queued: r.queued,
             forwarded: r.forwarded,
+            caller: r.caller as u8,
         })
         .collect();
     let queues = refimpl_grid(w, cfg, |pma, pid| {

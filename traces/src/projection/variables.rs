@@ -185,8 +185,17 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
         ),
     ),
     (
-        "reqs[r].(sender, target, call, caller_node)",
-        Mapping::Unobservable("fixed by the stimulus that issued the request"),
+        "reqs[r].caller_node",
+        Mapping::Mapped(
+            "World.reqs[r].caller (the node whose PMA is the caller's vproc client, VP1)",
+        ),
+    ),
+    (
+        "reqs[r].(sender, target, call)",
+        Mapping::Unobservable(
+            "fixed by the stimulus that issued the request, whose parameters the trace \
+             carries and validation holds to the model's step",
+        ),
     ),
     (
         "reqs[r].(queued, forwarded)",
