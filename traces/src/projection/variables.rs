@@ -162,11 +162,14 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
     (
         "emus[pid]",
         Mapping::Unobservable(
-            "the emulator's call counters: the refimpl's emulator learns of an answer one \
-             event after the request completes at its PMA (the reply crosses its port), the \
-             model's in the same step (projecting the unanswered calls and `pcntl_outstanding` \
-             made 9 601 of 10 000 recordings fail, session 16); the completion shows in the \
-             requests' statuses, and calls are stimuli in traces",
+            "compared through `reqs`, of which it is a function: `outstanding` is the number \
+             of the process's requests neither answered nor lost (asserted in every walked \
+             state, `tests/state_walk.rs` `assert_ghost_consistent`), and `waited`, \
+             `exited`, `forked`, `sigsuspended` say which calls it issued, which the trace's \
+             stimuli carry. Projected as a count of its own, the refimpl's emulator learns \
+             of an answer one event after the request completes at its PMA (the reply \
+             crosses its port) where the model's counts it in the same step: 9 601 of \
+             10 000 recordings failed (session 16)",
         ),
     ),
     (
@@ -222,8 +225,9 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
     (
         "pcntl_issued, pcntl_outstanding, calls_issued, crashes",
         Mapping::Unobservable(
-            "bound counters of the model (`pcntl_outstanding`: as the emulator's counters, \
-             above)",
+            "bound counters of the model, each a function of the trace: the requests and \
+             crashes it shows (`pcntl_outstanding` is the pcntl requests neither answered \
+             nor lost, asserted as the emulator's count above)",
         ),
     ),
     (
