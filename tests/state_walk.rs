@@ -643,13 +643,18 @@ pub fn assert_items_at_their_event(run: &str, st: &Sys, action: &Action, next: &
         rejected_disallowed,
     );
     // C4 survived: a pid marked when its source crashed after the pull restarts (R13), with
-    // no request lost in the source's queue (its proc not marked `source_queue_lost`).
+    // no request lost in the source's queue (its proc not marked `source_queue_lost`) and no
+    // page homed on a dead node (session 17: under copy on reference such a page kills it at
+    // detection, spec §12.16).
     let marked_restarts = (0..st.emus.len()).any(|p| {
         use osfmig_model::state::Local;
         st.ghost.c4_marked & (1 << p) != 0
             && st.nodes.iter().zip(&next.nodes).any(|(a, b)| {
                 matches!(a.pma.procs[p], Local::Incoming { proc, .. } if !proc.source_queue_lost)
                     && matches!(b.pma.procs[p], Local::Active { .. })
+                    && b.kernel.tasks[p]
+                        .as_ref()
+                        .is_some_and(|t| t.pages.iter().all(|&h| next.alive(h)))
             })
     });
     check_iff(Seen::C4_SURVIVED, "S-C4-survived", marked_restarts);

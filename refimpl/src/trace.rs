@@ -6,6 +6,29 @@ use std::fmt::Write;
 use crate::sim::{Time, NS_PER_US};
 use crate::NodeId;
 
+/// The reachability items (spec §6.3) the refimpl has a monitor for: the only ones it can
+/// report reaching, and so the only ones `traces check` can hold it to reporting when every
+/// explanation of a trace by the model reaches them (spec §12.16).
+pub const MONITORED: &[&str] = &[
+    "S-admission-held",
+    "S-allow-changed",
+    "S-C4-queue-lost",
+    "S-C4-survived",
+    "S-cor-fault",
+    "S-flush-fault",
+    "S-group-remote",
+    "S-overtaken",
+    "S-port-queue",
+    "S-precopy-dirty",
+    "S-queued-forwarded",
+    "S-queued-reinstated",
+    "S-second-migrate-rejected",
+    "S-sigsuspend-aborted",
+    "S-sigsuspend-pending",
+    "S-sigsuspend-woken",
+    "S-wait-delays-freeze",
+];
+
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub at: Time,
@@ -33,8 +56,10 @@ impl Trace {
         }
     }
 
-    /// Notes that the run reached the interesting case `item` (a spec §6.3 ID).
+    /// Notes that the run reached the interesting case `item` (a spec §6.3 ID), one of
+    /// [`MONITORED`].
     pub fn reach(&mut self, at: Time, item: &'static str) {
+        debug_assert!(MONITORED.contains(&item), "{item} is not in MONITORED");
         if self.on {
             self.reached.push((at, item));
         }

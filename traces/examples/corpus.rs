@@ -76,6 +76,7 @@ fn main() {
                 timing_profile: None,
                 tool: "osfmig".into(),
                 tool_version: TOOL_VERSION.into(),
+                monitors: Vec::new(),
             };
             let mut text = serde_json::to_string(&header).unwrap();
             text.push('\n');

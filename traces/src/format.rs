@@ -35,6 +35,12 @@ pub struct Header {
     /// Always `"osfmig"`.
     pub tool: String,
     pub tool_version: String,
+    /// The reachability items (spec §6.3) the implementation that recorded the trace has a
+    /// monitor for (spec §12.16): `traces check` holds it to reporting each one that every
+    /// explanation of the trace by the model reaches. Empty (and not written) for model
+    /// traces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<String>,
 }
 
 /// The message ids an event touches (ids are assigned in send order, from 0, per trace).

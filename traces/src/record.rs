@@ -668,6 +668,10 @@ pub fn record_checked(
         timing_profile: Some(PROFILE.into()),
         tool: "osfmig".into(),
         tool_version: TOOL_VERSION.into(),
+        monitors: osfmig_refimpl::trace::MONITORED
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
     };
     let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;
     text.push('\n');

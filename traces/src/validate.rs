@@ -352,6 +352,7 @@ pub fn validate_with(
     let mut claims: Vec<(String, u64, usize)> = Vec::new();
     let steps = trace.events.len();
     let mut ledger = Ledger::new(init.net.len() as u64);
+    let mut truncated = false;
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
         // A field that contradicts the state (spec §12.3) rejects the trace at this event.
@@ -487,6 +488,7 @@ pub fn validate_with(
             let claimed = claimed_mask(&items, &claims);
             frontier.sort_by_key(|(_, m)| std::cmp::Reverse((m & claimed).count_ones()));
             frontier.truncate(lim.frontier_max);
+            truncated = true;
         }
     }
     let reached: Mask = frontier.iter().fold(0, |a, (_, m)| a | m);
@@ -520,7 +522,7 @@ pub fn validate_with(
                 all.join(", ")
             ))
         } else {
-            None
+            unreported(trace, path, &items, &frontier, truncated, &claims)
         };
     let items = if rejection.is_none() {
         explained
@@ -534,6 +536,38 @@ pub fn validate_with(
         visited,
         items,
     })
+}
+
+/// spec §12.16, the converse of the claims' rule: an item the recording implementation
+/// monitors (the header's `monitors`) that every explanation of the whole trace reaches must
+/// have been reported. A monitor that misses its case (moved, dropped, or guarded by a wrong
+/// condition) so becomes a rejection, as a monitor that reports a case the model never
+/// reaches already is. Not judged when the search dropped explanations (`frontier_max`):
+/// an item common to those kept need not be common to all.
+fn unreported(
+    trace: &Trace,
+    path: &str,
+    items: &[PropDef],
+    frontier: &[Cand],
+    truncated: bool,
+    claims: &[(String, u64, usize)],
+) -> Option<String> {
+    if truncated || frontier.is_empty() || trace.header.monitors.is_empty() {
+        return None;
+    }
+    let common: Mask = frontier.iter().fold(!0, |a, (_, m)| a & m);
+    let missed = items.iter().enumerate().find(|(i, p)| {
+        common & (1 << i) != 0
+            && trace.header.monitors.iter().any(|m| m == p.id)
+            && !claims.iter().any(|(c, _, _)| c == p.id)
+    })?;
+    Some(format!(
+        "{path}:{}: every explanation of the trace by the model reaches {} ({}), but the \
+         refimpl, whose header lists a monitor for it, never reported it",
+        trace.events.len() + 1,
+        missed.1.id,
+        missed.1.name
+    ))
 }
 
 /// The rules of `model::RULES` some explanation of a refimpl step carries, from the states

@@ -74,7 +74,8 @@ fn a_claim_the_model_cannot_explain_is_rejected() {
 }
 
 // Reference: spec §12.16 — the verdict's items come from the model's explanations, not from
-// the claims: the same trace with its claims removed still lists the item.
+// the claims: the same trace with its claims removed, and with no monitors declared (so that
+// nothing holds it to reporting them), still lists the item.
 #[test]
 fn the_verdict_lists_the_items_explanations_reach() {
     let (i, t) = first_claiming("refusal-queue", "S-queued-forwarded", 20_000).expect("claim");
@@ -82,7 +83,45 @@ fn the_verdict_lists_the_items_explanations_reach() {
     for e in &mut bare.events {
         e.reached.clear();
     }
+    bare.header.monitors.clear();
     let v = validate(&bare, &format!("refusal-queue-{i}"), &Limits::default()).unwrap();
     assert!(v.accepted(), "{}", v.rejection.unwrap());
     assert!(v.items.contains("S-queued-forwarded"), "{:?}", v.items);
+}
+
+// Reference: spec §12.16 — the converse: a monitored item every explanation reaches and the
+// refimpl never reported rejects the trace, naming the item; an item it does not monitor is
+// not held against it.
+#[test]
+fn a_monitored_case_left_unreported_is_rejected() {
+    for (run, item) in [
+        ("refusal-queue", "S-queued-forwarded"),
+        ("wait-freeze", "S-wait-delays-freeze"),
+        ("crash-eager", "S-C4-survived"),
+    ] {
+        let (i, t) = first_claiming(run, item, 20_000).expect("claim");
+        assert!(t.header.monitors.iter().any(|m| m == item));
+        let mut silent = t.clone();
+        for e in &mut silent.events {
+            e.reached.retain(|r| r != item);
+        }
+        let name = format!("{run}-{i}");
+        let why = validate(&silent, &name, &Limits::default())
+            .unwrap()
+            .rejection
+            .unwrap_or_else(|| panic!("{name}: accepted without its {item} report"));
+        assert!(
+            why.contains(&format!(
+                "every explanation of the trace by the model reaches {item}"
+            )),
+            "{why}"
+        );
+        assert!(
+            why.starts_with(&format!("{name}:{}:", t.events.len() + 1)),
+            "{why}"
+        );
+        silent.header.monitors.retain(|m| m != item);
+        let v = validate(&silent, &name, &Limits::default()).unwrap();
+        assert!(v.accepted(), "{name}: {}", v.rejection.unwrap());
+    }
 }

@@ -49,6 +49,7 @@ fn counterexample_trace(run: &str, prop: &str) -> osfmig_traces::Trace {
         timing_profile: None,
         tool: "osfmig".into(),
         tool_version: TOOL_VERSION.into(),
+        monitors: Vec::new(),
     };
     let (events, _) = render(&model, &init, &path, true).expect("render");
     let mut text = serde_json::to_string(&header).unwrap() + "\n";

@@ -278,9 +278,15 @@ fn restart(st: &mut Sys, cfg: &Config, node: NodeId, pid: Pid) {
     proc.migrations = proc.migrations.saturating_add(1);
     count_migration(st, pid);
     bump_moves(st, pid);
-    if st.ghost.c4_marked & (1 << pid) != 0 && !proc.source_queue_lost {
+    // Nothing of P stays on a dead node: under copy on reference a page still homed on the
+    // crashed source kills P at detection (C4), restarted or not.
+    let pages_live = st.nodes[node as usize].kernel.tasks[pid as usize]
+        .as_ref()
+        .is_some_and(|t| t.pages.iter().all(|&h| st.alive(h)));
+    if st.ghost.c4_marked & (1 << pid) != 0 && !proc.source_queue_lost && pages_live {
         // S-C4-survived: restarted at D although its source crashed after the pull, with no
-        // request lost in its queue (or `c4_queue_condition` off).
+        // request lost in its queue (or `c4_queue_condition` off) and no page left homed on
+        // a dead node, so that P survives the detection.
         st.see(Seen::C4_SURVIVED);
     }
     st.ghost.committed[pid as usize] = false;
