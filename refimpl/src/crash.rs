@@ -54,6 +54,7 @@ impl World {
             _ => false,
         };
         let mut carried: Vec<ReqId> = Vec::new();
+        let mut answers_lost: Vec<(crate::Pid, ReqId)> = Vec::new();
         self.q.retain(|ev| match ev {
             Ev::Deliver(m) => {
                 let from_here = on_node(m.src)
@@ -61,6 +62,9 @@ impl World {
                 let gone = from_here || on_node(m.dst);
                 if gone {
                     carried.extend(m.body.reqs());
+                    if let (crate::world::Ep::Task(p), Body::CallReply(r, _)) = (m.dst, &m.body) {
+                        answers_lost.push((p, *r));
+                    }
                 }
                 !gone
             }
@@ -81,6 +85,18 @@ impl World {
         }
         // The requests those discarded messages were routing are gone with them (§5.5).
         self.lose_dropped(&carried);
+        // An answer the dead node's PMA had sent to a task elsewhere is lost on the way: the
+        // reply right it used died with the node, so the caller's call returns an error and
+        // its emulator stops waiting (as for a lost request, `lose_request`). The request
+        // itself stays answered: its PMA served it (spec §5.5, §12.7).
+        for (p, r) in answers_lost {
+            let live = self.port_holder(p).is_some_and(|n| {
+                self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&p)
+            });
+            if live {
+                self.send_free(Ep::Monitor, Ep::Task(p), Body::CallReply(r, Outcome::Died));
+            }
+        }
         let note = self.costs.price(&MsgShape::new(MsgKind::Async, false));
         for k in 0..self.nodes.len() {
             if self.nodes[k].alive {
@@ -189,8 +205,10 @@ impl World {
     }
 
     /// A request no live actor holds any more is `Lost` (spec §5.5). Its caller's reply right
-    /// died with it: the monitor stops waiting for a `pcntl`, and a process that survives
-    /// (its task on a live node, attached to a live PMA) sees its call return an error.
+    /// died with it: the monitor stops waiting for a `pcntl`, and a process whose task is on
+    /// a live node sees its call return an error on its reply port, whichever PMA its
+    /// emulator's capabilities name (a dead one kills it later, at detection: until then it
+    /// is not waiting for the answer, as the model's emulator is not, spec §12.7).
     pub fn lose_request(&mut self, r: ReqId) {
         let now = self.now();
         let req = &mut self.reqs[r as usize];
@@ -217,10 +235,7 @@ impl World {
             Sender::Proc(pid) => {
                 self.call_done(pid);
                 let survives = self.port_holder(pid).is_some_and(|n| {
-                    self.nodes[n].alive
-                        && self.nodes[n].kernel.tasks.get(&pid).is_some_and(|t| {
-                            t.emulator.pma < self.nodes.len() && self.nodes[t.emulator.pma].alive
-                        })
+                    self.nodes[n].alive && self.nodes[n].kernel.tasks.contains_key(&pid)
                 });
                 if survives {
                     self.send_free(

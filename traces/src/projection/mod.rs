@@ -194,6 +194,14 @@ pub struct Observed {
     /// the PM Master's acknowledgement: R5's guard); `false` on a crashed node.
     #[serde(default)]
     pub exiting: Vec<Vec<bool>>,
+    /// Per pid, the emulator's process-management calls neither answered nor lost, while its
+    /// task is on a live node (`null` otherwise); an answer on its way to the task counts as
+    /// received (spec §12.7).
+    #[serde(default)]
+    pub outstanding: Vec<Option<u8>>,
+    /// The `pcntl` requests neither answered nor lost.
+    #[serde(default)]
+    pub pcntl_outstanding: u8,
 }
 
 impl Observed {
@@ -246,6 +254,11 @@ impl Observed {
         out.push(("waiters".into(), format!("{:?}", self.waiters)));
         out.push(("buried".into(), format!("{:?}", self.buried)));
         per_node(&mut out, "exiting", &self.exiting);
+        per_pid(&mut out, "outstanding", &self.outstanding);
+        out.push((
+            "pcntl_outstanding".into(),
+            self.pcntl_outstanding.to_string(),
+        ));
         out
     }
 
@@ -293,6 +306,9 @@ impl Observed {
             && (self.waiters != target.waiters || self.waiters == next.waiters)
             && (self.buried != target.buried || self.buried == next.buried)
             && nested(&self.exiting, &next.exiting, &target.exiting)
+            && settled(&self.outstanding, &next.outstanding, &target.outstanding)
+            && (self.pcntl_outstanding != target.pcntl_outstanding
+                || self.pcntl_outstanding == next.pcntl_outstanding)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).

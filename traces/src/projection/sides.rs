@@ -5,7 +5,7 @@ use osfmig_model::state::{Life, Local, Pma as MPma, Task as MTask, Threads, Vpro
 use osfmig_model::{Config, Sys};
 use osfmig_refimpl::kernel::{Run, Task as RTask};
 use osfmig_refimpl::pma::{List, Pma as RPma, VprocOps};
-use osfmig_refimpl::world::World;
+use osfmig_refimpl::world::{Body, Ep, Ev, World};
 
 use super::{
     Freeze, ObsFamily, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot,
@@ -212,6 +212,13 @@ pub fn of_model(st: &Sys) -> Observed {
         | Local::Incoming { proc, .. } => proc.exiting,
         Local::Free => false,
     });
+    // The emulator's calls outstanding, shown while its task is on a live node (the
+    // refimpl's emulator lives in the task).
+    let outstanding = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| n.map(|_| st.emus[pid].outstanding))
+        .collect();
     Observed {
         nodes,
         pm,
@@ -231,6 +238,8 @@ pub fn of_model(st: &Sys) -> Observed {
         waiters,
         buried,
         exiting,
+        outstanding,
+        pcntl_outstanding: st.pcntl_outstanding,
     }
 }
 
@@ -381,6 +390,29 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
     let exiting = refimpl_grid(w, cfg, |pma, pid| {
         pma.procs.get(&pid).is_some_and(|p| p.exiting)
     });
+    // The emulator learns of an answer when the reply reaches its port, the model's at the
+    // step that answers: a reply on its way counts as received, so that the two agree
+    // between events (session 17; without it 9 601 of 10 000 recordings diverged).
+    let replies_in_flight = |to: Ep| {
+        w.q.pending()
+            .iter()
+            .filter(|(_, _, ev)| {
+                matches!(ev, Ev::Deliver(m) if m.dst == to && matches!(m.body, Body::CallReply(..)))
+            })
+            .count()
+    };
+    let outstanding = tasks
+        .iter()
+        .enumerate()
+        .map(|(pid, n)| {
+            let n = (*n)?;
+            let t = w.nodes[n as usize].kernel.tasks.get(&(pid as u32))?;
+            let left = t.emulator.outstanding as usize;
+            Some(left.saturating_sub(replies_in_flight(Ep::Task(pid as u32))) as u8)
+        })
+        .collect();
+    let pcntl_outstanding =
+        (w.pcntl_outstanding as usize).saturating_sub(replies_in_flight(Ep::Monitor)) as u8;
     Observed {
         nodes,
         pm,
@@ -400,5 +432,7 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         waiters,
         buried,
         exiting,
+        outstanding,
+        pcntl_outstanding,
     }
 }
