@@ -1178,6 +1178,10 @@ impl World {
             self.transit.remove(&pid);
             self.pull_lost(pid, plan.node, src, attempt);
         }
+        if let Then::Installed { pid } = plan.then {
+            self.install_without_source(pid);
+            return;
+        }
         // Other plans wait for the dead-name notification of the peer.
     }
 

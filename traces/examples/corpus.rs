@@ -77,6 +77,7 @@ fn main() {
                 tool: "osfmig".into(),
                 tool_version: TOOL_VERSION.into(),
                 monitors: Vec::new(),
+                quiescent: None,
             };
             let mut text = serde_json::to_string(&header).unwrap();
             text.push('\n');

@@ -41,6 +41,14 @@ pub struct Header {
     /// traces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monitors: Vec<String>,
+    /// How a recording ended (spec §12.9): `true` at rest (the implementation had nothing
+    /// left to do and the environment nothing left to ask within the run's budgets), `false`
+    /// when the implementation ran its whole event budget without coming to rest; absent when
+    /// the trace was cut at its length bound or at a broken invariant, and in model traces.
+    /// `traces check` holds the model to having a way to come to rest where the
+    /// implementation did, and rejects a recording that never came to rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiescent: Option<bool>,
 }
 
 /// The message ids an event touches (ids are assigned in send order, from 0, per trace).

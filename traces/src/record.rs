@@ -373,6 +373,8 @@ pub fn record_checked(
     // A directed recording's guide (spec §12.9.1); the ordinary driver once it lets go.
     let mut guide = opts.plan.clone().map(Guide::new);
     let mut followed: Option<bool> = None;
+    // Whether the run came to rest (the loop's last exit), not cut short.
+    let mut quiescent = None;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let mut stimuli = possible(&w, cfg, &b);
         if c4_hunt && c4_queue_window(&w).is_none() && guide.is_none() {
@@ -389,6 +391,7 @@ pub fn record_checked(
         }
         let pending = !w.q.is_empty();
         if stimuli.is_empty() && !pending {
+            quiescent = broken.is_none().then_some(true);
             break;
         }
         // Stimuli come more often right after a protocol milestone (an observed change),
@@ -622,6 +625,10 @@ pub fn record_checked(
             break;
         }
     }
+    if broken.is_none() && quiescent.is_none() && ran >= opts.refimpl_events_max {
+        // The refimpl's whole event budget went without the run coming to rest.
+        quiescent = Some(false);
+    }
     let reached = reached_since(&w, &mut reached_from);
     if broken.is_none()
         && (!carried.is_empty() || !reached.is_empty())
@@ -672,6 +679,7 @@ pub fn record_checked(
             .iter()
             .map(|m| m.to_string())
             .collect(),
+        quiescent,
     };
     let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;
     text.push('\n');

@@ -523,6 +523,7 @@ pub fn validate_with(
             ))
         } else {
             unreported(trace, path, &items, &frontier, truncated, &claims)
+                .or_else(|| unrested(&model, trace, path, &frontier, lim, &mut visited))
         };
     let items = if rejection.is_none() {
         explained
@@ -568,6 +569,53 @@ fn unreported(
         missed.1.id,
         missed.1.name
     ))
+}
+
+/// spec §12.9: how a recording ended, held to the model. A recording that came to rest
+/// (`quiescent: true`) needs an explanation from which the model comes to rest as well by
+/// steps that change nothing observable: otherwise the implementation stopped where the
+/// model still had work to do (a request forgotten, a handler that drops its message). One
+/// that ran its whole event budget without coming to rest (`quiescent: false`) is rejected:
+/// every run of the model within its bounds comes to rest (its liveness properties, spec
+/// §6.2), so the implementation is going round in circles.
+fn unrested(
+    model: &OsfModel,
+    trace: &Trace,
+    path: &str,
+    frontier: &[Cand],
+    lim: &Limits,
+    visited: &mut usize,
+) -> Option<String> {
+    let line = trace.events.len() + 1;
+    match trace.header.quiescent? {
+        false => Some(format!(
+            "{path}:{line}: the refimpl ran its whole event budget without coming to rest \
+             (the model's runs within the bounds all do)"
+        )),
+        true if frontier.is_empty() => None,
+        true => {
+            let closure = stutter_closure(model, frontier.to_vec(), lim, visited, None);
+            if closure
+                .iter()
+                .any(|(st, _)| successors(model, st).iter().all(|(_, n)| n == st))
+            {
+                return None;
+            }
+            let st = &closure[0].0;
+            let mut left: Vec<&str> = successors(model, st)
+                .iter()
+                .map(|(a, _)| rule_of(st, a, &model.cfg))
+                .collect();
+            left.sort_unstable();
+            left.dedup();
+            Some(format!(
+                "{path}:{line}: the refimpl came to rest after the last event, but no \
+                 explanation of the trace by the model can without an observable step; \
+                 the model still has: {}",
+                left.join(", ")
+            ))
+        }
+    }
 }
 
 /// The rules of `model::RULES` some explanation of a refimpl step carries, from the states

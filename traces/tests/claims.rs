@@ -125,3 +125,40 @@ fn a_monitored_case_left_unreported_is_rejected() {
         assert!(v.accepted(), "{name}: {}", v.rejection.unwrap());
     }
 }
+
+// Reference: spec §12.9 — how a recording ended is held to the model: a recording at rest
+// whose model explanations all still have an observable step to take (here: its last event
+// cut off, so the process's migration is left half done) is rejected, naming what the model
+// still has; and a recording that never came to rest is rejected.
+#[test]
+fn a_recording_must_end_where_the_model_can_rest() {
+    let t = (0..50)
+        .map(|i| recording("null-migration", i))
+        .find(|t| t.events.len() > 6)
+        .expect("a recording of a migration");
+    assert_eq!(t.header.quiescent, Some(true));
+    let v = validate(&t, "null-migration", &Limits::default()).unwrap();
+    assert!(v.accepted(), "{}", v.rejection.unwrap());
+    let mut cut = t.clone();
+    cut.events.truncate(t.events.len() / 2);
+    let why = validate(&cut, "null-migration", &Limits::default())
+        .unwrap()
+        .rejection
+        .expect("a recording at rest half-way through a migration is rejected");
+    assert!(
+        why.contains("came to rest after the last event, but no explanation"),
+        "{why}"
+    );
+    assert!(why.contains("the model still has: "), "{why}");
+    // The same prefix not said to be at rest (cut at its length bound) is accepted.
+    cut.header.quiescent = None;
+    let v = validate(&cut, "null-migration", &Limits::default()).unwrap();
+    assert!(v.accepted(), "{}", v.rejection.unwrap());
+    let mut restless = t.clone();
+    restless.header.quiescent = Some(false);
+    let why = validate(&restless, "null-migration", &Limits::default())
+        .unwrap()
+        .rejection
+        .expect("rejected");
+    assert!(why.contains("without coming to rest"), "{why}");
+}

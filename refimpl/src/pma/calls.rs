@@ -172,6 +172,18 @@ impl World {
         let Ep::Pma(n) = dst else { return };
         let pid = self.reqs[r as usize].target;
         let Some(p) = self.nodes[n].pma.procs.get_mut(&pid) else {
+            // The waiter died here meanwhile (C4, an exit): its wait() was answered at its
+            // death, and if that answer went to a crashed caller's PMA it vanished, this
+            // message being what still named the request. With it consumed, nothing does:
+            // the request is lost (spec §5.5), as the model reaps it after the step.
+            let now = self.now();
+            self.trace.log(
+                now,
+                n,
+                "R4",
+                format_args!("wait() answer for pid {pid}, gone from here, is dropped"),
+            );
+            self.lose_dropped(&[r]);
             return;
         };
         if p.in_progress != Some(r) {

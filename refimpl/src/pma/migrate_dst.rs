@@ -187,6 +187,26 @@ impl World {
         self.start_plan(plan);
     }
 
+    /// The source died while D installed the task (R12): the capabilities D inserts are its
+    /// own, and only the file tokens still to come from S's token manager are lost with S.
+    /// The install completes without them, as the model's R12 needs nothing of S; waiting
+    /// for the detection left the process incoming for ever (spec §12.9, session 17: a
+    /// recording of `flush` that came to rest there). A process the detection already
+    /// killed is left alone.
+    pub(crate) fn install_without_source(&mut self, pid: Pid) {
+        let Some(d) = self.incoming_at(pid, Stage::Arrived) else {
+            return;
+        };
+        let now = self.now();
+        self.trace.log(
+            now,
+            d,
+            "R12",
+            format_args!("source of pid {pid} died: its file tokens are lost, install ends"),
+        );
+        self.installed(pid);
+    }
+
     /// R12 done: capabilities replaced; R13 first half: inform the PM Master.
     pub fn installed(&mut self, pid: Pid) {
         let Some(d) = self.incoming_at(pid, Stage::Arrived) else {
