@@ -1180,7 +1180,6 @@ impl World {
         }
         if let Then::Installed { pid } = plan.then {
             self.install_without_source(pid);
-            return;
         }
         // Other plans wait for the dead-name notification of the peer.
     }
