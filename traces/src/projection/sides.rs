@@ -14,18 +14,24 @@ use super::{
 /// Per node and pid of the model, `f` of the node's PMA and the pid at a live node; the
 /// default (nothing held) at a crashed one.
 fn model_grid<T: Default>(st: &Sys, f: impl Fn(&MPma, usize) -> T) -> Vec<Vec<T>> {
-    let pids = st.pmm.pids.len();
-    st.nodes
-        .iter()
-        .map(|nd| {
+    grid(
+        st.nodes.iter().map(|nd| (nd.alive, &nd.pma)),
+        st.pmm.pids.len(),
+        |pma, pid| f(pma, pid),
+    )
+}
+
+/// Per node (`(alive, PMA)` of each) and pid below `pids`, `f` of the node's PMA and the pid
+/// at a live node; the default at a crashed one. Both sides' grids are this.
+fn grid<'a, P: 'a, T: Default>(
+    nodes: impl Iterator<Item = (bool, &'a P)>,
+    pids: usize,
+    f: impl Fn(&P, usize) -> T,
+) -> Vec<Vec<T>> {
+    nodes
+        .map(|(alive, pma)| {
             (0..pids)
-                .map(|pid| {
-                    if nd.alive {
-                        f(&nd.pma, pid)
-                    } else {
-                        T::default()
-                    }
-                })
+                .map(|pid| if alive { f(pma, pid) } else { T::default() })
                 .collect()
         })
         .collect()
@@ -46,21 +52,14 @@ fn model_per_task<T: Default>(st: &Sys, tasks: &[Option<u8>], f: impl Fn(&MTask)
 /// Per node (of the configuration's) and pid of the refimpl, `f` of the node's PMA and the
 /// pid at a live node; the default (nothing held) at a crashed one.
 fn refimpl_grid<T: Default>(w: &World, cfg: &Config, f: impl Fn(&RPma, u32) -> T) -> Vec<Vec<T>> {
-    w.nodes
-        .iter()
-        .take(cfg.nodes_max as usize)
-        .map(|nd| {
-            (0..cfg.pids() as u32)
-                .map(|pid| {
-                    if nd.alive {
-                        f(&nd.pma, pid)
-                    } else {
-                        T::default()
-                    }
-                })
-                .collect()
-        })
-        .collect()
+    grid(
+        w.nodes
+            .iter()
+            .take(cfg.nodes_max as usize)
+            .map(|nd| (nd.alive, &nd.pma)),
+        cfg.pids() as usize,
+        |pma, pid| f(pma, pid as u32),
+    )
 }
 
 /// Per pid, `f` of its task on the live node holding it (`tasks`); the default without one.
