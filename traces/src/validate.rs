@@ -523,7 +523,7 @@ pub fn validate_with(
             ))
         } else {
             unreported(trace, path, &items, &frontier, truncated, &claims)
-                .or_else(|| unrested(&model, trace, path, &frontier, lim, &mut visited))
+                .or_else(|| unrested(&model, trace, path, &frontier, truncated, lim, &mut visited))
         };
     let items = if rejection.is_none() {
         explained
@@ -577,12 +577,14 @@ fn unreported(
 /// model still had work to do (a request forgotten, a handler that drops its message). One
 /// that ran its whole event budget without coming to rest (`quiescent: false`) is rejected:
 /// every run of the model within its bounds comes to rest (its liveness properties, spec
-/// §6.2), so the implementation is going round in circles.
+/// §6.2), so the implementation is going round in circles. At rest is not judged when the
+/// search dropped explanations (`frontier_max`), as for [`unreported`].
 fn unrested(
     model: &OsfModel,
     trace: &Trace,
     path: &str,
     frontier: &[Cand],
+    truncated: bool,
     lim: &Limits,
     visited: &mut usize,
 ) -> Option<String> {
@@ -592,7 +594,8 @@ fn unrested(
             "{path}:{line}: the refimpl ran its whole event budget without coming to rest \
              (the model's runs within the bounds all do)"
         )),
-        true if frontier.is_empty() => None,
+        // An explanation able to rest may be among those the search dropped.
+        true if frontier.is_empty() || truncated => None,
         true => {
             let closure = stutter_closure(model, frontier.to_vec(), lim, visited, None);
             if closure
