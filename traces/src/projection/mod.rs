@@ -127,6 +127,17 @@ pub struct ObsPm {
     pub node: Option<u8>,
 }
 
+/// G1 one after another at the PM Master (spec §3.3.4): the group migration it paces.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObsGroup {
+    /// Where the group goes.
+    pub dst: u8,
+    /// The member whose freeze the PM Master awaits, and the node whose PMA reports it.
+    pub awaiting: (u8, u8),
+    /// The members not started yet, in pid order.
+    pub rest: Vec<u8>,
+}
+
 /// The observable state (spec §12.7), the `state` field of a trace event.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Observed {
@@ -202,6 +213,9 @@ pub struct Observed {
     /// The `pcntl` requests neither answered nor lost.
     #[serde(default)]
     pub pcntl_outstanding: u8,
+    /// The group migration the PM Master paces one member after another (G1), if any.
+    #[serde(default)]
+    pub group: Option<ObsGroup>,
 }
 
 impl Observed {
@@ -259,6 +273,7 @@ impl Observed {
             "pcntl_outstanding".into(),
             self.pcntl_outstanding.to_string(),
         ));
+        out.push(("group".into(), format!("{:?}", self.group)));
         out
     }
 
@@ -309,6 +324,7 @@ impl Observed {
             && settled(&self.outstanding, &next.outstanding, &target.outstanding)
             && (self.pcntl_outstanding != target.pcntl_outstanding
                 || self.pcntl_outstanding == next.pcntl_outstanding)
+            && (self.group != target.group || self.group == next.group)
     }
 
     /// A field-by-field diff, one line per differing component (`name: left != right`).

@@ -8,7 +8,8 @@ use osfmig_refimpl::pma::{List, Pma as RPma, VprocOps};
 use osfmig_refimpl::world::{Body, Ep, Ev, World};
 
 use super::{
-    Freeze, ObsFamily, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife, Slot,
+    Freeze, ObsFamily, ObsGroup, ObsNode, ObsPm, ObsReq, ObsStatus, ObsVproc, Observed, PmLife,
+    Slot,
 };
 
 /// Per node and pid of the model, `f` of the node's PMA and the pid at a live node; the
@@ -239,6 +240,11 @@ pub fn of_model(st: &Sys) -> Observed {
         exiting,
         outstanding,
         pcntl_outstanding: st.pcntl_outstanding,
+        group: st.pmm.group.map(|g| ObsGroup {
+            dst: g.dst,
+            awaiting: (g.current, g.at),
+            rest: (0..8u8).filter(|&q| g.rest & 1 << q != 0).collect(),
+        }),
     }
 }
 
@@ -433,5 +439,10 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
         exiting,
         outstanding,
         pcntl_outstanding,
+        group: w.pmm.group_run.as_ref().map(|g| ObsGroup {
+            dst: g.dst as u8,
+            awaiting: (g.awaiting.0 as u8, g.awaiting.1 as u8),
+            rest: g.todo.iter().map(|&p| p as u8).collect(),
+        }),
     }
 }

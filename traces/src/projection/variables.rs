@@ -153,10 +153,9 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
     ),
     (
         "pmm.group",
-        Mapping::Unobservable(
-            "G1 one after another (spec §3.3.4): the member the PM Master waits for and those \
-             still to start (the refimpl's `PmMaster.group_run`); bookkeeping between \
-             messages, whose effects show as members leaving the active list one at a time",
+        Mapping::Mapped(
+            "PmMaster.group_run, G1 one after another (spec §3.3.4): the destination, the \
+             member awaited and the node whose PMA reports it, and the members still to start",
         ),
     ),
     (
