@@ -135,6 +135,11 @@ impl<E> EventQueue<E> {
         v
     }
 
+    /// Every pending event, in no particular order (for counting: no sort, no allocation).
+    pub fn iter_unordered(&self) -> impl Iterator<Item = &E> {
+        self.heap.iter().map(|e| &e.ev)
+    }
+
     /// Takes the pending event `seq` out of order; the clock advances to its time if that is
     /// later (a chosen order never moves the clock backwards).
     pub fn take(&mut self, seq: u64) -> Option<E> {

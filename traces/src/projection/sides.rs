@@ -398,14 +398,17 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
     // The emulator learns of an answer when the reply reaches its port, the model's at the
     // step that answers: a reply on its way counts as received, so that the two agree
     // between events (session 17; without it 9 601 of 10 000 recordings diverged).
-    let replies_in_flight = |to: Ep| {
-        w.q.pending()
-            .iter()
-            .filter(|(_, _, ev)| {
-                matches!(ev, Ev::Deliver(m) if m.dst == to && matches!(m.body, Body::CallReply(..)))
-            })
-            .count()
-    };
+    // Counted per destination in one pass over the queue: this runs after every recorded
+    // event.
+    let mut in_flight: std::collections::BTreeMap<Ep, usize> = std::collections::BTreeMap::new();
+    for ev in w.q.iter_unordered() {
+        if let Ev::Deliver(m) = ev {
+            if matches!(m.body, Body::CallReply(..)) {
+                *in_flight.entry(m.dst).or_default() += 1;
+            }
+        }
+    }
+    let replies_in_flight = |to: Ep| in_flight.get(&to).copied().unwrap_or(0);
     let outstanding = tasks
         .iter()
         .enumerate()
