@@ -401,6 +401,15 @@ impl World {
     pub fn on_relookup(&mut self, src: Ep, r: ReqId) {
         let target = self.reqs[r as usize].target;
         let loc = self.pmm.location(target);
+        // R16's middle: the PM Master answers where the target is (the model names every
+        // delivery of the look-up's three messages R16).
+        let now = self.now();
+        self.trace.log(
+            now,
+            MASTER,
+            "R16",
+            format_args!("PM Master: request {r} looks up pid {target}: {loc:?}"),
+        );
         self.send_free(Ep::Pmm, src, Body::Located(r, loc));
     }
 

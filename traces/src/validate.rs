@@ -264,7 +264,7 @@ fn reach(
             for (a, n) in successors(model, st) {
                 *visited += 1;
                 let nobs = of_model(&n);
-                if !obs.moves_towards(&nobs, target) {
+                if !obs.moves_towards_within_event(&nobs, target) {
                     continue;
                 }
                 let m = &(*m | rule_bit(model, st, &a, want, *m));

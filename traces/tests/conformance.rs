@@ -182,11 +182,7 @@ fn check_rejections_with(
 
 /// Catalog mutants the CI sample does not catch yet (spec §12.14 says why); the test below
 /// holds that they are still missed, so that one caught moves into the table.
-const NOT_YET_CAUGHT: [(Mutant, &str); 1] = [
-    // The refimpl's LocationUpdate RPC is answered before the early Done reaches S, so
-    // S never cleans up before the PM Master knows in a recording driven by time order.
-    (Mutant::ForwardBeforePmmKnows, "null-migration"),
-];
+const NOT_YET_CAUGHT: [(Mutant, &str); 0] = [];
 
 /// How a mutant is caught: replay of model walks, check of recordings, or check of
 /// recordings directed at a target (spec §12.9.1).
@@ -212,7 +208,7 @@ fn not_yet_caught_mutants_are_listed_truly() {
 #[test]
 fn every_refimpl_mutant_is_caught() {
     use By::*;
-    let cases: [(Mutant, &str, By); 10] = [
+    let cases: [(Mutant, &str, By); 11] = [
         (Mutant::SkipPmmUpdate, "null-migration", Replay),
         (Mutant::ResumeBeforeInstall, "null-migration", Replay),
         (Mutant::NoSourceCleanup, "null-migration", Replay),
@@ -224,6 +220,10 @@ fn every_refimpl_mutant_is_caught() {
         // getrusage() or kill() changes neither lists nor the PM Master).
         (Mutant::DoubleService, "two-procs-signal", Replay),
         (Mutant::ResumeBeforeReattach, "null-migration", Check),
+        // Seen since the messages in flight are compared (session 18): the early `Done` is
+        // in flight while the model has none. The refimpl's LocationUpdate RPC is answered
+        // before it reaches S, so no state showed it before.
+        (Mutant::ForwardBeforePmmKnows, "null-migration", Replay),
         // Its window is reached only by recordings directed at it.
         (
             Mutant::PidReuseDuringCleanup,

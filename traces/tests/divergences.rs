@@ -23,7 +23,10 @@ fn rejection(path: &str) -> Option<String> {
 // pid; D detects the crash (C4) and the process dies. D's answer goes to the caller's PMA on
 // the crashed source and vanishes, so the request is lost in that event. The model kept it
 // `routing` while the fork's `AllocPid` was in flight, counting that message as one carrying
-// the request, which §5.5 does not.
+// the request, which §5.5 does not. Re-recorded in session 18, when the projection gained the
+// messages in flight (a trace keeps the projection of its day): `traces record --run
+// wait-crash --target S-queued-forwarded --seed 1 --count 2`, the trace of index 1, which
+// shows the same window.
 #[test]
 fn c4_death_with_a_forwarded_fork_loses_the_request_at_once() {
     let path = "tests/divergences/c4-death-with-forwarded-fork.ndjson";

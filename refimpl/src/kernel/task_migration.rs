@@ -175,10 +175,12 @@ impl World {
             .is_some_and(|o| o.dst == d && (!self.cfg.attempt_tags || o.attempt == attempt));
         let now = self.now();
         if !offered || !self.nodes[src].kernel.tasks.contains_key(&pid) {
+            // The model names the pull's arrival at S's kernel R11 whatever it answers; the
+            // failed pull is R10's handshake seen from the kernel.
             self.trace.log(
                 now,
                 src,
-                "R10",
+                "R11",
                 format_args!("no offer of pid {pid} for attempt {attempt}: PullFailed"),
             );
             self.send(

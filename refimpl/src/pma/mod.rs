@@ -290,6 +290,15 @@ impl World {
     pub fn on_located(&mut self, dst: Ep, r: ReqId, loc: Option<NodeId>) {
         let Ep::Pma(c) = dst else { return };
         let target = self.reqs[r as usize].target;
+        // R16's end: the caller's PMA reads the PM Master's answer, then routes again (VP1)
+        // or answers; the model names the delivery R16.
+        let now = self.now();
+        self.trace.log(
+            now,
+            c,
+            "R16",
+            format_args!("request {r}: the PM Master locates pid {target} at {loc:?}"),
+        );
         match loc {
             None => self.respond(c, r, Outcome::NoSuchProcess),
             Some(m) => {

@@ -10,6 +10,7 @@
 //! mapped (and to what) or unobservable (and why). This module is reviewed as a unit: a
 //! change to either side's state must come with a change here and to spec §12.7.
 
+mod net;
 mod sides;
 mod variables;
 
@@ -216,6 +217,10 @@ pub struct Observed {
     /// The group migration the PM Master paces one member after another (G1), if any.
     #[serde(default)]
     pub group: Option<ObsGroup>,
+    /// The protocol messages in flight that both sides send as messages, sorted
+    /// (`projection::net`).
+    #[serde(default)]
+    pub net: Vec<String>,
 }
 
 impl Observed {
@@ -274,13 +279,27 @@ impl Observed {
             self.pcntl_outstanding.to_string(),
         ));
         out.push(("group".into(), format!("{:?}", self.group)));
+        out.push(("net".into(), format!("{:?}", self.net)));
         out
     }
 
     /// Whether going from `self` to `next` leaves alone every component that already has
     /// `target`'s value (a step of a macro-step towards `target`: the components it still
-    /// has to change may pass through other values, the others are settled).
+    /// has to change may pass through other values, the others are settled). The drivers
+    /// that choose the refimpl's events one at a time (replay, directed recording) hold the
+    /// messages in flight to the same rule; the model's macro-steps do not
+    /// ([`Observed::moves_towards_within_event`]).
     pub fn moves_towards(&self, next: &Observed, target: &Observed) -> bool {
+        self.moves_towards_within_event(next, target)
+            && (self.net != target.net || self.net == next.net)
+    }
+
+    /// [`Observed::moves_towards`] without the messages in flight: the rule for the model's
+    /// steps that explain one refimpl event (spec §12.9). One refimpl event may send a
+    /// message and consume it (an answer given and read in the same event), so the
+    /// model's network passes through other values and comes back; it is compared at the
+    /// macro-step's end.
+    pub fn moves_towards_within_event(&self, next: &Observed, target: &Observed) -> bool {
         // The same components as `components()`, compared in place: this runs for every
         // successor the validation search visits (spec §12.9), so it must not allocate.
         fn settled<T: PartialEq>(a: &[T], b: &[T], t: &[T]) -> bool {
@@ -464,6 +483,13 @@ mod tests {
                     .zip(&t)
                     .all(|((x, y), z)| x.1 != z.1 || x.1 == y.1)
         };
+        let within_by_strings = |a: &Observed, b: &Observed, t: &Observed| {
+            let strip = |o: &Observed| Observed {
+                net: Vec::new(),
+                ..o.clone()
+            };
+            by_strings(&strip(a), &strip(b), &strip(t))
+        };
         let (mut yes, mut no) = (0, 0);
         for w in obs.windows(3) {
             for (a, b, t) in [
@@ -473,6 +499,10 @@ mod tests {
             ] {
                 let m = a.moves_towards(b, t);
                 assert_eq!(m, by_strings(a, b, t));
+                assert_eq!(
+                    a.moves_towards_within_event(b, t),
+                    within_by_strings(a, b, t)
+                );
                 if m {
                     yes += 1;
                 } else {

@@ -245,6 +245,7 @@ pub fn of_model(st: &Sys) -> Observed {
             awaiting: (g.current, g.at),
             rest: (0..8u8).filter(|&q| g.rest & 1 << q != 0).collect(),
         }),
+        net: super::net::of_model(st),
     }
 }
 
@@ -447,5 +448,6 @@ pub fn of_refimpl(w: &World, cfg: &Config) -> Observed {
             awaiting: (g.awaiting.0 as u8, g.awaiting.1 as u8),
             rest: g.todo.iter().map(|&p| p as u8).collect(),
         }),
+        net: super::net::of_refimpl(w),
     }
 }

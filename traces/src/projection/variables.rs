@@ -177,9 +177,17 @@ pub const MODEL_VARIABLES: &[(&str, Mapping)] = &[
     ),
     (
         "net",
-        Mapping::Unobservable(
-            "the two sides exchange different message sets (the refimpl's RPCs carry what \
-             the model splits into several messages); messages are matched by their effects",
+        Mapping::Mapped(
+            "the deliveries pending in the refimpl's event queue (`projection::net`): every \
+             protocol message both sides send as a message of its own, by kind, the request \
+             or pid it is about and the two nodes (a call and a look-up by their request \
+             only: the refimpl routes a `pcntl` call and answers a look-up in the event that \
+             reads it), to a live node. Not compared: what the refimpl prices inside an RPC \
+             (`LocationUpdate`/`LocationAck`, `AllocPid`/`PidAllocated`, `PullTask`/\
+             `TaskState`, pages), the emulator's answers (`outstanding`), file messages \
+             (`reading`), `TaskMigrate`/`TaskOffer` and `ChildCreated` (folded into the \
+             events that read them), and `CleanedUp` (the refimpl's PM Master keeps its FIFO \
+             place behind an earlier `AllocPid` in its reading, not in the queue)",
         ),
     ),
     (
