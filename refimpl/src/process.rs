@@ -128,7 +128,7 @@ impl World {
                     return self.file_rpc(pid, n, fs, bytes, 0);
                 }
                 Op::Alloc { pages } => {
-                    t.pages.extend(std::iter::repeat(n).take(pages as usize));
+                    t.pages.extend(std::iter::repeat_n(n, pages as usize));
                     // vm_allocate: one local kernel call; zero-fill is free at this scale.
                     let d = self.costs.kernel_call;
                     let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();

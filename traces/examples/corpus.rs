@@ -54,7 +54,7 @@ fn main() {
                         break;
                     }
                 }
-                if hit && best.as_ref().map_or(true, |b| path.len() < b.0.len()) {
+                if hit && best.as_ref().is_none_or(|b| path.len() < b.0.len()) {
                     best = Some((path, n));
                 }
             }

@@ -587,7 +587,7 @@ impl Coverage {
             .filter(|r| {
                 self.refimpl_hits
                     .get(*r)
-                    .map_or(true, |h| h.iter().sum::<usize>() == 0)
+                    .is_none_or(|h| h.iter().sum::<usize>() == 0)
             })
             .collect()
     }
@@ -597,7 +597,7 @@ impl Coverage {
     pub fn refimpl_missing_items(&self) -> Vec<String> {
         self.reachability()
             .into_iter()
-            .filter(|r| r.refimpl_traces.map_or(true, |n| n == 0))
+            .filter(|r| r.refimpl_traces.is_none_or(|n| n == 0))
             .map(|r| r.id)
             .collect()
     }

@@ -304,7 +304,7 @@ pub fn check_against(ev: &Event, before: &Observed) -> Result<(), String> {
             }
         }
         "env" => match (ev.node, param_u8(&ev.params, "node")) {
-            (Some(n), p) if n > 0 && up(n) && p.map_or(true, |p| p == n) => Ok(()),
+            (Some(n), p) if n > 0 && up(n) && p.is_none_or(|p| p == n) => Ok(()),
             _ => Err(format!(
                 "{}, but a crash is of a test node that is up (up: {}){}",
                 says(),

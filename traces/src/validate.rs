@@ -395,7 +395,7 @@ pub fn validate_with(
                         continue;
                     }
                     if let Some(n) = model.step(st, &a) {
-                        if target.as_ref().map_or(true, |t| of_model(&n) == *t) {
+                        if target.as_ref().is_none_or(|t| of_model(&n) == *t) {
                             let bit = rule_bit(&model, st, &a, Some(&ev.rule), 0);
                             push_cand(&mut out, &mut index, (n, *m | bit));
                         }

@@ -101,7 +101,7 @@ fn line(kind: String, src: String, dst: String) -> String {
 
 /// The model's messages in flight to a live node's actor (or to one on no node), sorted.
 pub fn of_model(st: &Sys) -> Vec<String> {
-    let up = |a: Actor| a.node().map_or(true, |n| st.nodes[n as usize].alive);
+    let up = |a: Actor| a.node().is_none_or(|n| st.nodes[n as usize].alive);
     let mut v: Vec<String> = st
         .net
         .iter()
@@ -120,7 +120,7 @@ pub fn of_refimpl(w: &World) -> Vec<String> {
         Ep::Pmm | Ep::Monitor => Some(osfmig_refimpl::MASTER),
         _ => None,
     };
-    let up = |e: Ep| node(e).map_or(true, |n| w.nodes[n].alive);
+    let up = |e: Ep| node(e).is_none_or(|n| w.nodes[n].alive);
     let mut v: Vec<String> =
         w.q.iter_unordered()
             .filter_map(|ev| match ev {
