@@ -29,8 +29,17 @@ impl World {
     pub fn run_task(&mut self, pid: Pid) {
         if self.scripted {
             // A scripted process only makes the calls injected (spec §12.8); it still
-            // receives the replies its port kept while it was suspended.
-            self.receive_queued_replies(pid);
+            // receives the replies its port kept while it was suspended, in an event of its
+            // own, as the model's process reads them in a step after the one that resumed
+            // it (a restart that read them at once ran ahead of the model: a walk of
+            // `fork-file-io`, session 18).
+            let queued = self
+                .runnable_at(pid)
+                .and_then(|n| self.nodes[n].kernel.tasks[&pid].space.ports.first())
+                .is_some_and(|p| p.queued > 0);
+            if queued {
+                self.q.after(0, Ev::PortReceive { pid });
+            }
             return;
         }
         loop {
@@ -253,7 +262,7 @@ impl World {
     }
 
     /// Replies left in the reply port while the threads were suspended are received now.
-    fn receive_queued_replies(&mut self, pid: Pid) {
+    pub(crate) fn receive_queued_replies(&mut self, pid: Pid) {
         while let Some(n) = self.runnable_at(pid) {
             let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
             match t.space.ports.first_mut() {

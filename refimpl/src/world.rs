@@ -490,6 +490,11 @@ pub enum Ev {
         pid: Pid,
         gen: u32,
     },
+    /// A scripted process, running again, receives the replies its port kept while its
+    /// threads were suspended (the model's ConsumeReply, a step of its own).
+    PortReceive {
+        pid: Pid,
+    },
     FaultDone {
         pid: Pid,
         gen: u32,
@@ -1200,6 +1205,7 @@ impl World {
             Ev::Deliver(m) => self.deliver(m),
             Ev::Step(id) => self.on_step(id),
             Ev::ComputeDone { pid, gen } => self.on_compute_done(pid, gen),
+            Ev::PortReceive { pid } => self.receive_queued_replies(pid),
             Ev::FaultDone { pid, gen, home } => self.on_fault_done(pid, gen, home),
             Ev::Pcntl { pid, dst, mode } => self.pcntl(pid, dst, mode),
             Ev::Abandon { pid } => self.abandon(pid),

@@ -33,7 +33,8 @@ fn reached(w: &World, item: &str) -> bool {
 }
 
 // Reference: spec §12.8 — a file reply that reaches a task whose threads are suspended waits
-// in its reply port (it is not received), and is received when the threads run again.
+// in its reply port (it is not received), and is received when the threads run again, in an
+// event of its own after the one that resumed them (the model's ConsumeReply is a step).
 #[test]
 fn a_reply_to_a_suspended_task_waits_in_its_port() {
     let mut w = reply_queued_while_suspended();
@@ -42,6 +43,9 @@ fn a_reply_to_a_suspended_task_waits_in_its_port() {
     assert!(w.file_reads.contains(&0), "not received while suspended");
     w.nodes[1].kernel.tasks.get_mut(&0).unwrap().resume();
     w.run_task(0);
+    assert_eq!(w.nodes[1].kernel.tasks[&0].space.ports[0].queued, 1);
+    assert!(w.file_reads.contains(&0), "not yet received as it resumes");
+    assert!(w.step(), "the receipt is an event");
     assert_eq!(w.nodes[1].kernel.tasks[&0].space.ports[0].queued, 0);
     assert!(!w.file_reads.contains(&0), "received once running");
 }
