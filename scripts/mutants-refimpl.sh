@@ -2,8 +2,14 @@
 # Mutation testing of the refimpl's protocol files with cargo-mutants, conformance alone as
 # the oracle (docs/mutation.md, issue 13 item 5).
 #
-#   [MUTANTS_JOBS=J] scripts/mutants-refimpl.sh K/N [OUTDIR]
-#   [MUTANTS_JOBS=J] scripts/mutants-refimpl.sh --missed FILE [OUTDIR]
+#   [MUTANTS_JOBS=J] [MUTANTS_TIMEOUT=S] scripts/mutants-refimpl.sh K/N [OUTDIR]
+#   [MUTANTS_JOBS=J] [MUTANTS_TIMEOUT=S] scripts/mutants-refimpl.sh --missed FILE [OUTDIR]
+#
+# `0/1` is the whole run in one invocation: each invocation builds its scratch trees from
+# nothing (about 5 minutes for two jobs), so one invocation saves fifteen of those builds
+# over sixteen shards. A mutant's oracle run stops at its first conformance failure; one
+# that runs past S seconds (default 300; the unmutated oracle takes about 25) is a timeout
+# (the refimpl loops).
 #
 # The second form re-tests only the mutants a FILE of survivors names (a `missed.txt`, as
 # kept under docs/mutation/), matched by file, change and function with the line and column
@@ -58,7 +64,7 @@ count() { local n; n=$(grep -c . "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 cargo test -q --profile mutants -p osfmig-traces --test refimpl_oracle
 rc=0
 cargo mutants --config .cargo/mutants-refimpl.toml --package osfmig-refimpl \
-  --test-package osfmig-traces --jobs "${MUTANTS_JOBS:-1}" --baseline skip --timeout 300 \
+  --test-package osfmig-traces --jobs "${MUTANTS_JOBS:-1}" --baseline skip --timeout "${MUTANTS_TIMEOUT:-300}" \
   -f 'refimpl/src/pma/*.rs' -f 'refimpl/src/kernel/*.rs' -f refimpl/src/pm_master.rs \
   -f refimpl/src/crash.rs -f refimpl/src/process.rs \
   "${select[@]}" --output "$out" || rc=$?
