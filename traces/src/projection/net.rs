@@ -1,6 +1,9 @@
 //! spec §12.7 The messages in flight, as both sides name them: the protocol messages the
 //! model and the refimpl both send as messages (spec §4), each written as its kind, its key
-//! (the request or the pid it is about) and the two actors, sorted. The messages one side
+//! (the request or the pid it is about) and the two endpoints, sorted. An endpoint is a
+//! node (its PMA and its kernel are one: the model's kernel sends a failed pull's answer
+//! where the refimpl's PMA plan pulls), the PM Master, a task's port or the `pcntl` caller.
+//! The messages one side
 //! sends inside a priced RPC and the other as a message of its own (`LocationUpdate`,
 //! `AllocPid`, the pull's `PullTask`/`TaskState`, pages) are left out, with the emulator's
 //! answers (`CallReply`: the model answers in the step), the file server's messages
