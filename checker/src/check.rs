@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use osfmig_model::check::{check_run, CheckOptions, RunResult};
+use osfmig_model::check::{check_run, CheckOptions, RunResult, Verdict};
 use osfmig_model::mutants::CATALOG;
 use serde::Serialize;
 
@@ -12,7 +12,8 @@ use crate::cli::{CheckArgs, ConfigArgs, Error};
 use crate::report::{self, emit};
 use crate::runs::select;
 
-/// Runs `check`; the returned value is the exit status (0 as expected, 1 otherwise).
+/// Runs `check`; the returned value is the exit status (0 as expected, 1 a wrong verdict, 3
+/// an incomplete run).
 pub fn run(args: &CheckArgs) -> Result<u8, Error> {
     if args.list_mutants {
         list_mutants(args.json);
@@ -87,7 +88,30 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         emit(&report::counterexamples(&results));
         emit(&format!("\n{}\n", report::verdict_line(&results)));
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(status(&results))
+}
+
+/// The exit status (README, "Exit status"): 1 when a verdict is wrong where the search can
+/// tell (an unexpected violation in any run; in a complete run, any verdict the spec does
+/// not expect), 3 when a run was cut short (a limit, the timeout or a bound of the model)
+/// and nothing else is wrong, since what it did not search may hold anything; 0 otherwise.
+fn status(results: &[RunResult]) -> u8 {
+    let wrong = results.iter().any(|r| {
+        r.properties.iter().any(|p| {
+            if r.complete {
+                !p.ok()
+            } else {
+                p.verdict == Verdict::Violated && !p.expected_violation
+            }
+        })
+    });
+    if wrong {
+        1
+    } else if results.iter().any(|r| !r.complete) {
+        3
+    } else {
+        0
+    }
 }
 
 /// The start of every printed replay command: the preset and every flag given, so that the

@@ -35,8 +35,8 @@ impl Error {
     version,
     about = "Model checker for the OSF/1 AD process-migration protocol",
     long_about = "Model checker for the OSF/1 AD process-migration protocol (spec/).\n\
-                  Exit status: 0 when every property is as the spec expects, 1 on an unexpected \
-                  verdict or an incomplete run, 2 on bad usage."
+                  Exit status: 0 when every property is as the spec expects, 1 on a wrong \
+                  verdict, 2 on bad usage, 3 on an incomplete run with nothing found wrong."
 )]
 pub struct Cli {
     #[command(subcommand)]

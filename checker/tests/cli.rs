@@ -270,11 +270,12 @@ fn calls_and_forks_max_override_the_preset() {
     assert_eq!(json(&o)["runs"][0]["config"]["calls"]["signal"], false);
 }
 
-// Reference: spec §8.4 (a run cut short by a limit is incomplete and fails).
+// Reference: spec §8.4 (a run cut short by a limit is incomplete and fails, with its own
+// exit status 3: nothing was found wrong in what it searched).
 #[test]
 fn state_limit_makes_the_run_incomplete() {
     let o = osfmig(&["check", "--preset", "tiny", "--state-limit", "5", "--json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["ok"], false);
     assert_eq!(v["runs"][0]["complete"], false);
@@ -299,6 +300,31 @@ fn list_mutants_json_names_catalog_and_presets() {
             m.name
         );
     }
+}
+
+// Reference: spec §8.4 — a violation found before the search was cut is still a wrong
+// verdict (exit 1, not the incomplete run's 3).
+#[test]
+fn a_violation_in_an_incomplete_run_exits_1() {
+    let m = CATALOG
+        .iter()
+        .find(|m| m.name == "no_suspend")
+        .expect("no_suspend in catalog");
+    let args = [
+        "check",
+        "--preset",
+        m.run,
+        "--mutant",
+        m.name,
+        "--state-limit",
+        "100",
+        "--json",
+    ];
+    let o = osfmig(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["runs"][0]["complete"], false, "the search is cut");
+    assert_eq!(property(&v, m.catches)["verdict"], "violated");
 }
 
 // Reference: spec §7 (a mutant run exits 1 with the property that catches it violated).
