@@ -60,6 +60,16 @@ pub enum Command {
     /// Trace conformance (spec §12): generate NDJSON traces from the model, check their format.
     #[command(subcommand)]
     Traces(TracesCommand),
+    /// Print a completion script for a shell (`osfmig completions bash > osfmig.bash`).
+    Completions(CompletionsArgs),
+}
+
+/// `osfmig completions SHELL`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,9 +1,10 @@
 //! `osfmig`: the command line of the osfmig model checker (spec §8.4).
 //!
 //! `check` runs a preset and reports verdicts, `replay` replays a printed path, `bench`
-//! measures throughput and memory, `explore` serves stateright's Explorer. Exit status: 0 when
-//! every property is as the spec expects, 1 on an unexpected verdict or an incomplete run, 2
-//! on bad usage.
+//! measures throughput and memory, `explore` serves stateright's Explorer, `completions`
+//! prints a shell completion script. Exit status: 0 when every property is as the spec
+//! expects, 1 on a wrong verdict, 2 on bad usage, 3 on an incomplete run with nothing found
+//! wrong.
 
 mod bench;
 mod check;
@@ -35,6 +36,13 @@ fn main() -> ExitCode {
         Command::Paper(a) => paper::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Traces(c) => traces::run(c),
+        Command::Completions(a) => {
+            // The script is written from the same definition clap parses with, so it cannot
+            // name a flag the command lacks.
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "osfmig", &mut std::io::stdout());
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

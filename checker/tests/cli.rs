@@ -518,3 +518,20 @@ fn every_printed_replay_command_of_a_run_reproduces_its_path() {
         "wait-freeze prints at least one replay command"
     );
 }
+
+// Reference: issue 14 (the CLI of a cargo-era tool) — shell completions are generated from
+// the command definition itself: the script names the subcommands and their flags, and an
+// unknown shell is bad usage.
+#[test]
+fn completions_name_the_commands_and_flags() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = osfmig(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        for word in ["check", "traces", "record", "state-limit", "preset"] {
+            assert!(out.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let o = osfmig(&["completions", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+}
