@@ -409,7 +409,8 @@ pub struct SimulateArgs {
     pub processor: ProcessorArgs,
     #[command(flatten)]
     pub shapes: ShapeArgs,
-    /// Print one JSON object instead of text.
+    /// Print one JSON object instead of text: the statistics, and the timeline as one object
+    /// per step (`time_ns`, `time_ms`, `node`, `rule`, `what`).
     #[arg(long)]
     pub json: bool,
 }

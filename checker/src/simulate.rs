@@ -82,7 +82,7 @@ pub fn run(a: &SimulateArgs) -> Result<u8, Error> {
         let obj = json!({"workload": w.name, "mode": mode.name(), "seed": a.seed, "execution_ms": ms(o.exec_time),
             "events": o.events, "messages": o.messages, "cor_faults": o.cor_faults,
             "processor_taken_ms": ms(o.processor_taken), "migrations": recs,
-            "overrides": overrides, "timeline": o.timeline.lines().collect::<Vec<_>>()});
+            "overrides": overrides, "timeline": timeline_json(&o.steps)});
         emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&obj).unwrap_or_default()
@@ -213,4 +213,21 @@ pub fn bench(as_json: bool) -> Result<u8, Error> {
         ));
     }
     Ok(if ok { 0 } else { 1 })
+}
+
+/// The timeline as structured events (`simulate --json`): the virtual time, in nanoseconds
+/// and in milliseconds, the node, the rule ID and what happened, one object per step.
+fn timeline_json(steps: &[osfmig_refimpl::trace::Entry]) -> Vec<serde_json::Value> {
+    steps
+        .iter()
+        .map(|e| {
+            json!({
+                "time_ns": e.at,
+                "time_ms": ms(e.at),
+                "node": e.node,
+                "rule": e.rule,
+                "what": e.what,
+            })
+        })
+        .collect()
 }

@@ -144,6 +144,20 @@ fn simulate_json_and_switches() {
     assert!(off["execution_ms"].as_f64().unwrap() < on["execution_ms"].as_f64().unwrap());
     let none = run(&["--migrate-at", "none"]);
     assert!(none["migrations"].as_array().unwrap().is_empty());
+    // The timeline is structured: one object per step, in time order, naming the rule.
+    let steps = on["timeline"].as_array().unwrap();
+    assert!(
+        steps.iter().any(|e| e["rule"] == "T1"),
+        "a task migration's T1"
+    );
+    let times: Vec<u64> = steps
+        .iter()
+        .map(|e| e["time_ns"].as_u64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+    for e in steps {
+        assert!(e["node"].is_u64() && e["what"].is_string() && e["time_ms"].is_f64());
+    }
 }
 
 // Reference: spec §11.8 — bad input is a usage error naming it (exit 2), never a panic.

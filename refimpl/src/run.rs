@@ -23,6 +23,8 @@ pub struct Outcome {
     pub migrations: Vec<MigRecord>,
     pub events: u64,
     pub timeline: String,
+    /// The same steps as `timeline`, one entry each (`simulate --json`).
+    pub steps: Vec<crate::trace::Entry>,
     pub cor_faults: u64,
     pub messages: u64,
     /// Processor time system work took from computations (spec §11.10).
@@ -56,6 +58,7 @@ pub fn run(
         migrations: world.stats.migrations.clone(),
         events: world.q.processed,
         timeline: world.trace.render(),
+        steps: world.trace.entries.clone(),
         cor_faults: world.stats.cor_faults,
         messages: world.stats.total().messages,
         processor_taken: world.stats.processor_taken,
