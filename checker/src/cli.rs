@@ -196,6 +196,11 @@ pub struct TracesRecordArgs {
     /// (spec §12.9.1), `--count` in all.
     #[arg(long)]
     pub directed: bool,
+    /// Print one JSON object: {"preset", "runs", "traces", "out", "skipped": [{"run",
+    /// "why"}], "directed", "followed", "targets_not_followed", "broken": [{"file", "line",
+    /// "run", "trace", "step", "rule", "invariant"}]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -44,10 +44,15 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
     )?;
     let mut runs = Vec::new();
     let mut out = String::new();
+    // For `--json`: each run skipped, and why.
+    let mut skipped: Vec<serde_json::Value> = Vec::new();
     for spec in &sel.runs {
         match supported(&spec.config) {
             Ok(()) => runs.push(spec),
-            Err(e) => out.push_str(&format!("{}: skipped ({e})\n", spec.name)),
+            Err(e) => {
+                out.push_str(&format!("{}: skipped ({e})\n", spec.name));
+                skipped.push(serde_json::json!({"run": spec.name, "why": e.to_string()}));
+            }
         }
     }
     if runs.is_empty() {
@@ -64,6 +69,8 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
     };
     // What each trace records: a run, and for a directed recording the plan it follows.
     let mut slots: Vec<(&RunSpec, Option<std::sync::Arc<Plan>>)> = Vec::new();
+    // For `--json`: each broken invariant.
+    let mut broken_json: Vec<serde_json::Value> = Vec::new();
     if args.target.is_some() || args.directed {
         for &spec in &runs {
             let goals = match &args.target {
@@ -79,6 +86,7 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
             let plans = osfmig_traces::direct::plans(spec, &goals, PlanBudget::default());
             if plans.is_empty() {
                 out.push_str(&format!("{}: skipped (no target reachable)\n", spec.name));
+                skipped.push(serde_json::json!({"run": spec.name, "why": "no target reachable"}));
             }
             for p in plans {
                 slots.push((spec, Some(std::sync::Arc::new(p))));
@@ -119,6 +127,15 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
         // the event at which it broke) and the recording goes on.
         if let Some(b) = r.broken {
             broken += 1;
+            broken_json.push(serde_json::json!({
+                "file": p.display().to_string(),
+                "line": b.step + 2,
+                "run": spec.name,
+                "trace": n,
+                "step": b.step,
+                "rule": b.rule,
+                "invariant": osfmig_traces::bridge::invariant_id(&b.invariant),
+            }));
             out.push_str(&format!(
                 "{}:{}: run {} trace {n}: step {} ({}): the refimpl broke invariant {}\n  {}\n",
                 p.display(),
@@ -131,6 +148,7 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
             ));
         }
     }
+    let mut not_followed: Vec<String> = Vec::new();
     if directed > 0 {
         out.push_str(&format!(
             "directed {directed} trace(s) at {} target(s): {followed} followed the model's plan \
@@ -154,7 +172,23 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
                     missed.join(", ")
                 ));
             }
+            not_followed = missed;
         }
+    }
+    if args.json {
+        let o = serde_json::json!({
+            "preset": sel.preset,
+            "runs": runs.len(),
+            "traces": args.count,
+            "out": args.out.display().to_string(),
+            "skipped": skipped,
+            "directed": directed,
+            "followed": followed,
+            "targets_not_followed": not_followed,
+            "broken": broken_json,
+        });
+        emit(&format!("{o}\n"));
+        return Ok(if broken > 0 { 1 } else { 0 });
     }
     out.push_str(&format!(
         "recorded {} trace(s) of {} run(s) to {}{}\n",

@@ -164,6 +164,37 @@ fn a_broken_invariant_on_record_names_the_output_file() {
     assert!(reported > 0, "{out}");
     assert!(out.contains("the refimpl broke invariant P3"), "{out}");
     assert!(out.contains("broke a refimpl invariant"), "{out}");
+
+    // With --json, stdout is one object naming the same findings, file and line included.
+    let json_dir = d.join("rec-json");
+    let o = osfmig(&[
+        "traces",
+        "record",
+        "--run",
+        "fork-exit-wait",
+        "--count",
+        "6",
+        "--seed",
+        "1",
+        "--out",
+        s(&json_dir),
+        "--refimpl-mutant",
+        "exit_keeps_proc",
+        "--json",
+    ]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", shown(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["traces"], 6);
+    let broken = v["broken"].as_array().expect("broken");
+    assert_eq!(broken.len(), reported, "the same findings as the text");
+    for b in broken {
+        assert_eq!(b["invariant"], "P3");
+        assert_eq!(b["run"], "fork-exit-wait");
+        let f = std::path::PathBuf::from(b["file"].as_str().unwrap());
+        let lines = std::fs::read_to_string(&f).unwrap().lines().count();
+        assert_eq!(b["line"], lines, "the line of the event at which it broke");
+    }
 }
 
 // Reference: spec §12.5 — in a directory, a malformed file, a rejected one and good ones:
