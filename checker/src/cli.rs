@@ -263,6 +263,11 @@ pub struct TracesGenerateArgs {
     /// NDJSON (spec §12.13).
     #[arg(long, value_enum, default_value_t = TraceFormatArg::Ndjson)]
     pub format: TraceFormatArg,
+    /// Print one JSON object: {"preset", "out", "files", "runs": [{"run", "traces", "steps",
+    /// "cut", "cover"}], "rules_fired", "rules", "rules_not_fired"} (with `--format itf`:
+    /// {"preset", "out", "format", "files", "runs": [{"run", "traces"}]}).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

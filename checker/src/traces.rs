@@ -377,6 +377,8 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let mut out = String::new();
     let mut covered: Vec<&'static str> = Vec::new();
     let mut files = 0usize;
+    // For `--json`: one entry per run generated.
+    let mut per_run: Vec<serde_json::Value> = Vec::new();
     let runs = sel.runs.len() as u64;
     for (i, spec) in sel.runs.iter().enumerate() {
         let Some(opts) = run_options(&opts, i as u64, runs) else {
@@ -394,12 +396,20 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
             }
         }
         files += res.traces.len();
+        let cut = opts.mode == GenMode::Exhaustive && !res.complete;
+        per_run.push(serde_json::json!({
+            "run": spec.name,
+            "traces": res.traces.len(),
+            "steps": steps,
+            "cut": cut,
+            "cover": res.cover.as_ref().map(|c| c.summary()),
+        }));
         out.push_str(&format!(
             "{}: {} trace(s), {} step(s){}\n",
             spec.name,
             res.traces.len(),
             steps,
-            if opts.mode == GenMode::Exhaustive && !res.complete {
+            if cut {
                 " (enumeration cut at --count)"
             } else {
                 ""
@@ -415,6 +425,19 @@ fn run_generate(args: &TracesGenerateArgs) -> Result<u8, Error> {
         .copied()
         .filter(|r| !covered.contains(r))
         .collect();
+    if args.json {
+        let o = serde_json::json!({
+            "preset": sel.preset,
+            "out": args.out.display().to_string(),
+            "files": files,
+            "runs": per_run,
+            "rules_fired": rules.len() - missed.len(),
+            "rules": rules.len(),
+            "rules_not_fired": missed,
+        });
+        emit(&format!("{o}\n"));
+        return Ok(0);
+    }
     out.push_str(&format!(
         "wrote {files} file(s) to {}; rules fired: {}/{}{}\n",
         args.out.display(),

@@ -240,6 +240,7 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
     let runs = sel.runs.len() as u64;
     let mut files = 0usize;
     let mut out = String::new();
+    let mut per_run: Vec<serde_json::Value> = Vec::new();
     for (i, spec) in sel.runs.iter().enumerate() {
         // As NDJSON generation: walks spread over the runs, exhaustive at most N per run.
         let Some(opts) = crate::traces::run_options(&base, i as u64, runs) else {
@@ -257,6 +258,18 @@ pub fn generate_itf(args: &TracesGenerateArgs) -> Result<u8, Error> {
             files += 1;
         }
         out.push_str(&format!("{}: {} trace(s)\n", spec.name, res.traces.len()));
+        per_run.push(serde_json::json!({"run": spec.name, "traces": res.traces.len()}));
+    }
+    if args.json {
+        let o = serde_json::json!({
+            "preset": sel.preset,
+            "out": args.out.display().to_string(),
+            "format": "itf",
+            "files": files,
+            "runs": per_run,
+        });
+        emit(&format!("{o}\n"));
+        return Ok(0);
     }
     out.push_str(&format!(
         "wrote {files} ITF file(s) to {}\n",

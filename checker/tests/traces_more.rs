@@ -179,3 +179,33 @@ fn itf_on_the_command_line() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// Reference: spec §12.2 — `traces generate --json` prints one object that agrees with the
+// files written (NDJSON and ITF alike).
+#[test]
+fn generate_json_reports_what_it_wrote() {
+    let d = scratch("generate-json");
+    for (format, dir) in [("ndjson", d.join("nd")), ("itf", d.join("itf"))] {
+        let o = osfmig(&[
+            "traces",
+            "generate",
+            "--preset",
+            "ci",
+            "--run",
+            "null-migration",
+            "--count",
+            "3",
+            "--format",
+            format,
+            "--out",
+            s(&dir),
+            "--json",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+        let written = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(v["files"], written, "{format}");
+        assert_eq!(v["runs"][0]["run"], "null-migration");
+        assert_eq!(v["runs"][0]["traces"], 3);
+    }
+}
