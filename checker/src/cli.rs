@@ -116,6 +116,10 @@ pub struct TracesShrinkArgs {
     /// invariant checks left on: what conformance and those checks report about it.
     #[arg(long = "refimpl-mutant", value_name = "NAME")]
     pub refimpl_mutant: Option<String>,
+    /// Print one JSON object: {"file", "out", "steps_before", "steps_after", "candidates",
+    /// "seconds", "failure": {"kind", "step", "rule", "invariant", "report"}, "log"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

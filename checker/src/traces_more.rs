@@ -73,6 +73,33 @@ pub fn shrink(args: &TracesShrinkArgs) -> Result<u8, Error> {
     } else {
         "diverging on `traces replay`".to_string()
     };
+    if args.json {
+        let kind = if t.header.source == "refimpl" {
+            "rejection"
+        } else if s.failure.invariant.is_some() {
+            "invariant"
+        } else {
+            "divergence"
+        };
+        let o = serde_json::json!({
+            "file": name,
+            "out": out_name,
+            "steps_before": s.original_steps,
+            "steps_after": s.trace.events.len(),
+            "candidates": s.candidates,
+            "seconds": start.elapsed().as_secs_f64(),
+            "failure": {
+                "kind": kind,
+                "step": s.failure.step,
+                "rule": s.failure.rule,
+                "invariant": s.failure.invariant,
+                "report": report.trim_end(),
+            },
+            "log": s.log,
+        });
+        emit(&format!("{o}\n"));
+        return Ok(if s.failure.invariant.is_some() { 1 } else { 0 });
+    }
     let mut text = String::new();
     for l in &s.log {
         text.push_str(&format!("  {l}\n"));

@@ -125,6 +125,27 @@ fn a_broken_invariant_on_replay_and_shrink_is_a_divergence() {
         "{out}"
     );
     assert!(small.exists());
+
+    // With --json, one object says the same: the kind of failure, its invariant, the sizes.
+    let small_json = d.join("small-json.ndjson");
+    let o = osfmig(&[
+        "traces",
+        "shrink",
+        s(&first),
+        "--out",
+        s(&small_json),
+        "--refimpl-mutant",
+        "exit_keeps_proc",
+        "--json",
+    ]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", shown(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["failure"]["kind"], "invariant");
+    assert_eq!(v["failure"]["invariant"], "P3");
+    assert!(v["steps_after"].as_u64() <= v["steps_before"].as_u64());
+    assert_eq!(v["out"], s(&small_json));
+    assert!(small_json.exists());
 }
 
 // Reference: spec §12.5 — `traces record` with the same mutant writes every trace, each
