@@ -42,11 +42,13 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         state_limit: args.state_limit,
         timeout,
         progress: Some(report::progress),
+        phase: Some(report::phase),
         liveness: !args.no_liveness,
         replay_prefix: replay_prefix(&sel.preset, &args.config),
         ..CheckOptions::default()
     };
     report::init_progress();
+    report::quiet_progress(args.quiet);
     if !args.json {
         emit(&format!(
             "osfmig check: preset {}, {} run(s), {} thread(s)\n",
@@ -56,7 +58,8 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         ));
     }
     let mut results: Vec<RunResult> = Vec::with_capacity(sel.runs.len());
-    for spec in &sel.runs {
+    for (k, spec) in sel.runs.iter().enumerate() {
+        report::set_run(k + 1, sel.runs.len());
         let res = check_run(spec, &opts);
         report::clear_progress();
         let line = format!(

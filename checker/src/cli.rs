@@ -896,6 +896,10 @@ pub struct CheckArgs {
     /// Checker threads.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
+    /// No progress on stderr (run k of N, its phase, states and states/s; rewritten in
+    /// place on a terminal, one line a second otherwise).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Stop each run after this many seconds (the run is then incomplete).
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,

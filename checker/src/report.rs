@@ -3,7 +3,8 @@
 //! object of `--json`.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use osfmig_model::check::{PropResult, RunResult, Step, Verdict};
@@ -16,9 +17,44 @@ static PROGRESS_TTY: AtomicBool = AtomicBool::new(false);
 /// Whether a progress line is on the terminal and must be cleared before other output.
 static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
 
+/// `--quiet`: no progress at all.
+static PROGRESS_QUIET: AtomicBool = AtomicBool::new(false);
+/// Which run of how many is being checked (1-based; 0 of 0 when not set).
+static RUN_K: AtomicUsize = AtomicUsize::new(0);
+static RUN_N: AtomicUsize = AtomicUsize::new(0);
+/// The phase of the run being checked (`safety`, `liveness`).
+static PHASE: Mutex<&'static str> = Mutex::new("safety");
+
 /// Reads once whether stderr is a terminal; call before the first check.
 pub fn init_progress() {
     PROGRESS_TTY.store(std::io::stderr().is_terminal(), Ordering::Relaxed);
+}
+
+/// `--quiet`: progress is not shown.
+pub fn quiet_progress(quiet: bool) {
+    PROGRESS_QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// The run about to be checked is the `k`-th of `n`.
+pub fn set_run(k: usize, n: usize) {
+    RUN_K.store(k, Ordering::Relaxed);
+    RUN_N.store(n, Ordering::Relaxed);
+}
+
+/// `[k/N] run phase`: what is being checked now.
+fn where_now(run: &str) -> String {
+    let phase = *PHASE.lock().unwrap_or_else(|e| e.into_inner());
+    match RUN_N.load(Ordering::Relaxed) {
+        0 => format!("{run} {phase}"),
+        n => format!("[{}/{n}] {run} {phase}", RUN_K.load(Ordering::Relaxed)),
+    }
+}
+
+/// The phase callback handed to `check_run`: a phase starts (a line of its own, so that a
+/// long liveness phase, which has no progress of its own, is seen to be under way).
+pub fn phase(run: &str, phase: &'static str) {
+    *PHASE.lock().unwrap_or_else(|e| e.into_inner()) = phase;
+    show(&format!("{}...", where_now(run)));
 }
 
 /// The progress callback handed to `check_run`: called about once a second.
@@ -29,12 +65,21 @@ pub fn progress(run: &str, states: usize, depth: usize, elapsed: Duration) {
     } else {
         0.0
     };
-    let line = format!(
-        "{run}: {} states, {} states/s, depth {depth}, {:.0} s",
+    show(&format!(
+        "{}: {} states, {} states/s, depth {depth}, {:.0} s",
+        where_now(run),
         thousands(states),
         thousands(rate as usize),
         secs
-    );
+    ));
+}
+
+/// One progress line on stderr: rewritten in place on a terminal, a plain line otherwise
+/// (a CI log keeps them all).
+fn show(line: &str) {
+    if PROGRESS_QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     if PROGRESS_TTY.load(Ordering::Relaxed) {
         let _ = write!(err, "\r\x1b[K{line}");

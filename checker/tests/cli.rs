@@ -535,3 +535,23 @@ fn completions_name_the_commands_and_flags() {
     let o = osfmig(&["completions", "nosuch"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// Reference: spec §8.4 — progress on stderr names the run (k of N) and its phase, one plain
+// line each when stderr is not a terminal; `--quiet` shows none; stdout is the same either
+// way.
+#[test]
+fn progress_names_run_and_phase_and_quiet_silences_it() {
+    let o = osfmig(&["check", "--preset", "tiny"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("[1/1] null-migration safety"), "{err}");
+    assert!(err.contains("[1/1] null-migration liveness"), "{err}");
+    let q = osfmig(&["check", "--preset", "tiny", "--quiet"]);
+    assert_eq!(q.status.code(), Some(0));
+    assert_eq!(stderr(&q), "", "--quiet leaves stderr empty");
+    assert_eq!(
+        stdout(&q).lines().filter(|l| !l.contains(" s, ")).count(),
+        stdout(&o).lines().filter(|l| !l.contains(" s, ")).count(),
+        "the report is the same"
+    );
+}

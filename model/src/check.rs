@@ -106,6 +106,9 @@ pub struct CheckOptions {
     pub timeout: Option<Duration>,
     /// Called about once a second with (unique states, max depth, elapsed).
     pub progress: Option<fn(&str, usize, usize, Duration)>,
+    /// Called as each phase of a run starts: `safety` (the exhaustive search with the
+    /// invariants) and `liveness` (L1-L5 on the explicit state graph).
+    pub phase: Option<fn(&str, &'static str)>,
     /// How `replay` commands name the preset and run.
     pub replay_prefix: String,
     /// Also check L1-L5 on the explicit state graph (spec §6.2). Benchmarks turn it off to
@@ -121,6 +124,7 @@ impl Default for CheckOptions {
             state_limit: None,
             timeout: None,
             progress: None,
+            phase: None,
             replay_prefix: "osfmig replay".into(),
             liveness: true,
         }
@@ -233,6 +237,9 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
             stop.store(true, Ordering::Relaxed);
         });
     }
+    if let Some(f) = opts.phase {
+        f(&run.name, "safety");
+    }
     let checker = builder.spawn_dfs();
     let mut last = Instant::now();
     while !checker.is_done() {
@@ -299,6 +306,9 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
     let mut rules = std::collections::BTreeMap::new();
     if opts.liveness && run.liveness && crate::liveness::applies(&run.config) {
         // Liveness (spec §6.2) on the explicit state graph, without symmetry.
+        if let Some(f) = opts.phase {
+            f(&run.name, "liveness");
+        }
         let limit = opts
             .state_limit
             .unwrap_or(crate::liveness::DEFAULT_STATE_LIMIT);
