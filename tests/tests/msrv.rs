@@ -63,12 +63,7 @@ fn metadata(root: &Path) -> Value {
 /// dependencies, transitively, and with `dev` the workspace members' own dev-dependencies
 /// too (what `cargo test` builds). Returns the version and who needs it.
 fn needed(m: &Value, roots: &[&str], dev: bool) -> (String, String) {
-    let members: BTreeSet<&str> = m["workspace_members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let members: BTreeSet<&str> = members(m).into_iter().collect();
     let packages: HashMap<&str, &Value> = m["packages"]
         .as_array()
         .unwrap()
@@ -121,6 +116,16 @@ fn needed(m: &Value, roots: &[&str], dev: bool) -> (String, String) {
         .unwrap_or(("1.0".into(), "nothing".into()))
 }
 
+/// The package ids of the workspace's members.
+fn members(m: &Value) -> Vec<&str> {
+    m["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
 /// The package id of the workspace member `name`.
 fn member<'a>(m: &'a Value, name: &str) -> &'a str {
     m["packages"]
@@ -141,12 +146,7 @@ fn rust_version_is_the_one_the_lock_file_needs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let m = metadata(root);
     let (build, build_by) = needed(&m, &[member(&m, "osfmig")], false);
-    let all: Vec<&str> = m["workspace_members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let all = members(&m);
     let (test, test_by) = needed(&m, &all, true);
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     let declared = manifest
