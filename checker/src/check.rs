@@ -37,6 +37,9 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         ));
     }
     let sel = select(args.preset.as_deref(), args.run.as_deref(), &args.config)?;
+    if let Some(dir) = &args.msc {
+        crate::msc::prepare(dir)?;
+    }
     let opts = CheckOptions {
         threads: args.threads as usize,
         state_limit: args.state_limit,
@@ -76,6 +79,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         results.push(res);
     }
     let ok = results.iter().all(RunResult::ok);
+    let extras = extras(&sel.preset, args, &results)?;
     if args.json {
         let value = report::JsonReport {
             preset: &sel.preset,
@@ -88,10 +92,63 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         ));
     } else {
         emit(&format!("\n{}", report::summary(&results)));
-        emit(&report::counterexamples(&results));
+        emit(&report::counterexamples(&results, &extras));
         emit(&format!("\n{}\n", report::verdict_line(&results)));
     }
     Ok(status(&results))
+}
+
+/// Under each counterexample: the Explorer command and the URL that opens the path in it
+/// (stateright's `#/steps/INIT/I/J/...`, action indices as in the replay command), and with
+/// `--msc` the chart's file.
+fn extras(preset: &str, args: &CheckArgs, results: &[RunResult]) -> Result<report::Extras, Error> {
+    let mut out = report::Extras::new();
+    for r in results {
+        for p in &r.properties {
+            let (Verdict::Violated, Some(steps)) = (p.verdict, &p.path) else {
+                continue;
+            };
+            let mut lines = vec![explore_line(preset, &args.config, r, steps)];
+            if let Some(dir) = &args.msc {
+                let model = osfmig_model::OsfModel::new(r.config.clone());
+                let title = format!("{} in run {}", report::prop_label(&p.id, &p.name), r.name);
+                let file =
+                    crate::msc::write(dir, &format!("{}-{}", r.name, p.id), &title, &model, steps)?;
+                lines.push(format!("chart: {}", file.display()));
+            }
+            out.insert((r.name.clone(), p.id.clone()), lines);
+        }
+    }
+    Ok(out)
+}
+
+/// `explore: osfmig explore --preset P [flags] --run R [--mutant M], then open URL`.
+pub fn explore_line(
+    preset: &str,
+    flags: &ConfigArgs,
+    r: &RunResult,
+    steps: &[osfmig_model::check::Step],
+) -> String {
+    let mut words = vec![
+        "osfmig".to_string(),
+        "explore".to_string(),
+        "--preset".to_string(),
+        preset.to_string(),
+    ];
+    words.extend(flags.to_flags());
+    words.push("--run".into());
+    words.push(r.name.clone());
+    if let Some(m) = r.config.mutant {
+        if !words.iter().any(|w| w == "--mutant") {
+            words.push("--mutant".into());
+            words.push(osfmig_model::mutants::info(m).name.to_string());
+        }
+    }
+    let path: String = steps.iter().map(|s| format!("/{}", s.index)).collect();
+    format!(
+        "explore: {}, then open http://127.0.0.1:3000/#/steps/0{path}",
+        words.join(" ")
+    )
 }
 
 /// The exit status (README, "Exit status"): 1 when a verdict is wrong where the search can

@@ -916,6 +916,10 @@ pub struct CheckArgs {
     /// List the mutant catalog (name, property that catches it, preset) and exit.
     #[arg(long = "list-mutants", alias = "list_mutants")]
     pub list_mutants: bool,
+    /// Draw every counterexample as a message sequence chart into DIR: RUN-PROPERTY.svg and
+    /// RUN-PROPERTY.mmd (Mermaid), created or replaced.
+    #[arg(long, value_name = "DIR")]
+    pub msc: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -937,6 +941,10 @@ pub struct ReplayArgs {
     /// Print one JSON object on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Draw the path as a message sequence chart into DIR: RUN-replay.svg and RUN-replay.mmd
+    /// (Mermaid), created or replaced.
+    #[arg(long, value_name = "DIR")]
+    pub msc: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ mod bench;
 mod check;
 mod cli;
 mod explore;
+mod msc;
 mod paper;
 mod replay;
 mod report;

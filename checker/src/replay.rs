@@ -65,10 +65,23 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
         .next()
         .ok_or_else(|| Error::Usage(format!("unknown run '{}'", args.run)))?;
     let indices = parse_path(&args.path)?;
+    if let Some(dir) = &args.msc {
+        crate::msc::prepare(dir)?;
+    }
     let model = OsfModel::new(spec.config.clone());
     let (steps, state) =
         replay(&model, &indices).map_err(|e| Error::Usage(format!("--path: {e}")))?;
     let history = osfmig_model::linearizability::history(&model, &actions_of(&model, &indices));
+    let chart = match &args.msc {
+        Some(dir) => Some(crate::msc::write(
+            dir,
+            &format!("{}-replay", spec.name),
+            &format!("replay of run {}", spec.name),
+            &model,
+            &steps,
+        )?),
+        None => None,
+    };
     let props = registry(&spec.config);
     let failing: Vec<_> = props
         .iter()
@@ -111,6 +124,9 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
         report::config_line(&spec.config)
     );
     out.push_str(&report::steps_text(&steps, None));
+    if let Some(file) = &chart {
+        out.push_str(&format!("chart: {}\n", file.display()));
+    }
     if args.state {
         out.push_str(&format!("\nfinal state:\n{state:#?}\n"));
     }

@@ -265,27 +265,38 @@ pub fn summary(results: &[RunResult]) -> String {
     out
 }
 
-/// A path step by step: number, replay index, rule ID, then what happened. `loop_start` marks
-/// where the loop of a liveness lasso begins (the path then returns to the state before it).
+/// A path step by step under a header: number, replay index, rule ID, actor, then what happened,
+/// and a legend. `loop_start` marks where the loop of a liveness lasso begins (the path then
+/// returns to the state before it).
 pub fn steps_text(steps: &[Step], loop_start: Option<usize>) -> String {
-    let width = steps.iter().map(|s| s.rule.len()).max().unwrap_or(0);
-    let mut out = String::new();
+    let rule_w = steps.iter().map(|s| s.rule.len()).max().unwrap_or(0).max(4);
+    let actor_w = steps
+        .iter()
+        .map(|s| s.actor.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let mut out = format!(
+        "  {:>5} {:>4} {:<rule_w$}  {:<actor_w$}  what happens\n",
+        "step", "[i]", "rule", "actor"
+    );
     for (k, s) in steps.iter().enumerate() {
         if loop_start == Some(k) {
             out.push_str("        -- loop: the steps below return here and repeat forever --\n");
         }
-        // `Step.action` repeats the rule in front; the rule already has its own column.
-        let what = s
-            .action
-            .strip_prefix(&format!("{}: ", s.rule))
-            .unwrap_or(&s.action);
         out.push_str(&format!(
-            "  {:>4}. [{:>2}] {:<width$}  {what}\n",
+            "  {:>4}. [{:>2}] {:<rule_w$}  {:<actor_w$}  {}\n",
             k + 1,
             s.index,
-            s.rule
+            s.rule,
+            s.actor,
+            s.summary
         ));
     }
+    out.push_str(
+        "  (step: its number; [i]: which of the actions enabled in that state it is, the token \
+         --path replays; rule: its ID in spec §3; actor: who takes it)\n",
+    );
     out
 }
 
@@ -299,8 +310,12 @@ fn extra(p: &PropResult, key: &str) -> Option<Value> {
     }
 }
 
+/// Lines printed under a counterexample after its replay command, by (run, property ID):
+/// where to explore it, where its chart was written.
+pub type Extras = std::collections::BTreeMap<(String, String), Vec<String>>;
+
 /// Every counterexample of the results (unexpected and expected violations alike).
-pub fn counterexamples(results: &[RunResult]) -> String {
+pub fn counterexamples(results: &[RunResult], extras: &Extras) -> String {
     let mut out = String::new();
     for r in results {
         for p in r
@@ -342,6 +357,13 @@ pub fn counterexamples(results: &[RunResult]) -> String {
             }
             if let Some(cmd) = &p.replay {
                 out.push_str(&format!("  replay: {cmd}\n"));
+            }
+            for line in extras
+                .get(&(r.name.clone(), p.id.clone()))
+                .into_iter()
+                .flatten()
+            {
+                out.push_str(&format!("  {line}\n"));
             }
         }
     }

@@ -31,7 +31,24 @@ pub struct Step {
     /// Index of the action among those enabled (the replay token).
     pub index: usize,
     pub rule: String,
+    /// The action as the model names it (`Rule: Debug` form, spec §8.4).
     pub action: String,
+    /// The actor that takes the step, by name (`PMA@node1`, `PM Master`, `process 0`).
+    pub actor: String,
+    /// What the step does, in one line, with messages by name and requests by call.
+    pub summary: String,
+}
+
+impl Step {
+    fn of(model: &OsfModel, st: &Sys, index: usize, a: &Action) -> Step {
+        Step {
+            index,
+            rule: rule_of(st, a, &model.cfg).to_string(),
+            action: describe(st, a, &model.cfg),
+            actor: crate::narrate::step_actor(st, a),
+            summary: crate::narrate::step_summary(st, a),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -143,11 +160,7 @@ pub fn steps_of(model: &OsfModel, actions: &[Action]) -> Vec<Step> {
             .iter()
             .position(|e| e == a)
             .expect("path action is enabled");
-        out.push(Step {
-            index,
-            rule: rule_of(&st, a, &model.cfg).to_string(),
-            action: describe(&st, a, &model.cfg),
-        });
+        out.push(Step::of(model, &st, index, a));
         st = model.step(&st, a).expect("step");
     }
     out
@@ -168,11 +181,7 @@ pub fn replay(model: &OsfModel, indices: &[usize]) -> Result<(Vec<Step>, Sys), S
                 enabled.len()
             ));
         };
-        out.push(Step {
-            index: i,
-            rule: rule_of(&st, a, &model.cfg).to_string(),
-            action: describe(&st, a, &model.cfg),
-        });
+        out.push(Step::of(model, &st, i, a));
         st = model.step(&st, a).expect("step");
     }
     Ok((out, st))
