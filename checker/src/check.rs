@@ -2,6 +2,8 @@
 //! verdict, every counterexample with the command that replays it, and an exit status CI can
 //! act on.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use osfmig_model::check::{check_run, CheckOptions, RunResult, Verdict};
@@ -40,7 +42,27 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
     if let Some(dir) = &args.msc {
         crate::msc::prepare(dir)?;
     }
+    if let Some(file) = &args.junit {
+        crate::junit::prepare(file)?;
+    }
+    if let Some(dir) = &args.itf {
+        crate::msc::prepare_dir("--itf", dir)?;
+    }
+    // Ctrl-C cuts the run under way (it ends incomplete) and skips the rest; the partial
+    // report is printed and the status is 130, the shell's for SIGINT. A second Ctrl-C ends
+    // the process at once.
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupt.clone();
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
     let opts = CheckOptions {
+        interrupt: Some(interrupt.clone()),
+        shortest: args.search == "bfs",
         threads: args.threads as usize,
         state_limit: args.state_limit,
         timeout,
@@ -62,6 +84,9 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
     }
     let mut results: Vec<RunResult> = Vec::with_capacity(sel.runs.len());
     for (k, spec) in sel.runs.iter().enumerate() {
+        if interrupt.load(Ordering::SeqCst) {
+            break;
+        }
         report::set_run(k + 1, sel.runs.len());
         let res = check_run(spec, &opts);
         report::clear_progress();
@@ -78,12 +103,21 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         }
         results.push(res);
     }
-    let ok = results.iter().all(RunResult::ok);
+    let interrupted = interrupt.load(Ordering::SeqCst);
+    let ok = results.iter().all(RunResult::ok) && !interrupted;
     let extras = extras(&sel.preset, args, &results)?;
+    if let Some(file) = &args.junit {
+        crate::junit::write(
+            file,
+            &format!("osfmig check --preset {}", sel.preset),
+            &junit_suites(&results),
+        )?;
+    }
     if args.json {
         let value = report::JsonReport {
             preset: &sel.preset,
             ok,
+            interrupted,
             runs: &results,
         };
         emit(&format!(
@@ -94,6 +128,19 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
         emit(&format!("\n{}", report::summary(&results)));
         emit(&report::counterexamples(&results, &extras));
         emit(&format!("\n{}\n", report::verdict_line(&results)));
+    }
+    if interrupted {
+        let line = format!(
+            "interrupted: {} of {} run(s) checked, the last one cut short (incomplete)\n",
+            results.len(),
+            sel.runs.len()
+        );
+        if args.json {
+            eprint!("{line}");
+        } else {
+            emit(&line);
+        }
+        return Ok(130);
     }
     Ok(status(&results))
 }
@@ -116,10 +163,98 @@ fn extras(preset: &str, args: &CheckArgs, results: &[RunResult]) -> Result<repor
                     crate::msc::write(dir, &format!("{}-{}", r.name, p.id), &title, &model, steps)?;
                 lines.push(format!("chart: {}", file.display()));
             }
+            if let Some(dir) = &args.itf {
+                let model = osfmig_model::OsfModel::new(r.config.clone());
+                let file = crate::cex_itf::write(
+                    dir,
+                    &format!("{}-{}", r.name, p.id),
+                    preset,
+                    &r.name,
+                    &model,
+                    steps,
+                )?;
+                lines.push(format!("itf: {}", file.display()));
+            }
             out.insert((r.name.clone(), p.id.clone()), lines);
         }
     }
     Ok(out)
+}
+
+/// The JUnit form of the results: per run, a case per property, failing where the verdict
+/// is not what the spec expects (the text report's "FAIL"), and a case for the search's
+/// completeness; an expected violation passes, saying so in its output.
+fn junit_suites(results: &[RunResult]) -> Vec<crate::junit::Suite> {
+    use crate::junit::{Case, Suite};
+    results
+        .iter()
+        .map(|r| {
+            let mut cases: Vec<Case> = r
+                .properties
+                .iter()
+                .map(|p| {
+                    let mut details = String::new();
+                    if let Some(w) = &p.why {
+                        details.push_str(&format!("why: {w}\n"));
+                    }
+                    if let Some(d) = &p.detail {
+                        details.push_str(&format!("{d}\n"));
+                    }
+                    if let Some(steps) = &p.path {
+                        details.push_str(&report::steps_text(steps, p.loop_start));
+                    }
+                    if let Some(cmd) = &p.replay {
+                        details.push_str(&format!("replay: {cmd}\n"));
+                    }
+                    let verdict = format!("{:?}", p.verdict).to_lowercase();
+                    let (failure, out) = if !p.ok()
+                        || (!r.complete && p.verdict == Verdict::Violated && !p.expected_violation)
+                    {
+                        let msg = match (p.exercised, p.verdict) {
+                            (Some(false), _) => "never exercised: it held vacuously".to_string(),
+                            (_, Verdict::Violated) => "violated".to_string(),
+                            _ if p.expected_violation => {
+                                format!("{verdict}, but the spec expects a violation")
+                            }
+                            _ => verdict.clone(),
+                        };
+                        (Some((msg, details)), None)
+                    } else if p.verdict == Verdict::Violated {
+                        (
+                            None,
+                            Some(format!(
+                                "expected violation (a finding of the paper)\n{details}"
+                            )),
+                        )
+                    } else {
+                        (None, None)
+                    };
+                    Case {
+                        name: report::prop_label(&p.id, &p.name),
+                        failure,
+                        out,
+                        ..Case::default()
+                    }
+                })
+                .collect();
+            cases.push(Case {
+                name: "search complete".into(),
+                seconds: r.seconds,
+                failure: (!r.complete).then(|| {
+                    (
+                        "incomplete".to_string(),
+                        "a limit, the timeout or a bound of the model cut the search".to_string(),
+                    )
+                }),
+                ..Case::default()
+            });
+            Suite {
+                name: r.name.clone(),
+                seconds: r.seconds,
+                cases,
+            }
+        })
+        .collect()
 }
 
 /// `explore: osfmig explore --preset P [flags] --run R [--mutant M], then open URL`.

@@ -920,6 +920,19 @@ pub struct CheckArgs {
     /// RUN-PROPERTY.mmd (Mermaid), created or replaced.
     #[arg(long, value_name = "DIR")]
     pub msc: Option<std::path::PathBuf>,
+    /// How safety counterexamples are found: `dfs`, the depth-first search's path cut at the
+    /// first state where the property fails; `bfs`, a shortest path, by a breadth-first search
+    /// run after the check for each violated property.
+    #[arg(long, value_name = "SEARCH", default_value = "dfs", value_parser = ["dfs", "bfs"])]
+    pub search: String,
+    /// Write every counterexample as an ITF trace (the Informal Trace Format of Apalache and
+    /// Quint, states projected as in `traces export`) into DIR: RUN-PROPERTY.itf.json.
+    #[arg(long, value_name = "DIR")]
+    pub itf: Option<std::path::PathBuf>,
+    /// Also write the verdicts as JUnit XML to FILE (created or replaced): a test suite per
+    /// run, a test case per property, failing where the verdict is not what the spec expects.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

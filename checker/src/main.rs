@@ -7,9 +7,11 @@
 //! wrong.
 
 mod bench;
+mod cex_itf;
 mod check;
 mod cli;
 mod explore;
+mod junit;
 mod msc;
 mod paper;
 mod replay;

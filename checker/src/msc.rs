@@ -12,11 +12,16 @@ use crate::cli::Error;
 /// Creates DIR before any work starts, so that a directory that cannot be made is bad input
 /// (exit 2), not a failure after a long check.
 pub fn prepare(dir: &Path) -> Result<(), Error> {
+    prepare_dir("--msc", dir)
+}
+
+/// Creates the directory output flag `flag` names, or says why it cannot (exit 2).
+pub fn prepare_dir(flag: &str, dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Usage(format!("--msc {}: cannot create it: {e}", dir.display())))?;
+        .map_err(|e| Error::Usage(format!("{flag} {}: cannot create it: {e}", dir.display())))?;
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
-            "--msc {}: not a directory",
+            "{flag} {}: not a directory",
             dir.display()
         )));
     }
@@ -24,7 +29,7 @@ pub fn prepare(dir: &Path) -> Result<(), Error> {
 }
 
 /// A name fit for a file: letters, digits, `-` and `_` kept, anything else `_`.
-fn file_stem(s: &str) -> String {
+pub fn file_stem(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

@@ -343,6 +343,19 @@ pub fn counterexamples(results: &[RunResult], extras: &Extras) -> String {
             if let Some(Value::String(detail)) = extra(p, "detail") {
                 out.push_str(&format!("  {detail}\n"));
             }
+            match extra(p, "search").as_ref().and_then(|v| v.as_str()) {
+                Some("bfs") => {
+                    out.push_str("  (a shortest counterexample: breadth-first search)\n")
+                }
+                Some(_) => out.push_str(
+                    "  (depth-first search's path, cut where the property first fails; \
+                     --search bfs finds a shortest one)\n",
+                ),
+                None => {}
+            }
+            if let Some(Value::String(why)) = extra(p, "why") {
+                out.push_str(&format!("  why: {why}\n"));
+            }
             if let Some(steps) = &p.path {
                 let loop_start = extra(p, "loop_start")
                     .and_then(|v| v.as_u64())
@@ -406,6 +419,9 @@ pub fn verdict_line(results: &[RunResult]) -> String {
 pub struct JsonReport<'a> {
     pub preset: &'a str,
     pub ok: bool,
+    /// Ctrl-C cut the check short: the runs are those checked so far, the last incomplete.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     pub runs: &'a [RunResult],
 }
 

@@ -136,3 +136,91 @@ fn an_msc_dir_that_cannot_be_made_is_exit_2() {
     assert!(stderr(&o).contains("--msc"), "{}", stderr(&o));
     let _ = std::fs::remove_file(&file);
 }
+
+// Reference: spec §8.4, §12 (a counterexample exports as ITF: a state per step, and one
+// before the first).
+#[test]
+fn check_exports_each_counterexample_as_itf() {
+    let dir = scratch("msc", "itf");
+    let o = osfmig(&[
+        "check",
+        "--preset",
+        "refusal-queue",
+        "--mutant",
+        "drop_queue_on_refusal",
+        "--quiet",
+        "--itf",
+        s(&dir),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    let file = dir.join("refusal-queue-P5.itf.json");
+    assert!(out.contains(&format!("itf: {}", file.display())), "{out}");
+    let itf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("the ITF file")).unwrap();
+    let steps = out
+        .lines()
+        .find_map(|l| l.strip_prefix("P5 no lost requests in run refusal-queue: VIOLATED, "))
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("the counterexample's length");
+    let states = itf["states"].as_array().expect("ITF states");
+    assert_eq!(states.len(), steps + 1, "{itf}");
+    assert!(
+        itf["vars"].as_array().is_some_and(|v| !v.is_empty()),
+        "{itf}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Reference: spec §8.4 (`--search bfs` gives a shortest counterexample and says so).
+#[test]
+fn search_bfs_gives_a_shortest_counterexample_and_says_so() {
+    let len = |args: &[&str]| -> (usize, String) {
+        let o = osfmig(args);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+        let n = out
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("P9 AbsentProcess implies relocation in run self-calls: VIOLATED, ")
+            })
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("no P9 counterexample in:\n{out}"));
+        (n, out)
+    };
+    let base = [
+        "check",
+        "--preset",
+        "self-calls",
+        "--mutant",
+        "pmm_update_after_cleanup",
+        "--quiet",
+        "--no-liveness",
+    ];
+    let (dfs, out) = len(&base);
+    assert!(out.contains("(depth-first search's path"), "{out}");
+    let mut args = base.to_vec();
+    args.extend(["--search", "bfs"]);
+    let (bfs, out) = len(&args);
+    assert!(
+        out.contains("(a shortest counterexample: breadth-first search)"),
+        "{out}"
+    );
+    assert!(bfs <= dfs, "bfs {bfs} > dfs {dfs}");
+    // The printed replay command reproduces the shorter path.
+    let replay = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("replay: "))
+        .find(|c| c.contains("pmm_update_after_cleanup"))
+        .expect("a replay line");
+    let words: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let o = osfmig(&words);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("safety properties failing in the final state: P9"),
+        "{}",
+        stdout(&o)
+    );
+}

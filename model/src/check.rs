@@ -11,6 +11,11 @@ use serde::Serialize;
 use stateright::{Checker, Model};
 
 use crate::model::{describe, rule_of, Action, OsfModel};
+use crate::shortest::{shortest, Shortest};
+
+/// States the breadth-first search for a shortest counterexample may visit when the check
+/// has no `state_limit`: about 2 GiB of frontier at the largest `full` runs' state size.
+pub const SHORTEST_STATES_MAX: usize = 5_000_000;
 use crate::presets::RunSpec;
 use crate::properties::{registry, Expectation};
 use crate::state::Sys;
@@ -70,6 +75,14 @@ pub struct PropResult {
     /// U1: the history of calls and answers along `path`, numbered by step (spec §13.6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<String>>,
+    /// Safety: how `path` was found: `dfs` (the depth-first search's path, cut at the first
+    /// state where the property is false) or `bfs` (a shortest path, `check --search bfs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Safety: why the property is false at the end of `path`, naming the requests, pids
+    /// and nodes at fault (`properties::why`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
     /// Safety and liveness: whether some reached state met the property's antecedent or the
     /// obligation's trigger (spec §6.4). `None` for reachability items.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +134,11 @@ pub struct CheckOptions {
     /// then incomplete.
     pub state_limit: Option<usize>,
     pub timeout: Option<Duration>,
+    /// Replace each safety counterexample by a shortest one (`crate::shortest`).
+    pub shortest: bool,
+    /// Set from outside (a Ctrl-C handler) to cut the run short as a timeout does: the run
+    /// is then incomplete.
+    pub interrupt: Option<Arc<AtomicBool>>,
     /// Called about once a second with (unique states, max depth, elapsed).
     pub progress: Option<fn(&str, usize, usize, Duration)>,
     /// Called as each phase of a run starts: `safety` (the exhaustive search with the
@@ -140,6 +158,8 @@ impl Default for CheckOptions {
             symmetry: true,
             state_limit: None,
             timeout: None,
+            interrupt: None,
+            shortest: false,
             progress: None,
             phase: None,
             replay_prefix: "osfmig replay".into(),
@@ -231,14 +251,23 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
     }
     // The deadline covers the safety search and the liveness graph: a watchdog sets the
     // model's stop flag, which cuts every successor off.
+    // An interrupt (Ctrl-C, `CheckOptions::interrupt`) cuts the run the same way.
     let finished = Arc::new(AtomicBool::new(false));
     let timed_out = Arc::new(AtomicBool::new(false));
-    if let Some(t) = opts.timeout {
+    if opts.timeout.is_some() || opts.interrupt.is_some() {
         let (stop, finished, timed_out) = (model.stop.clone(), finished.clone(), timed_out.clone());
+        let (deadline, interrupt) = (opts.timeout, opts.interrupt.clone());
         std::thread::spawn(move || {
-            while start.elapsed() < t {
+            loop {
                 if finished.load(Ordering::Relaxed) {
                     return;
+                }
+                let late = deadline.is_some_and(|t| start.elapsed() >= t);
+                let asked = interrupt
+                    .as_ref()
+                    .is_some_and(|i| i.load(Ordering::Relaxed));
+                if late || asked {
+                    break;
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -288,8 +317,27 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 (_, true) => Verdict::Violated,
                 (_, false) => Verdict::Holds,
             };
-            let actions = found.map(|path| path.clone().into_actions());
+            let mut actions = found.map(|path| path.clone().into_actions());
+            // A safety counterexample ends where its property first fails: the path
+            // stateright rebuilds under symmetry can run on past that state (spec §8.4).
+            let mut search = None;
+            if let (Expectation::Always, Some(a)) = (p.expectation, actions.as_mut()) {
+                let keep = crate::properties::why::first_failure(&model, p.check, a);
+                a.truncate(keep);
+                search = Some("dfs".to_string());
+                if opts.shortest {
+                    let limit = opts.state_limit.unwrap_or(SHORTEST_STATES_MAX);
+                    if let Shortest::Found(path) = shortest(&model, p.check, opts.symmetry, limit) {
+                        *a = path;
+                        search = Some("bfs".to_string());
+                    }
+                }
+            }
             let path = actions.as_ref().map(|a| steps_of(&model, a));
+            let why = actions
+                .as_ref()
+                .filter(|_| p.expectation == Expectation::Always && verdict == Verdict::Violated)
+                .and_then(|a| crate::properties::why::why_of_path(&model, p.id, a));
             let history = actions
                 .filter(|_| p.id == "U1")
                 .map(|a| crate::linearizability::history(&model, &a));
@@ -306,6 +354,8 @@ pub fn check_run(run: &RunSpec, opts: &CheckOptions) -> RunResult {
                 replay,
                 detail: None,
                 loop_start: None,
+                why,
+                search,
                 history,
                 exercised,
             }

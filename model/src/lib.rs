@@ -27,6 +27,7 @@ pub mod pma;
 pub mod presets;
 pub mod process;
 pub mod properties;
+pub mod shortest;
 pub mod state;
 pub mod symmetry;
 pub mod types;

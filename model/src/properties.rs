@@ -8,6 +8,7 @@ use crate::types::*;
 
 mod reachability;
 pub use reachability::*;
+pub mod why;
 
 fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
     st.nodes

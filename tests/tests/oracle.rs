@@ -754,6 +754,8 @@ fn verdicts_that_are_not_ok() {
         replay: None,
         detail: None,
         loop_start: None,
+        why: None,
+        search: None,
         history: None,
         exercised: None,
     };

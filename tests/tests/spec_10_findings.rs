@@ -14,16 +14,23 @@ fn rules_of(p: &PropResult) -> Vec<&str> {
         .collect()
 }
 
-// Reference: spec §10 (P11). Without the fix a request queued at S and forwarded at R14 is
-// overtaken by a later request of the same sender served directly at D.
+// Reference: spec §10 (P11). Without the fix a later request of the same sender, held at D
+// while P is reserved there, is served at R13 while the earlier one is still on its way to S
+// (where it would be queued and forwarded at R14). The counterexample ends at that service,
+// the first state where P11 is false (spec §8.4), as §10 finding 1 tells it.
 #[test]
 fn p11_overtaking_without_the_fix() {
     let res = check(&run("p11-unfixed"));
     assert_eq!(verdict(&res, "P11"), "violated");
     let p = res.properties.iter().find(|p| p.id == "P11").unwrap();
     let rules = rules_of(p);
-    assert!(rules.contains(&"R2 Enqueue"), "{rules:?}");
-    assert!(rules.contains(&"R14 ForwardAndCleanUp"), "{rules:?}");
+    assert!(rules.contains(&"R13 HoldUntilRestart"), "{rules:?}");
+    assert_eq!(rules.last(), Some(&"R13 InformPMMAndRestart"), "{rules:?}");
+    let why = p.why.as_deref().unwrap_or("");
+    assert!(
+        why.contains("req 1") && why.contains("earlier req 0"),
+        "the why line names the overtaking: {why}"
+    );
     assert!(res.ok(), "the violation is the documented finding");
 }
 

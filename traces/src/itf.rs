@@ -149,12 +149,19 @@ pub fn observed_states(trace: &Trace, path: &str) -> Result<Vec<Value>, String> 
 /// The ITF object of a trace read from `path`.
 pub fn to_itf(trace: &Trace, path: &str) -> Result<Value, String> {
     let states = observed_states(trace, path)?;
+    itf_of_states(trace, &states, path)
+}
+
+/// The ITF object of a trace whose observed states are given, the initial one first (a
+/// counterexample of `check --itf`, whose configuration may be no catalog run's: a mutant,
+/// flags).
+pub fn itf_of_states(trace: &Trace, states: &[Value], path: &str) -> Result<Value, String> {
     let mut optional: BTreeSet<String> = OPTIONAL_PATHS.iter().map(|s| s.to_string()).collect();
-    for s in &states {
+    for s in states {
         null_paths(s, "", &mut optional);
     }
     let mut vars: Vec<String> = Vec::new();
-    for s in &states {
+    for s in states {
         let Some(m) = s.as_object() else {
             return Err(format!("{path}: a state is not a JSON object"));
         };

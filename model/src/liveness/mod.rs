@@ -283,6 +283,8 @@ pub fn check_liveness_of(
             replay,
             detail,
             loop_start,
+            why: None,
+            search: None,
             history: None,
             exercised: Some(
                 ex.obligations
