@@ -147,7 +147,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, Error> {
 
 /// Under each counterexample: the Explorer command and the URL that opens the path in it
 /// (stateright's `#/steps/INIT/I/J/...`, action indices as in the replay command), and with
-/// `--msc` the chart's file.
+/// `--msc` and `--itf` the files written.
 fn extras(preset: &str, args: &CheckArgs, results: &[RunResult]) -> Result<report::Extras, Error> {
     let mut out = report::Extras::new();
     for r in results {

@@ -609,6 +609,13 @@ impl Model for OsfModel {
         Some(describe(last, &action, &self.cfg))
     }
 
+    /// The Explorer draws the path to the selected state as the same sequence chart
+    /// `check --msc` writes (spec §8.4).
+    fn as_svg(&self, path: stateright::Path<Sys, Action>) -> Option<String> {
+        let actions = path.into_actions();
+        Some(crate::narrate::chart(self, "the path to this state", &actions).svg())
+    }
+
     /// The registry's properties, named by their IDs ("P1", "S-refusal"): stateright looks
     /// every property up by name in its discovery map (a SipHash of the name) on every state
     /// it visits, so short names are measurably cheaper than the long ones (spec §8.4).

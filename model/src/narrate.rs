@@ -421,3 +421,39 @@ fn order_key(l: Lane) -> u32 {
         Lane::FileServer => 5001,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::find_run;
+
+    // Reference: spec §8.4 (the Explorer draws a path as the chart `check --msc` writes).
+    #[test]
+    fn the_explorer_draws_the_path_as_a_chart() {
+        let model = OsfModel::new(find_run("null-migration").unwrap().config);
+        let init = model.init_states().remove(0);
+        // The first three steps of whatever the model enables first.
+        let mut st = init.clone();
+        let mut actions = Vec::new();
+        for _ in 0..3 {
+            let mut en = Vec::new();
+            model.enabled(&st, &mut en);
+            let a = en.remove(0);
+            st = model.step(&st, &a).unwrap();
+            actions.push(a);
+        }
+        let path = stateright::Path::from_actions(&model, init, actions.iter()).unwrap();
+        let svg = model.as_svg(path).expect("an SVG");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        let c = chart(&model, "t", &actions);
+        assert_eq!(c.rows.len(), 3);
+        assert!(svg.contains(&xml_escaped(&c.rows[0].summary)), "{svg}");
+    }
+
+    fn xml_escaped(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+}
