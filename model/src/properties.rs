@@ -10,7 +10,7 @@ mod reachability;
 pub use reachability::*;
 pub mod why;
 
-fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
+pub(crate) fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
     st.nodes
         .iter()
         .enumerate()
@@ -18,7 +18,7 @@ fn live_nodes(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
         .map(|(i, n)| (i as NodeId, n))
 }
 
-fn pids(st: &Sys) -> std::ops::Range<Pid> {
+pub(crate) fn pids(st: &Sys) -> std::ops::Range<Pid> {
     0..st.emus.len() as Pid
 }
 

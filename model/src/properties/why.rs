@@ -17,17 +17,7 @@ pub struct Last<'a> {
     pub st: &'a Sys,
 }
 
-fn live(st: &Sys) -> impl Iterator<Item = (NodeId, &Node)> {
-    st.nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.alive)
-        .map(|(i, n)| (i as NodeId, n))
-}
-
-fn pids(st: &Sys) -> std::ops::Range<Pid> {
-    0..st.emus.len() as Pid
-}
+use super::{live_nodes as live, pids};
 
 fn list(v: &[String]) -> String {
     match v.len() {
@@ -59,24 +49,9 @@ fn served_now(l: &Last) -> Vec<ReqId> {
         .collect()
 }
 
-/// The messages the last step sent (a multiset difference of the networks).
-fn sent_now(l: &Last) -> Vec<Envelope> {
-    let mut before = l.prev.net.clone();
-    if let Action::Deliver { idx, .. } = *l.action {
-        if (idx as usize) < before.len() {
-            before.remove(idx as usize);
-        }
-    }
-    let mut out = Vec::new();
-    for e in &l.st.net {
-        match before.iter().position(|b| b == e) {
-            Some(k) => {
-                before.remove(k);
-            }
-            None => out.push(*e),
-        }
-    }
-    out
+/// The messages the last step sent, as the narration finds them.
+fn sent_now(m: &OsfModel, l: &Last) -> Vec<Envelope> {
+    crate::narrate::narrate(m, l.prev, l.action, l.st).sent
 }
 
 /// How many steps of `actions` lead to the first state where `check` is false (all of them
@@ -179,7 +154,7 @@ pub fn why(m: &OsfModel, id: &str, l: &Last) -> Option<String> {
             .collect(),
         "P7" if m.cfg.mode == Mode::Process => p7(st),
         "P8" => p8(m, st),
-        "P9" => sent_now(l)
+        "P9" => sent_now(m, l)
             .iter()
             .filter_map(|e| match (e.src, e.msg) {
                 (Actor::Pma(n), Msg::AbsentProcess { req }) => {
@@ -267,7 +242,7 @@ pub fn why(m: &OsfModel, id: &str, l: &Last) -> Option<String> {
             })
             .collect(),
         "P13" => p13(m, st),
-        "P14" => p14(l),
+        "P14" => p14(m, l),
         "A1" => live(st)
             .flat_map(|(i, n)| {
                 n.pma
@@ -555,9 +530,9 @@ fn p13(m: &OsfModel, st: &Sys) -> Vec<String> {
     out
 }
 
-fn p14(l: &Last) -> Vec<String> {
+fn p14(m: &OsfModel, l: &Last) -> Vec<String> {
     let st = l.st;
-    sent_now(l)
+    sent_now(m, l)
         .iter()
         .filter_map(|e| match e.msg {
             Msg::AbsentProcess { req } => {
