@@ -43,6 +43,7 @@ pub fn write(
         tool_version: TOOL_VERSION.into(),
         monitors: Vec::new(),
         quiescent: None,
+        programs: Vec::new(),
     };
     let mut states =
         vec![serde_json::to_value(of_model(&init)).map_err(|e| Error::Runtime(e.to_string()))?];

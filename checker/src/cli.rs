@@ -200,6 +200,12 @@ pub struct TracesRecordArgs {
     /// (spec §12.9.1), `--count` in all.
     #[arg(long)]
     pub directed: bool,
+    /// The processes run programs of the refimpl's workload interpreter, drawn within the
+    /// run's environment rules and budgets, instead of a driver's script (spec §12.9.2);
+    /// each trace's header lists its programs' calls, which `traces check` holds the
+    /// processes to.
+    #[arg(long)]
+    pub programs: bool,
     /// Print one JSON object: {"preset", "runs", "traces", "out", "skipped": [{"run",
     /// "why"}], "directed", "followed", "targets_not_followed", "broken": [{"file", "line",
     /// "run", "trace", "step", "rule", "invariant"}]}.

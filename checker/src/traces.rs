@@ -65,6 +65,7 @@ fn run_record(args: &TracesRecordArgs) -> Result<u8, Error> {
     fresh_dir("--out", &args.out)?;
     let opts = RecordOptions {
         events_max: args.events,
+        programs: args.programs,
         ..RecordOptions::default()
     };
     // What each trace records: a run, and for a directed recording the plan it follows.

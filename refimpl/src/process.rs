@@ -6,6 +6,7 @@
 
 use crate::emulator::Fd;
 use crate::kernel::Run;
+use crate::script::ProgramDid;
 use crate::timing::{MsgKind, MsgShape};
 use crate::workload::Op;
 use crate::world::{Body, Call, Ep, Ev, Outcome, Sender, World};
@@ -48,9 +49,14 @@ impl World {
             };
             let now = self.now();
             let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
-            // Replies the reply port kept while the threads were suspended come first.
-            if let Some(port) = t.space.ports.first_mut().filter(|p| p.queued > 0) {
-                port.queued -= 1;
+            // Replies the reply port kept while the threads were suspended come first (under
+            // conformance in a step of their own, as the model's ConsumeReply).
+            if t.space.ports.first().is_some_and(|p| p.queued > 0) {
+                if !self.program_may(pid) {
+                    return;
+                }
+                let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
+                t.space.ports[0].queued -= 1;
                 self.receive_file_reply(pid, n);
                 continue;
             }
@@ -71,6 +77,17 @@ impl World {
                 t.exec.run = Run::Exited;
                 return;
             };
+            // Every operation the model sees as a step of the process takes a step of its
+            // own under conformance (spec §12.9.2); computing is not one.
+            let visible = matches!(
+                op,
+                Op::Call { .. } | Op::KillParent | Op::Spawn { .. } | Op::Wait | Op::Exit
+            ) || (matches!(op, Op::Read { .. } | Op::Write { .. })
+                && !t.emulator.fds.is_empty());
+            if visible && !self.program_may(pid) {
+                return;
+            }
+            let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
             match op {
                 Op::Compute(d) => {
                     t.exec.run = Run::Computing { until: now + d };
@@ -84,7 +101,7 @@ impl World {
                     if t.exec.rep == 0 {
                         t.exec.rep = times.max(1);
                     }
-                    return self.issue(pid, n, pid, Call::Info);
+                    return self.program_issue(pid, n, pid, Call::Info);
                 }
                 Op::KillParent => {
                     let target = self
@@ -94,20 +111,20 @@ impl World {
                         .and_then(|e| e.parent)
                         .unwrap_or(pid);
                     t.exec.rep = 1;
-                    return self.issue(pid, n, target, Call::Kill);
+                    return self.program_issue(pid, n, target, Call::Kill);
                 }
                 Op::Spawn { prog, on } => {
                     t.exec.rep = 1;
-                    return self.issue(pid, n, pid, Call::Fork { prog, on });
+                    return self.program_issue(pid, n, pid, Call::Fork { prog, on });
                 }
                 Op::Wait => {
                     t.exec.rep = 1;
-                    return self.issue(pid, n, pid, Call::Wait);
+                    return self.program_issue(pid, n, pid, Call::Wait);
                 }
                 Op::Exit => {
                     t.exec.rep = 1;
                     t.exec.run = Run::InCall;
-                    return self.issue(pid, n, pid, Call::Exit);
+                    return self.program_issue(pid, n, pid, Call::Exit);
                 }
                 Op::Open { fs } => {
                     t.exec.rep = 1;
@@ -134,6 +151,10 @@ impl World {
                         continue;
                     };
                     t.exec.run = Run::InCall;
+                    if self.program_steps {
+                        self.file_reads.insert(pid);
+                        self.program_did(ProgramDid::FileRead { pid });
+                    }
                     return self.file_rpc(pid, n, fs, bytes, 0);
                 }
                 Op::Alloc { pages } => {
@@ -152,17 +173,43 @@ impl World {
                 Op::Touch { pages } => {
                     let heap = t.pages.len() as u32 - t.heap_base;
                     let want = pages.min(heap);
-                    while t.exec.touch_next < want {
+                    loop {
+                        // AS1 (spec §3.3.2): a write dirties a pre-copied page only while the
+                        // migration that copied it is under way; once it failed the copy is
+                        // gone with it (found by program conformance: a write after the
+                        // destination crashed marked the page dirty, a step the model's
+                        // process has no counterpart for).
+                        let migrating = self.migrating_to_live_node(n, pid);
+                        let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
+                        if t.exec.touch_next >= want {
+                            break;
+                        }
                         let page = t.heap_base + t.exec.touch_next;
                         let home = t.pages[page as usize];
-                        if t.precopied_pages.contains(&page) && !t.dirty.contains(&page) {
+                        let write = migrating
+                            && t.precopied_pages.contains(&page)
+                            && !t.dirty.contains(&page);
+                        // A write of a pre-copied page and a fault are each a step of the
+                        // process's own under conformance (spec §12.9.2).
+                        if (write || home != n) && !self.program_may(pid) {
+                            return;
+                        }
+                        if write {
+                            let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
                             t.dirty.push(page); // AS1: written after its pre-copy
+                            self.program_did(ProgramDid::Write { pid, page });
+                            if self.program_steps && home != n {
+                                continue; // the fault is a step of its own
+                            }
                         }
                         if home != n {
+                            self.program_did(ProgramDid::Touch { pid, page });
                             return self.cor_fault(pid, n, page, home);
                         }
+                        let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
                         t.exec.touch_next += 1;
                     }
+                    let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
                     t.exec.touch_next = 0;
                     t.exec.rep = 1;
                     self.advance(pid, n);
@@ -180,6 +227,12 @@ impl World {
             }
             t.exec.run = Run::Ready;
         }
+    }
+
+    /// EM1 from a program: the call, noted as the program's step under conformance.
+    fn program_issue(&mut self, pid: Pid, n: NodeId, target: Pid, call: Call) {
+        self.program_did(ProgramDid::Call { pid, target, call });
+        self.issue(pid, n, target, call);
     }
 
     /// EM1: the emulator sends a process-management call to its PMA.
@@ -278,6 +331,10 @@ impl World {
             // A scripted read's reply is consumed on receipt (the model's ConsumeReply).
             self.file_reads.remove(&pid);
             return;
+        }
+        if self.program_steps {
+            // The model's ConsumeReply: the read is over once its reply is received.
+            self.file_reads.remove(&pid);
         }
         let t = self.nodes[n].kernel.tasks.get_mut(&pid).unwrap();
         if t.exec.run != Run::InCall {

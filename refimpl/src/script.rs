@@ -10,11 +10,26 @@
 
 use std::collections::BTreeSet;
 
+use crate::emulator::Fd;
 use crate::kernel::Run;
 use crate::sim::Time;
 use crate::workload::Program;
 use crate::world::{Call, Ev, World};
 use crate::{NodeId, Pid};
+
+/// What a program did in one of its steps (spec §12.9.2): the stimulus a conformance
+/// trace writes for it, as the model's process takes the same step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgramDid {
+    /// EM1: a process-management call.
+    Call { pid: Pid, target: Pid, call: Call },
+    /// FS1: a read of its open file.
+    FileRead { pid: Pid },
+    /// R17: a touch of a page homed on another node (a copy-on-reference fault).
+    Touch { pid: Pid, page: u32 },
+    /// AS1: a write of a page already pre-copied.
+    Write { pid: Pid, page: u32 },
+}
 
 /// A pending event a driver may run now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +54,66 @@ impl World {
             }
         }
         self.root = 0;
+    }
+
+    /// Starts one process per entry of `homes` running its program (`programs[i]` for pid
+    /// `i`; the later entries of `programs` are for children a `Spawn` names), pid `i` on
+    /// node `homes[i]`, every process but the first a child of pid 0, each with a file open
+    /// on the master node's file server (the model's FS1 assumption, spec §2.6). Every
+    /// operation the model sees as a step of the process runs in an event of its own, and
+    /// what it did is kept in `program_did` (spec §12.9.2).
+    pub fn load_programs(&mut self, homes: &[NodeId], programs: Vec<Program>) {
+        self.scripted = false;
+        self.program_steps = true;
+        self.programs = programs;
+        for (i, &home) in homes.iter().enumerate() {
+            let pid = self.spawn_root(i, home);
+            debug_assert_eq!(pid as usize, i);
+            if i > 0 {
+                self.pmm.register(pid, Some(0), home);
+            }
+            let cap = self.nodes[crate::MASTER].fs.open(0);
+            let t = self.nodes[home]
+                .kernel
+                .tasks
+                .get_mut(&pid)
+                .expect("spawned");
+            t.emulator.fds.push(Fd {
+                fs: crate::MASTER,
+                cap,
+                token: home,
+            });
+        }
+        self.root = 0;
+    }
+
+    /// Whether the program of `pid` may take its next visible step now: always outside
+    /// conformance; under it only in its own `ProgramStep` event, which is scheduled
+    /// otherwise (spec §12.9.2).
+    pub(crate) fn program_may(&mut self, pid: Pid) -> bool {
+        if !self.program_steps {
+            return true;
+        }
+        if self.program_turn == Some(pid) {
+            self.program_turn = None;
+            return true;
+        }
+        self.q.after(0, Ev::ProgramStep { pid });
+        false
+    }
+
+    /// A program's step (spec §12.9.2): its next visible operation, if it still has one.
+    pub(crate) fn program_step(&mut self, pid: Pid) {
+        self.program_turn = Some(pid);
+        self.run_task(pid);
+        self.program_turn = None;
+    }
+
+    /// Notes what a program did in its step, under conformance.
+    pub(crate) fn program_did(&mut self, did: ProgramDid) {
+        if self.program_steps {
+            self.program_did.push(did);
+        }
     }
 
     /// The node where the scripted process `pid` can act now: its task is on a live node,

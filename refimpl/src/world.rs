@@ -495,6 +495,10 @@ pub enum Ev {
     PortReceive {
         pid: Pid,
     },
+    /// A program's next visible operation (spec §12.9.2), in an event of its own.
+    ProgramStep {
+        pid: Pid,
+    },
     FaultDone {
         pid: Pid,
         gen: u32,
@@ -690,6 +694,13 @@ pub struct World {
     pub scripted: bool,
     /// Scripted processes with a file read outstanding (FS1).
     pub file_reads: std::collections::BTreeSet<Pid>,
+    /// Programs under conformance (spec §12.9.2): each operation of a program that the
+    /// model sees as a step of the process runs in an event of its own.
+    pub program_steps: bool,
+    /// The process whose `ProgramStep` event is running (its one visible operation).
+    pub program_turn: Option<Pid>,
+    /// What the programs did in their steps, for the recorder to write as stimuli.
+    pub program_did: Vec<crate::script::ProgramDid>,
     /// Pids whose next MigrateRequest the destination refuses for memory exhaustion (R7, the
     /// environment's choice in a replayed trace, spec §12.8).
     pub refuse_next: std::collections::BTreeSet<Pid>,
@@ -740,6 +751,9 @@ impl World {
             pmm_backlog: BTreeMap::new(),
             scripted: false,
             file_reads: Default::default(),
+            program_steps: false,
+            program_turn: None,
+            program_did: Vec::new(),
             refuse_next: Default::default(),
             mutant: None,
             computing: vec![Vec::new(); cfg_nodes],
@@ -1206,6 +1220,7 @@ impl World {
             Ev::Step(id) => self.on_step(id),
             Ev::ComputeDone { pid, gen } => self.on_compute_done(pid, gen),
             Ev::PortReceive { pid } => self.receive_queued_replies(pid),
+            Ev::ProgramStep { pid } => self.program_step(pid),
             Ev::FaultDone { pid, gen, home } => self.on_fault_done(pid, gen, home),
             Ev::Pcntl { pid, dst, mode } => self.pcntl(pid, dst, mode),
             Ev::Abandon { pid } => self.abandon(pid),

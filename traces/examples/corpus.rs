@@ -78,6 +78,7 @@ fn main() {
                 tool_version: TOOL_VERSION.into(),
                 monitors: Vec::new(),
                 quiescent: None,
+                programs: Vec::new(),
             };
             let mut text = serde_json::to_string(&header).unwrap();
             text.push('\n');

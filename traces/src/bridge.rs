@@ -59,6 +59,17 @@ impl Stimulus {
         }
     }
 
+    /// The process that takes the step, for a process's stimulus.
+    pub fn pid(self) -> Option<u8> {
+        match self {
+            Stimulus::Issue { pid, .. }
+            | Stimulus::Touch { pid, .. }
+            | Stimulus::FileRead { pid }
+            | Stimulus::Write { pid, .. } => Some(pid),
+            Stimulus::Pcntl { .. } | Stimulus::PcntlAllow { .. } | Stimulus::Crash { .. } => None,
+        }
+    }
+
     /// Rule label, actor and parameters as a trace event writes them (the model action's
     /// fields, spec §12.3).
     pub fn render(self) -> (&'static str, &'static str, Value) {
@@ -150,7 +161,7 @@ impl Stimulus {
     }
 }
 
-fn call_name(c: MCall) -> &'static str {
+pub(crate) fn call_name(c: MCall) -> &'static str {
     match c {
         MCall::Signal => "Signal",
         MCall::GetInfo => "GetInfo",
@@ -186,9 +197,8 @@ pub fn supported(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// The refimpl set up as the model's initial state: the same nodes, proc table size and
-/// switches, one scripted process per pid on its home node.
-pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
+/// The refimpl with the model's nodes, proc table size and switches, and no process yet.
+fn bare_world(cfg: &Config, seed: u64) -> Result<World, String> {
     supported(cfg)?;
     let rcfg = RConfig {
         nodes: cfg.nodes_max as usize,
@@ -226,17 +236,48 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
         // The model's choices where the paper is silent (a test switches them, spec §11.11).
         choices: Default::default(),
     };
-    let mut w = World::new(rcfg, Costs::i386(), seed);
-    let homes: Vec<usize> = (0..cfg.processes_max)
-        .map(|p| cfg.home_of(p) as usize)
-        .collect();
+    Ok(World::new(rcfg, Costs::i386(), seed))
+}
+
+/// The refimpl set up as the model's initial state: the same nodes, proc table size and
+/// switches, one scripted process per pid on its home node.
+pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
+    let mut w = bare_world(cfg, seed)?;
+    let homes = homes(cfg);
     w.load_scripted(&homes);
+    fit_to_model(&mut w, cfg, &homes, false);
+    Ok(w)
+}
+
+/// The refimpl set up as the model's initial state with every process running a program
+/// (`programs[pid]`, the later ones for children, spec §12.9.2) instead of a script.
+pub fn world_for_programs(
+    cfg: &Config,
+    seed: u64,
+    programs: Vec<osfmig_refimpl::workload::Program>,
+) -> Result<World, String> {
+    let mut w = bare_world(cfg, seed)?;
+    let homes = homes(cfg);
+    w.load_programs(&homes, programs);
+    fit_to_model(&mut w, cfg, &homes, true);
+    Ok(w)
+}
+
+fn homes(cfg: &Config) -> Vec<usize> {
+    (0..cfg.processes_max)
+        .map(|p| cfg.home_of(p) as usize)
+        .collect()
+}
+
+/// The model's address space and G2 lists on the refimpl's processes. A program touches its
+/// pages from the first (its heap is the whole space); a script names the page it touches.
+fn fit_to_model(w: &mut World, cfg: &Config, homes: &[usize], programs: bool) {
     for (pid, &home) in homes.iter().enumerate() {
         // The model's address space has `pages_max` pages, all homed where the process
         // starts; G2 lists are set by pcntl before the run.
         if let Some(t) = w.nodes[home].kernel.tasks.get_mut(&(pid as u32)) {
             t.pages.truncate(cfg.pages_max as usize);
-            t.heap_base = t.pages.len() as u32;
+            t.heap_base = if programs { 0 } else { t.pages.len() as u32 };
         }
         if cfg.disallowed.contains(&(pid as u8)) {
             if let Some(p) = w.nodes[home].pma.procs.get_mut(&(pid as u32)) {
@@ -244,7 +285,6 @@ pub fn world_for(cfg: &Config, seed: u64) -> Result<World, String> {
             }
         }
     }
-    Ok(w)
 }
 
 /// The invariant the refimpl's own checks found broken (spec §11.7, §12.5), if any: the
@@ -271,6 +311,54 @@ pub fn for_findings(w: &mut World, spec: &osfmig_model::presets::RunSpec) {
     if !spec.expected_violations.is_empty() {
         w.cfg.check_invariants = false;
     }
+}
+
+/// What a program did in the step that just ran, as the stimulus it is (spec §12.9.2), if
+/// it did anything the model sees as a step of the process; an error names what the model
+/// has no stimulus for.
+pub fn program_stimulus(w: &mut World) -> Result<Option<Stimulus>, String> {
+    use osfmig_refimpl::script::ProgramDid;
+    let did = std::mem::take(&mut w.program_did);
+    if did.len() > 1 {
+        return Err(format!(
+            "a program took {} steps in one event: {did:?}",
+            did.len()
+        ));
+    }
+    let small = |v: u32, what: &str| {
+        u8::try_from(v).map_err(|_| format!("{what} {v} is out of the model's range"))
+    };
+    Ok(match did.first() {
+        None => None,
+        Some(&ProgramDid::Call { pid, target, call }) => Some(Stimulus::Issue {
+            pid: small(pid, "pid")?,
+            target: small(target, "pid")?,
+            call: match call {
+                RCall::Info => MCall::GetInfo,
+                RCall::Kill => MCall::Signal,
+                RCall::Wait => MCall::Wait,
+                RCall::Exit => MCall::Exit,
+                RCall::Fork { .. } => MCall::Fork,
+                RCall::Sigsuspend => MCall::Sigsuspend,
+                other => {
+                    return Err(format!(
+                        "a program made the call {other:?}, which no model process makes"
+                    ))
+                }
+            },
+        }),
+        Some(&ProgramDid::FileRead { pid }) => Some(Stimulus::FileRead {
+            pid: small(pid, "pid")?,
+        }),
+        Some(&ProgramDid::Touch { pid, page }) => Some(Stimulus::Touch {
+            pid: small(pid, "pid")?,
+            page: small(page, "page")?,
+        }),
+        Some(&ProgramDid::Write { pid, page }) => Some(Stimulus::Write {
+            pid: small(pid, "pid")?,
+            page: small(page, "page")?,
+        }),
+    })
 }
 
 /// Applies a stimulus to the refimpl; an error says why it cannot take it.

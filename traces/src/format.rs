@@ -49,6 +49,13 @@ pub struct Header {
     /// implementation did, and rejects a recording that never came to rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiescent: Option<bool>,
+    /// For a recording whose processes ran programs (spec §12.9.2), the calls each
+    /// program makes, per pid, in order (`GetInfo(0)`, `Signal(0)`, `Fork(0)`, `Wait(0)`,
+    /// `Exit(1)`, `FileRead`). `traces check` holds each process's calls to its program's
+    /// order and, at rest, holds the model to a reason why a process did not make its next
+    /// call. Empty (and not written) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<Vec<String>>,
 }
 
 /// The message ids an event touches (ids are assigned in send order, from 0, per trace).

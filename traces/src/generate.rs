@@ -159,6 +159,7 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
             tool_version: TOOL_VERSION.into(),
             monitors: Vec::new(),
             quiescent: None,
+            programs: Vec::new(),
         };
         let (events, rules) = render(&model, &init, path, opts.with_state)?;
         let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod itf;
 pub mod naming;
 pub mod parse;
+pub mod programs;
 pub mod projection;
 pub mod record;
 pub mod replay;

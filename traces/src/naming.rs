@@ -30,7 +30,9 @@ pub fn who(w: &World, ev: &Ev) -> (&'static str, Option<u8>) {
         Ev::Crash { node } => ("env", at(*node)),
         Ev::Pcntl { .. } => ("pcntl", Some(0)),
         Ev::FaultDone { pid, .. } => ("kernel", task(*pid)),
-        Ev::ComputeDone { pid, .. } | Ev::PortReceive { pid } => ("process", task(*pid)),
+        Ev::ComputeDone { pid, .. } | Ev::PortReceive { pid } | Ev::ProgramStep { pid } => {
+            ("process", task(*pid))
+        }
         // R5's check, R6, R10 and R13's restart are the PMA's where the task is (the source
         // while it freezes, the destination once installed).
         Ev::FreezeCheck { pid }

@@ -14,11 +14,15 @@ use osfmig_refimpl::pm_master::Life as RLife;
 use osfmig_refimpl::world::{Ev, World};
 use serde_json::json;
 
-use crate::bridge::{apply, broken_invariant, invariant_id, world_for, Stimulus};
+use crate::bridge::{
+    apply, broken_invariant, invariant_id, program_stimulus, world_for, world_for_programs,
+    Stimulus,
+};
 use crate::direct::{Guide, Next};
 use crate::format::{action_id, Event, Header, MsgIds, FORMAT_VERSION, TAU, TOOL_VERSION};
 use crate::generate::SplitMix64;
 use crate::naming::{rule_for, who, Did};
+use crate::programs::{calls_of, programs_for};
 use crate::projection::{of_refimpl, Observed};
 
 /// The refimpl's timing profile named in refimpl trace headers.
@@ -33,6 +37,8 @@ pub struct RecordOptions {
     pub refimpl_events_max: usize,
     /// The plan a directed recording follows as a guide (spec §12.9.1), if any.
     pub plan: Option<std::sync::Arc<crate::direct::Plan>>,
+    /// The processes run programs instead of a script (spec §12.9.2).
+    pub programs: bool,
 }
 
 impl Default for RecordOptions {
@@ -41,6 +47,7 @@ impl Default for RecordOptions {
             events_max: 50,
             refimpl_events_max: 4_000,
             plan: None,
+            programs: false,
         }
     }
 }
@@ -332,6 +339,34 @@ fn reached_since(w: &World, from: &mut usize) -> Vec<String> {
     out
 }
 
+/// Writes the event of a step: its rule, actor, parameters and node, with the state after it
+/// and the items the refimpl's monitors reached in it.
+fn record_event(
+    events: &mut Vec<Event>,
+    w: &World,
+    cfg: &Config,
+    obs: &mut Observed,
+    reached_from: &mut usize,
+    (rule, actor, params, node): (&str, &str, serde_json::Value, Option<u8>),
+) -> Result<(), String> {
+    *obs = of_refimpl(w, cfg);
+    let reached = reached_since(w, reached_from);
+    events.push(Event {
+        kind: "event".into(),
+        step: events.len() as u64,
+        time_ns: Some(w.now()),
+        node,
+        actor: actor.into(),
+        action: action_id(rule).into(),
+        rule: rule.into(),
+        params,
+        msg_ids: MsgIds::default(),
+        state: Some(serde_json::to_value(&*obs).map_err(|e| e.to_string())?),
+        reached,
+    });
+    Ok(())
+}
+
 /// Records one trace; a broken refimpl invariant is part of the result (the trace up to the
 /// event at which it broke), so that the caller can write the trace and report the finding.
 pub fn record_checked(
@@ -344,7 +379,16 @@ pub fn record_checked(
 ) -> Result<Recorded, String> {
     let cfg = &spec.config;
     let mut rng = SplitMix64::new(seed ^ SplitMix64::new(index).next_u64());
-    let mut w = world_for(cfg, seed)?;
+    let mut program_calls: Vec<Vec<String>> = Vec::new();
+    let mut w = if opts.programs {
+        // The programs come from a stream of their own (spec §12.9.2).
+        let mut prng = SplitMix64::new(seed ^ SplitMix64::new(index ^ 0x9_0ca5).next_u64());
+        let programs = programs_for(cfg, &mut prng);
+        program_calls = calls_of(&programs);
+        world_for_programs(cfg, seed, programs)?
+    } else {
+        world_for(cfg, seed)?
+    };
     crate::bridge::for_findings(&mut w, spec);
     setup(&mut w);
     let mut b = Budget {
@@ -377,6 +421,10 @@ pub fn record_checked(
     let mut quiescent = None;
     while events.len() < opts.events_max && ran < opts.refimpl_events_max {
         let mut stimuli = possible(&w, cfg, &b);
+        if opts.programs {
+            // The programs make the processes' calls; the driver plays the rest.
+            stimuli.retain(|s| matches!(s, Stimulus::Pcntl { .. } | Stimulus::Crash { .. }));
+        }
         if c4_hunt && c4_queue_window(&w).is_none() && guide.is_none() {
             stimuli.retain(|s| !matches!(s, Stimulus::Crash { .. }));
         }
@@ -400,7 +448,9 @@ pub fn record_checked(
         // In a "milestone" trace (half of them) the environment acts only when the system is
         // idle or right after a milestone, which keeps the call budget for the windows
         // between milestones.
-        let odds = if just_changed { 2 } else { 8 };
+        // A program's computation is a run of unobserved events: the environment acts
+        // more often among them, or its migrations would find the programs done.
+        let odds = if just_changed || opts.programs { 2 } else { 8 };
         let busy_ok = if milestones_only { just_changed } else { true };
         let mut stimulate = !stimuli.is_empty() && (!pending || (busy_ok && rng.below(odds) == 0));
         let guiding = guided != Next::Free;
@@ -561,6 +611,28 @@ pub fn record_checked(
                 ran += 1;
             }
             broken = broken_invariant(&w);
+            // A program's step is the stimulus it is (spec §12.9.2).
+            if let Some(s) = program_stimulus(&mut w)? {
+                count(&mut b, s);
+                just_changed = true;
+                let (rule, actor, params) = s.render();
+                let node = s
+                    .pid()
+                    .and_then(|p| w.port_holder(p as u32))
+                    .map(|n| n as u8);
+                record_event(
+                    &mut events,
+                    &w,
+                    cfg,
+                    &mut obs,
+                    &mut reached_from,
+                    (rule, actor, params, node),
+                )?;
+                if broken.is_some() {
+                    break;
+                }
+                continue;
+            }
             let now = of_refimpl(&w, cfg);
             let stuttering = now == obs;
             if stuttering && broken.is_none() {
@@ -606,21 +678,14 @@ pub fn record_checked(
                 node,
             )
         };
-        obs = of_refimpl(&w, cfg);
-        let reached = reached_since(&w, &mut reached_from);
-        events.push(Event {
-            kind: "event".into(),
-            step: events.len() as u64,
-            time_ns: Some(w.now()),
-            node,
-            actor: actor.into(),
-            action: action_id(rule).into(),
-            rule: rule.into(),
-            params,
-            msg_ids: MsgIds::default(),
-            state: Some(serde_json::to_value(&obs).map_err(|e| e.to_string())?),
-            reached,
-        });
+        record_event(
+            &mut events,
+            &w,
+            cfg,
+            &mut obs,
+            &mut reached_from,
+            (rule, actor, params, node),
+        )?;
         if broken.is_some() {
             break;
         }
@@ -666,9 +731,10 @@ pub fn record_checked(
         preset: preset.into(),
         run: spec.name.clone(),
         config: serde_json::to_value(cfg).map_err(|e| e.to_string())?,
-        generator: match &opts.plan {
-            Some(p) => format!("record --target {}", p.goal.name()),
-            None => "record".into(),
+        generator: match (&opts.plan, opts.programs) {
+            (Some(p), _) => format!("record --target {}", p.goal.name()),
+            (None, true) => "record --programs".into(),
+            (None, false) => "record".into(),
         },
         seed: Some(seed),
         index,
@@ -680,6 +746,7 @@ pub fn record_checked(
             .map(|m| m.to_string())
             .collect(),
         quiescent,
+        programs: program_calls,
     };
     let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;
     text.push('\n');

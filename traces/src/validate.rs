@@ -29,6 +29,7 @@ use crate::fields::{check_against, check_static, Ledger};
 use crate::format::{Event, TAU};
 use crate::generate::describe_action;
 use crate::parse::Trace;
+use crate::programs::call_label;
 use crate::projection::{of_model, Observed};
 
 /// Bounds of the search for the choices a trace does not show.
@@ -353,6 +354,8 @@ pub fn validate_with(
     let steps = trace.events.len();
     let mut ledger = Ledger::new(init.net.len() as u64);
     let mut truncated = false;
+    // How many of its program's calls each process has made (spec §12.9.2).
+    let mut program_at: std::collections::BTreeMap<u8, usize> = Default::default();
     for (i, ev) in trace.events.iter().enumerate() {
         let line = i + 2;
         // A field that contradicts the state (spec §12.3) rejects the trace at this event.
@@ -381,6 +384,24 @@ pub fn validate_with(
         for item in &ev.reached {
             if !claims.iter().any(|(c, _, _)| c == item) {
                 claims.push((item.clone(), ev.step, line));
+            }
+        }
+        // spec §12.9.2: a process running a program makes its program's calls in order.
+        if let Some((pid, label)) = stim.and_then(call_label) {
+            if let Some(calls) = trace.header.programs.get(pid as usize) {
+                let at = program_at.entry(pid).or_insert(0);
+                match calls.get(*at) {
+                    Some(next) if *next == label => *at += 1,
+                    next => {
+                        let why = format!(
+                            "process {pid} made {label}, but its program's next call is {} \
+                             (the header's programs, call {} of pid {pid})",
+                            next.map_or("none (it has made them all)", String::as_str),
+                            *at + 1
+                        );
+                        return Ok(field_rejection(why, visited));
+                    }
+                }
             }
         }
         let next: Vec<Cand> = match stim {
@@ -522,8 +543,15 @@ pub fn validate_with(
                 all.join(", ")
             ))
         } else {
-            unreported(trace, path, &items, &frontier, truncated, &claims)
-                .or_else(|| unrested(&model, trace, path, &frontier, truncated, lim, &mut visited))
+            unreported(trace, path, &items, &frontier, truncated, &claims).or_else(|| {
+                let end = Ending {
+                    trace,
+                    path,
+                    truncated,
+                    program_at: &program_at,
+                };
+                unrested(&model, &end, &frontier, lim, &mut visited)
+            })
         };
     let items = if rejection.is_none() {
         explained
@@ -571,6 +599,17 @@ fn unreported(
     ))
 }
 
+/// How a trace ended, as the rules on its end read it.
+#[derive(Clone, Copy)]
+struct Ending<'a> {
+    trace: &'a Trace,
+    path: &'a str,
+    /// Whether the search dropped explanations (`frontier_max`).
+    truncated: bool,
+    /// How many of its program's calls each process made (spec §12.9.2).
+    program_at: &'a std::collections::BTreeMap<u8, usize>,
+}
+
 /// spec §12.9: how a recording ended, held to the model. A recording that came to rest
 /// (`quiescent: true`) needs an explanation from which the model comes to rest as well by
 /// steps that change nothing observable: otherwise the implementation stopped where the
@@ -581,13 +620,17 @@ fn unreported(
 /// search dropped explanations (`frontier_max`), as for [`unreported`].
 fn unrested(
     model: &OsfModel,
-    trace: &Trace,
-    path: &str,
+    end: &Ending,
     frontier: &[Cand],
-    truncated: bool,
     lim: &Limits,
     visited: &mut usize,
 ) -> Option<String> {
+    let Ending {
+        trace,
+        path,
+        truncated,
+        program_at,
+    } = *end;
     let line = trace.events.len() + 1;
     match trace.header.quiescent? {
         false => Some(format!(
@@ -598,11 +641,13 @@ fn unrested(
         true if frontier.is_empty() || truncated => None,
         true => {
             let closure = stutter_closure(model, frontier.to_vec(), lim, visited, None);
-            if closure
+            let resting: Vec<&Sys> = closure
                 .iter()
-                .any(|(st, _)| successors(model, st).iter().all(|(_, n)| n == st))
-            {
-                return None;
+                .map(|(st, _)| st)
+                .filter(|st| successors(model, st).iter().all(|(_, n)| n == *st))
+                .collect();
+            if !resting.is_empty() {
+                return program_unfinished(model, trace, path, &resting, program_at);
             }
             let st = &closure[0].0;
             let mut left: Vec<&str> = successors(model, st)
@@ -619,6 +664,61 @@ fn unrested(
             ))
         }
     }
+}
+
+/// spec §12.9.2: at rest, a process whose program still has a call to make must have a
+/// reason the model's process shares for not making it: some explanation of the trace in
+/// which that call is not enabled (the process gone, suspended, or still in a call: a
+/// program's process makes one call at a time, so one with a call outstanding waits for
+/// its answer). Otherwise the implementation's process stopped where its program, and the
+/// model's process, would go on.
+fn program_unfinished(
+    model: &OsfModel,
+    trace: &Trace,
+    path: &str,
+    resting: &[&Sys],
+    program_at: &std::collections::BTreeMap<u8, usize>,
+) -> Option<String> {
+    let next_calls: Vec<(u8, &String)> = trace
+        .header
+        .programs
+        .iter()
+        .enumerate()
+        .filter_map(|(pid, calls)| {
+            let at = program_at.get(&(pid as u8)).copied().unwrap_or(0);
+            calls.get(at).map(|c| (pid as u8, c))
+        })
+        .collect();
+    if next_calls.is_empty() {
+        return None;
+    }
+    let stuck = |st: &Sys| -> Option<(u8, String)> {
+        let mut acts = Vec::new();
+        model.enabled(st, &mut acts);
+        next_calls.iter().find_map(|&(pid, label)| {
+            let busy = st.emus.get(pid as usize).is_some_and(|e| e.outstanding > 0);
+            let enabled = acts.iter().any(|a| {
+                Stimulus::of_action(a)
+                    .and_then(call_label)
+                    .is_some_and(|(p, l)| p == pid && l == *label)
+            });
+            (enabled && !busy).then(|| (pid, label.clone()))
+        })
+    };
+    let mut found = None;
+    for st in resting {
+        match stuck(st) {
+            None => return None,
+            Some(x) => found = found.or(Some(x)),
+        }
+    }
+    let (pid, label) = found?;
+    Some(format!(
+        "{path}:{}: the refimpl came to rest with process {pid}'s program still to call \
+         {label}, which the model's process can call there in every explanation of the trace \
+         (the implementation's process stopped where its program goes on)",
+        trace.events.len() + 1
+    ))
 }
 
 /// The rules of `model::RULES` some explanation of a refimpl step carries, from the states

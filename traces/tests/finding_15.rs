@@ -51,6 +51,7 @@ fn counterexample_trace(run: &str, prop: &str) -> osfmig_traces::Trace {
         tool_version: TOOL_VERSION.into(),
         monitors: Vec::new(),
         quiescent: None,
+        programs: Vec::new(),
     };
     let (events, _) = render(&model, &init, &path, true).expect("render");
     let mut text = serde_json::to_string(&header).unwrap() + "\n";

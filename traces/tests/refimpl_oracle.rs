@@ -29,6 +29,9 @@ fn runs() -> Vec<String> {
 /// Walks replayed and recordings checked per run.
 const PER_RUN: u64 = 40;
 
+/// Recordings of programs (spec §12.9.2) checked per run.
+const PROGRAMS_PER_RUN: usize = 8;
+
 fn no_checks(w: &mut osfmig_refimpl::world::World) {
     w.cfg.check_invariants = false;
 }
@@ -75,6 +78,14 @@ fn conforms(run: &str) -> Result<(), String> {
     for p in plans(&spec, &goals, PlanBudget::default()) {
         record_opts.push(RecordOptions {
             plan: Some(Arc::new(p)),
+            ..RecordOptions::default()
+        });
+    }
+    // Recordings whose processes run programs (spec §12.9.2): the workload interpreter
+    // under conformance.
+    for _ in 0..PROGRAMS_PER_RUN {
+        record_opts.push(RecordOptions {
+            programs: true,
             ..RecordOptions::default()
         });
     }
