@@ -343,8 +343,13 @@ impl World {
 
     /// Answers the first parked wait() of `parent` with a zombie child, if both exist.
     fn answer_waiter(&mut self, parent: Pid) {
+        while self.answer_one_waiter(parent) {}
+    }
+
+    /// Answers the parent's first parked wait(), if one can be answered now.
+    fn answer_one_waiter(&mut self, parent: Pid) -> bool {
         let Some(i) = self.pmm.waiters.iter().position(|w| w.1 == parent) else {
-            return;
+            return false;
         };
         let child = self.pmm.child_in(parent, Life::Zombie).or_else(|| {
             self.pmm
@@ -352,7 +357,7 @@ impl World {
                 .filter(|_| self.pmm.child_in(parent, Life::Alive).is_none())
         });
         let Some(child) = child else {
-            return;
+            return false;
         };
         // The zombie is reaped when the parent's wait() completes at its PMA (PM1), not
         // here: a wait() aborted meanwhile (R4') must still find it when it restarts.
@@ -365,13 +370,17 @@ impl World {
             0,
             Body::ChildExited(req, child),
         );
+        true
     }
 
     /// PM1: a wait() registers at the PM Master.
     pub fn on_wait_child(&mut self, src: Ep, r: ReqId) {
         let Ep::Pma(node) = src else { return };
         let parent = self.reqs[r as usize].target;
-        self.pmm.waiters.retain(|w| w.1 != parent);
+        // A wait() that R4' aborted and restarted is parked again beside its first parking,
+        // which stays (the PM Master is not told of the abort), as the model parks it; both
+        // are answered and the PMA ignores the stale answer (found by program recordings of
+        // crash-r4-prime: the refimpl had replaced the earlier parking).
         if let Some(child) = self.pmm.child_in(parent, Life::Zombie) {
             // Reaped when the wait() completes at the parent's PMA (PM1, `Reap`).
             self.send(

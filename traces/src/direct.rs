@@ -38,12 +38,121 @@ pub struct Window {
 }
 
 /// The windows a recording may be directed at (spec §12.9.1).
-pub const WINDOWS: &[Window] = &[Window {
-    id: "W-pid-reuse-deferred",
-    what: "a fork's pid request reaches the PM Master while a dead pid's last migration \
-           source has not cleaned up (spec §10 finding 10): the pid must not be given",
-    holds: pid_reuse_deferred,
-}];
+pub const WINDOWS: &[Window] = &[
+    Window {
+        id: "W-pid-reuse-deferred",
+        what: "a fork's pid request reaches the PM Master while a dead pid's last migration \
+               source has not cleaned up (spec §10 finding 10): the pid must not be given",
+        holds: pid_reuse_deferred,
+    },
+    Window {
+        id: "W-stale-attempt",
+        what: "a reply of an attempt that is not the current one is on its way to the source \
+               (a Refused or PullFailed of an abandoned attempt, spec §10 finding 8's ABA \
+               race): R8 must tell it from the current one's where attempts are tagged",
+        holds: stale_attempt,
+    },
+    Window {
+        id: "W-busy-destination",
+        what: "a MigrateRequest reached a PMA that still holds the pid (an earlier attempt's \
+               reservation, or the process itself) and was refused (R7): the refusal is on \
+               its way back",
+        holds: busy_destination,
+    },
+    Window {
+        id: "W-located-holder",
+        what: "the PM Master's answer to a look-up (R16 Located) is on its way to a PMA that \
+               holds the target itself by now (the look-up crossed the target's migration to \
+               that node): R16 must serve the request there, not look it up again",
+        holds: located_holder,
+    },
+    Window {
+        id: "W-zombie-death-report",
+        what: "a crash report of a pid's death (C3 ProcessDied) is on its way to the PM Master \
+               while that pid is a zombie (it exited at D, which crashed before its source \
+               read Done): the PM Master must not bury it again",
+        holds: zombie_death_report,
+    },
+    Window {
+        id: "W-source-death-report",
+        what: "a crash report of a pid's death (C3 ProcessDied) is on its way to the PM Master \
+               from the node it waits for a clean-up from: the report settles the clean-up, and \
+               the pid can be reused (PM3)",
+        holds: source_death_report,
+    },
+];
+
+fn zombie_death_report(st: &Sys) -> bool {
+    st.net.iter().any(|e| match e.msg {
+        Msg::ProcessDied { pid, .. } => st
+            .pmm
+            .pids
+            .get(pid as usize)
+            .is_some_and(|p| p.life == Life::Zombie),
+        _ => false,
+    })
+}
+
+fn source_death_report(st: &Sys) -> bool {
+    use osfmig_model::types::Actor;
+    st.net.iter().any(|e| match (e.src, e.msg) {
+        (Actor::Pma(n), Msg::ProcessDied { pid, .. }) => st
+            .pmm
+            .pids
+            .get(pid as usize)
+            .is_some_and(|p| p.cleanup_at == Some(n)),
+        _ => false,
+    })
+}
+
+fn stale_attempt(st: &Sys) -> bool {
+    use osfmig_model::state::Local;
+    use osfmig_model::types::Actor;
+    st.net.iter().any(|e| {
+        let Actor::Pma(n) = e.dst else {
+            return false;
+        };
+        let slot = |pid: osfmig_model::types::Pid| st.nodes[n as usize].pma.procs[pid as usize];
+        match e.msg {
+            Msg::Refused { pid, attempt } | Msg::PullFailed { pid, attempt } => match slot(pid) {
+                Local::Active { out: Some(o), .. } | Local::Migrating { out: o, .. } => {
+                    o.attempt != attempt
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    })
+}
+
+fn busy_destination(st: &Sys) -> bool {
+    use osfmig_model::state::Local;
+    use osfmig_model::types::Actor;
+    // The state just after: the refusal on its way back from a PMA that still holds the
+    // pid, so that a directed recording's plan includes the delivery R9 must refuse.
+    st.net.iter().any(|e| match (e.src, e.msg) {
+        (Actor::Pma(n), Msg::Refused { pid, .. }) => {
+            !matches!(st.nodes[n as usize].pma.procs[pid as usize], Local::Free)
+        }
+        _ => false,
+    })
+}
+
+fn located_holder(st: &Sys) -> bool {
+    use osfmig_model::state::Local;
+    use osfmig_model::types::Actor;
+    st.net.iter().any(|e| match (e.dst, e.msg) {
+        (Actor::Pma(n), Msg::Located { req, node: Some(m) }) if m != n => {
+            st.reqs.get(req as usize).is_some_and(|r| {
+                !matches!(
+                    st.nodes[n as usize].pma.procs[r.target as usize],
+                    Local::Free
+                )
+            })
+        }
+        _ => false,
+    })
+}
 
 fn pid_reuse_deferred(st: &Sys) -> bool {
     let pending = st

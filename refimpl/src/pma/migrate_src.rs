@@ -371,11 +371,15 @@ impl World {
         );
     }
 
-    /// R8 on Refused (of this attempt only).
+    /// R8 on Refused (of this attempt only, with attempt tags). A refusal reaching a process
+    /// that is freezing again (on the active list, a migration out under way) is taken as
+    /// the model takes it: without tags nothing tells an abandoned attempt's refusal from
+    /// the current one's (spec §10 finding 8's ABA race; the refimpl had dropped it, found
+    /// by recordings directed at `W-stale-attempt`).
     pub fn on_refused(&mut self, dst: Ep, pid: Pid, attempt: u32) {
         let Ep::Pma(s) = dst else { return };
         let ok = self.nodes[s].pma.procs.get(&pid).is_some_and(|p| {
-            p.list == List::Migrating
+            matches!(p.list, List::Migrating | List::Active)
                 && p.out
                     .as_ref()
                     .is_some_and(|o| !self.cfg.attempt_tags || o.attempt == attempt)
