@@ -226,6 +226,11 @@ pub struct TracesRunArgs {
     /// the refimpl, its own invariant checks left on.
     #[arg(long = "refimpl-mutant", value_name = "NAME")]
     pub refimpl_mutant: Option<String>,
+    /// Also write the results as JUnit XML to FILE: one test case per trace file, failed
+    /// for a rejection, a divergence or bad input, skipped for a run the refimpl cannot
+    /// take (spec §8.4).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 /// How `traces generate` chooses paths.

@@ -212,6 +212,63 @@ enum Direction {
     Replay,
 }
 
+/// What became of one trace file under `traces check` or `traces replay`.
+enum Conformed {
+    /// Unreadable, malformed, or the wrong kind of trace: the message names the place.
+    BadInput(String),
+    /// Its run needs what the refimpl cannot be set up for.
+    Skipped,
+    /// Conforms; its step count.
+    Ok(usize),
+    /// A rejection or divergence: its step count and the report.
+    Failed(usize, String),
+}
+
+fn conform_one(
+    f: &std::path::Path,
+    name: &str,
+    dir: Direction,
+    mutant: Option<osfmig_refimpl::mutants::Mutant>,
+) -> Conformed {
+    let t = match parse_file(f) {
+        Ok(t) => t,
+        Err(e) => return Conformed::BadInput(e.to_string()),
+    };
+    let failure = match dir {
+        Direction::Check => {
+            if t.header.source != "refimpl" {
+                return Conformed::BadInput(format!(
+                    "{name}:1: `traces check` validates refimpl traces; this one is from the {}",
+                    t.header.source
+                ));
+            }
+            validate(&t, name, &Limits::default()).map(|v| v.rejection)
+        }
+        Direction::Replay => {
+            if t.header.source != "model" {
+                return Conformed::BadInput(format!(
+                    "{name}:1: `traces replay` replays model traces; this one is from the {}",
+                    t.header.source
+                ));
+            }
+            match run_of(&t) {
+                Err(e) => Err(format!("{name}:1: {e}")),
+                Ok(spec) if supported(&spec.config).is_err() => return Conformed::Skipped,
+                Ok(spec) => replay_with(&t, name, &spec.config, |w| {
+                    for_findings(w, &spec);
+                    w.mutant = mutant;
+                })
+                .map(|r| r.divergence),
+            }
+        }
+    };
+    match failure {
+        Err(e) => Conformed::BadInput(e),
+        Ok(None) => Conformed::Ok(t.events.len()),
+        Ok(Some(r)) => Conformed::Failed(t.events.len(), r),
+    }
+}
+
 fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
     let start = Instant::now();
     let mutant = refimpl_mutant(args.refimpl_mutant.as_deref())?;
@@ -224,68 +281,62 @@ fn run_conform(args: &TracesRunArgs, dir: Direction) -> Result<u8, Error> {
     let mut tally = Tally::default();
     let mut steps = 0usize;
     let mut reports = String::new();
+    // One JUnit test case per trace file (`--junit`).
+    let mut cases: Vec<crate::junit::Case> = Vec::new();
+    if let Some(file) = &args.junit {
+        crate::junit::prepare(file)?;
+    }
     // Every file is taken, whatever the others gave: bad input is named on stderr and
     // counted, a finding reported, and the exit status is the worst seen.
     for f in &files {
-        let t = match parse_file(f) {
-            Ok(t) => t,
-            Err(e) => {
-                tally.bad_input(&e.to_string());
-                continue;
-            }
-        };
+        let case_start = Instant::now();
         let name = f.display().to_string();
-        let failure = match dir {
-            Direction::Check => {
-                if t.header.source != "refimpl" {
-                    tally.bad_input(&format!(
-                        "{name}:1: `traces check` validates refimpl traces; this one is from the {}",
-                        t.header.source
-                    ));
-                    continue;
-                }
-                validate(&t, &name, &Limits::default()).map(|v| v.rejection)
-            }
-            Direction::Replay => {
-                if t.header.source != "model" {
-                    tally.bad_input(&format!(
-                        "{name}:1: `traces replay` replays model traces; this one is from the {}",
-                        t.header.source
-                    ));
-                    continue;
-                }
-                match run_of(&t) {
-                    Err(e) => Err(format!("{name}:1: {e}")),
-                    Ok(spec) if supported(&spec.config).is_err() => {
-                        tally.skipped += 1;
-                        continue;
-                    }
-                    Ok(spec) => replay_with(&t, &name, &spec.config, |w| {
-                        for_findings(w, &spec);
-                        w.mutant = mutant;
-                    })
-                    .map(|r| r.divergence),
-                }
-            }
+        let outcome = conform_one(f, &name, dir, mutant);
+        let mut case = crate::junit::Case {
+            name: name.clone(),
+            ..Default::default()
         };
-        match failure {
-            Err(e) => tally.bad_input(&e),
-            Ok(None) => {
-                steps += t.events.len();
+        match outcome {
+            Conformed::BadInput(e) => {
+                case.failure = Some(("bad input".into(), e.clone()));
+                tally.bad_input(&e);
+            }
+            Conformed::Skipped => {
+                case.skipped = Some("its run needs what the refimpl cannot be set up for".into());
+                tally.skipped += 1;
+            }
+            Conformed::Ok(n) => {
+                steps += n;
                 tally.ok += 1;
             }
-            Ok(Some(r)) => {
-                steps += t.events.len();
+            Conformed::Failed(n, r) => {
+                steps += n;
                 tally.failed += 1;
+                let first = r.lines().next().unwrap_or_default().to_string();
                 // The first three in full, the others by their first line (file, line, step).
                 if tally.failed <= 3 {
                     reports.push_str(&r);
                 } else {
-                    reports.push_str(r.lines().next().unwrap_or_default());
+                    reports.push_str(&first);
                 }
                 reports.push('\n');
+                case.failure = Some((first, r));
             }
         }
+        case.seconds = case_start.elapsed().as_secs_f64();
+        cases.push(case);
+    }
+    if let Some(file) = &args.junit {
+        let what = match dir {
+            Direction::Check => "traces check",
+            Direction::Replay => "traces replay",
+        };
+        let suite = crate::junit::Suite {
+            name: what.into(),
+            seconds: start.elapsed().as_secs_f64(),
+            cases,
+        };
+        crate::junit::write(file, &format!("osfmig {what}"), &[suite])?;
     }
     let seconds = start.elapsed().as_secs_f64();
     let traces = tally.ok + tally.failed + tally.malformed;

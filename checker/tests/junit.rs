@@ -84,3 +84,47 @@ fn a_junit_file_that_cannot_be_written_is_exit_2() {
         stderr(&o)
     );
 }
+
+// Reference: spec §8.4, §12.5 (`traces check --junit`: a case per trace file; a rejection and
+// bad input are failing cases naming the place, the others pass).
+#[test]
+fn traces_check_writes_a_case_per_trace_file() {
+    let dir = scratch("junit", "traces");
+    std::fs::create_dir_all(&dir).unwrap();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/corpus/refimpl");
+    let good = std::fs::read_to_string(corpus.join("abandon.ndjson")).unwrap();
+    std::fs::write(dir.join("a-good.ndjson"), &good).unwrap();
+    // The same trace with its second event's recorded state replaced by the first's: no
+    // change where the model's step makes one: rejected.
+    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+    let first: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    let mut second: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
+    second["state"] = first["state"].clone();
+    lines[2] = second.to_string();
+    std::fs::write(dir.join("b-bad.ndjson"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("c-malformed.ndjson"), "{not json\n").unwrap();
+    let file = dir.join("out.xml");
+    let o = osfmig(&["traces", "check", s(&dir), "--junit", s(&file)]);
+    assert_eq!(o.status.code(), Some(2), "{}\n{}", stdout(&o), stderr(&o));
+    let x = std::fs::read_to_string(&file).expect("the XML");
+    assert!(
+        x.contains(r#"<testsuite name="traces check" tests="3" failures="2""#),
+        "{x}"
+    );
+    let case = |n: &str| {
+        x.split("<testcase ")
+            .find(|c| c.contains(n))
+            .unwrap_or_else(|| panic!("no case {n}: {x}"))
+            .to_string()
+    };
+    assert!(!case("a-good.ndjson").contains("<failure"), "{x}");
+    assert!(
+        case("b-bad.ndjson").contains("b-bad.ndjson:3: step 1"),
+        "{x}"
+    );
+    assert!(
+        case("c-malformed.ndjson").contains(r#"<failure message="bad input""#),
+        "{x}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
