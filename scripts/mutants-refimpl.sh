@@ -4,6 +4,7 @@
 #
 #   [MUTANTS_JOBS=J] [MUTANTS_TIMEOUT=S] scripts/mutants-refimpl.sh K/N [OUTDIR]
 #   [MUTANTS_JOBS=J] [MUTANTS_TIMEOUT=S] scripts/mutants-refimpl.sh --missed FILE [OUTDIR]
+#   [MUTANTS_JOBS=J] [MUTANTS_TIMEOUT=S] scripts/mutants-refimpl.sh --exact FILE [OUTDIR]
 #
 # `0/1` is the whole run in one invocation: each invocation builds its scratch trees from
 # nothing (about 5 minutes for two jobs), so one invocation saves fifteen of those builds
@@ -16,6 +17,10 @@
 # left out, because lines move between commits: a survivor's function may so bring in a few
 # more mutants of the same change.
 #
+# The third form re-tests exactly the mutants FILE names, line and column kept (names as
+# `cargo mutants --list` gives them at this commit): no mutant of the same name elsewhere
+# comes in, so the counts are of those mutants only.
+#
 # Runs shard K of N (round-robin, K from 0) of the cargo-mutants mutants of
 # refimpl/src/pma/*.rs, refimpl/src/kernel/*.rs, pm_master.rs, crash.rs and process.rs
 # (647 at 40b44b1). Each mutant is tested by `traces/tests/refimpl_oracle.rs` alone
@@ -26,7 +31,7 @@
 # first if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/mutants-refimpl.sh K/N [OUTDIR] | --missed FILE [OUTDIR]"
+usage="usage: scripts/mutants-refimpl.sh K/N [OUTDIR] | --missed FILE [OUTDIR] | --exact FILE [OUTDIR]"
 select=()
 case "${1:-}" in
   [0-9]*/[0-9]*)
@@ -48,6 +53,17 @@ case "${1:-}" in
       select+=(-F "^$(printf '%s' "$file" | sed 's/[][\\.^$*+?(){}|]/\\&/g'):[0-9]+:[0-9]+: $(printf '%s' "$rest" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
     done < "$list"
     [ ${#select[@]} -gt 0 ] || { echo "scripts/mutants-refimpl.sh: --missed: '$list' names no mutant" >&2; exit 2; }
+    ;;
+  --exact)
+    list=${2:-}
+    [ -r "$list" ] || { echo "scripts/mutants-refimpl.sh: --exact: cannot read '${list}'" >&2; exit 2; }
+    shard="exact $(basename "$list")"
+    out=${3:-target/mutants-refimpl/exact-$(basename "$list" .txt)}
+    while IFS= read -r name; do
+      [ -n "$name" ] || continue
+      select+=(-F "^$(printf '%s' "$name" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
+    done < "$list"
+    [ ${#select[@]} -gt 0 ] || { echo "scripts/mutants-refimpl.sh: --exact: '$list' names no mutant" >&2; exit 2; }
     ;;
   *) echo "scripts/mutants-refimpl.sh: $usage (got '${1:-}')" >&2; exit 2 ;;
 esac

@@ -175,7 +175,24 @@ fn extras(preset: &str, args: &CheckArgs, results: &[RunResult]) -> Result<repor
                 )?;
                 lines.push(format!("itf: {}", file.display()));
             }
-            out.insert((r.name.clone(), p.id.clone()), lines);
+            let changes = if args.states {
+                let model = osfmig_model::OsfModel::new(r.config.clone());
+                let indices: Vec<usize> = steps.iter().map(|s| s.index).collect();
+                let states = osfmig_model::state_diff::states_along(&model, &indices)
+                    .map_err(|e| Error::Runtime(format!("--states: run {}: {e}", r.name)))?;
+                Some(
+                    states
+                        .windows(2)
+                        .map(|w| osfmig_model::state_diff::diff(&w[0], &w[1]))
+                        .collect(),
+                )
+            } else {
+                None
+            };
+            out.insert(
+                (r.name.clone(), p.id.clone()),
+                report::Extra { lines, changes },
+            );
         }
     }
     Ok(out)

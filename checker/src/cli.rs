@@ -944,6 +944,10 @@ pub struct CheckArgs {
     /// run, a test case per property, failing where the verdict is not what the spec expects.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<std::path::PathBuf>,
+    /// Under each step of a counterexample, the fields of the state it changed, old value
+    /// and new (`~ path: old -> new`).
+    #[arg(long)]
+    pub states: bool,
 }
 
 #[derive(Args, Debug)]
@@ -962,6 +966,10 @@ pub struct ReplayArgs {
     /// Also print the final state.
     #[arg(long)]
     pub state: bool,
+    /// Under each step, the fields of the state it changed, old value and new
+    /// (`~ path: old -> new`).
+    #[arg(long)]
+    pub states: bool,
     /// Print one JSON object on stdout instead of text.
     #[arg(long)]
     pub json: bool,

@@ -123,7 +123,19 @@ pub fn run(args: &ReplayArgs) -> Result<u8, Error> {
         steps.len(),
         report::config_line(&spec.config)
     );
-    out.push_str(&report::steps_text(&steps, None));
+    let changes = if args.states {
+        let states = osfmig_model::state_diff::states_along(&model, &indices)
+            .map_err(|e| Error::Usage(format!("--path: {e}")))?;
+        Some(
+            states
+                .windows(2)
+                .map(|w| osfmig_model::state_diff::diff(&w[0], &w[1]))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        None
+    };
+    out.push_str(&report::steps_text_with(&steps, None, changes.as_deref()));
     if let Some(file) = &chart {
         out.push_str(&format!("chart: {}\n", file.display()));
     }

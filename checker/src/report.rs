@@ -269,6 +269,16 @@ pub fn summary(results: &[RunResult]) -> String {
 /// and a legend. `loop_start` marks where the loop of a liveness lasso begins (the path then
 /// returns to the state before it).
 pub fn steps_text(steps: &[Step], loop_start: Option<usize>) -> String {
+    steps_text_with(steps, loop_start, None)
+}
+
+/// [`steps_text`], with under each step the fields of the state it changed (`--states`):
+/// `changes[k]` for step `k + 1`, as `model::state_diff::diff` gives them.
+pub fn steps_text_with(
+    steps: &[Step],
+    loop_start: Option<usize>,
+    changes: Option<&[Vec<String>]>,
+) -> String {
     let rule_w = steps.iter().map(|s| s.rule.len()).max().unwrap_or(0).max(4);
     let actor_w = steps
         .iter()
@@ -292,11 +302,20 @@ pub fn steps_text(steps: &[Step], loop_start: Option<usize>) -> String {
             s.actor,
             s.summary
         ));
+        for line in changes.and_then(|c| c.get(k)).into_iter().flatten() {
+            out.push_str(&format!("          ~ {line}\n"));
+        }
     }
     out.push_str(
         "  (step: its number; [i]: which of the actions enabled in that state it is, the token \
          --path replays; rule: its ID in spec §3; actor: who takes it)\n",
     );
+    if changes.is_some() {
+        out.push_str(
+            "  (~ under a step: a field of the state it changed, `path: old -> new`; paths \
+             name the state's fields, spec §2)\n",
+        );
+    }
     out
 }
 
@@ -310,9 +329,16 @@ fn extra(p: &PropResult, key: &str) -> Option<Value> {
     }
 }
 
-/// Lines printed under a counterexample after its replay command, by (run, property ID):
-/// where to explore it, where its chart was written.
-pub type Extras = std::collections::BTreeMap<(String, String), Vec<String>>;
+/// What a counterexample's report carries besides its steps, by (run, property ID).
+pub type Extras = std::collections::BTreeMap<(String, String), Extra>;
+
+/// Lines printed after a counterexample's replay command (where to explore it, where its
+/// chart was written), and with `--states` the fields each step changed.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub lines: Vec<String>,
+    pub changes: Option<Vec<Vec<String>>>,
+}
 
 /// Every counterexample of the results (unexpected and expected violations alike).
 pub fn counterexamples(results: &[RunResult], extras: &Extras) -> String {
@@ -360,7 +386,10 @@ pub fn counterexamples(results: &[RunResult], extras: &Extras) -> String {
                 let loop_start = extra(p, "loop_start")
                     .and_then(|v| v.as_u64())
                     .map(|k| k as usize);
-                out.push_str(&steps_text(steps, loop_start));
+                let changes = extras
+                    .get(&(r.name.clone(), p.id.clone()))
+                    .and_then(|e| e.changes.as_deref());
+                out.push_str(&steps_text_with(steps, loop_start, changes));
             }
             if let Some(Value::Array(lines)) = extra(p, "history") {
                 out.push_str("  history (calls, answers and events in order, by step):\n");
@@ -374,7 +403,7 @@ pub fn counterexamples(results: &[RunResult], extras: &Extras) -> String {
             for line in extras
                 .get(&(r.name.clone(), p.id.clone()))
                 .into_iter()
-                .flatten()
+                .flat_map(|e| &e.lines)
             {
                 out.push_str(&format!("  {line}\n"));
             }

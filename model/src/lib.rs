@@ -29,6 +29,7 @@ pub mod process;
 pub mod properties;
 pub mod shortest;
 pub mod state;
+pub mod state_diff;
 pub mod symmetry;
 pub mod types;
 pub mod user_spec;
