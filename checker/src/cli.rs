@@ -218,8 +218,8 @@ pub struct TracesRunArgs {
     /// Trace files, or directories whose `*.ndjson` files are taken.
     #[arg(value_name = "FILE|DIR", required = true)]
     pub paths: Vec<std::path::PathBuf>,
-    /// Print one JSON object: {"traces", "steps", "accepted", "rejected", "divergences",
-    /// "malformed", "seconds"}.
+    /// Print one JSON object: {"traces", "steps", "malformed", "seconds"}, with "accepted"
+    /// and "rejected" from `traces check`, "divergences" and "skipped" from `traces replay`.
     #[arg(long)]
     pub json: bool,
     /// `traces replay` only: seed a bug of the refimpl's mutant catalog (spec §12.14) into
