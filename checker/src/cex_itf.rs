@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use osfmig_model::check::{actions_of, Step};
 use osfmig_model::OsfModel;
-use osfmig_traces::format::{Header, FORMAT_VERSION, TOOL_VERSION};
+use osfmig_traces::format::Header;
 use osfmig_traces::generate::render;
 use osfmig_traces::parse::Trace;
 use osfmig_traces::projection::of_model;
@@ -28,23 +28,8 @@ pub fn write(
     let actions = actions_of(model, &indices);
     let init = model.init_states().remove(0);
     let (events, _) = render(model, &init, &actions, true).map_err(Error::Runtime)?;
-    let header = Header {
-        kind: "header".into(),
-        format_version: FORMAT_VERSION,
-        source: "model".into(),
-        preset: preset.into(),
-        run: run.into(),
-        config: serde_json::to_value(&model.cfg).map_err(|e| Error::Runtime(e.to_string()))?,
-        generator: "counterexample".into(),
-        seed: None,
-        index: 0,
-        timing_profile: None,
-        tool: "osfmig".into(),
-        tool_version: TOOL_VERSION.into(),
-        monitors: Vec::new(),
-        quiescent: None,
-        programs: Vec::new(),
-    };
+    let header = Header::model(preset, run, &model.cfg, "counterexample", None, 0)
+        .map_err(Error::Runtime)?;
     let mut states =
         vec![serde_json::to_value(of_model(&init)).map_err(|e| Error::Runtime(e.to_string()))?];
     states.extend(events.iter().map(|e| e.state.clone().unwrap_or_default()));

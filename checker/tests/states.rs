@@ -5,6 +5,19 @@ mod common;
 
 use common::{osfmig, stderr, stdout};
 
+/// The replay of the tutorial's counterexample (P4 with `no_suspend`).
+const REPLAY: [&str; 9] = [
+    "replay",
+    "--preset",
+    "ci",
+    "--run",
+    "null-migration",
+    "--mutant",
+    "no_suspend",
+    "--path",
+    "0,2,1,0,0,1,0",
+];
+
 /// The `~` lines under the step numbered `n` of a report.
 fn changes_of(report: &str, n: usize) -> Vec<String> {
     let head = format!("{n:>6}. [");
@@ -20,18 +33,7 @@ fn changes_of(report: &str, n: usize) -> Vec<String> {
 // step changed, and only that.
 #[test]
 fn replay_shows_each_steps_changes() {
-    let o = osfmig(&[
-        "replay",
-        "--preset",
-        "ci",
-        "--run",
-        "null-migration",
-        "--mutant",
-        "no_suspend",
-        "--path",
-        "0,2,1,0,0,1,0",
-        "--states",
-    ]);
+    let o = osfmig(&[REPLAY.as_slice(), &["--states"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert_eq!(
@@ -48,17 +50,7 @@ fn replay_shows_each_steps_changes() {
     assert!(r2.iter().any(|l| l.starts_with("net: - ")), "{out}");
     assert!(out.contains("(~ under a step:"), "{out}");
     // Without the flag, no changes are shown.
-    let plain = osfmig(&[
-        "replay",
-        "--preset",
-        "ci",
-        "--run",
-        "null-migration",
-        "--mutant",
-        "no_suspend",
-        "--path",
-        "0,2,1,0,0,1,0",
-    ]);
+    let plain = osfmig(&REPLAY);
     assert!(!stdout(&plain).contains("~ "), "{}", stdout(&plain));
 }
 

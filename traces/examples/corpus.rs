@@ -7,7 +7,7 @@
 use osfmig_model::presets::find_run;
 use osfmig_model::{Action, OsfModel, Sys};
 use osfmig_traces::corpus::{refimpl_shows_goal, SCENARIOS};
-use osfmig_traces::format::{Header, FORMAT_VERSION, TOOL_VERSION};
+use osfmig_traces::format::Header;
 use osfmig_traces::generate::{render, SplitMix64};
 use osfmig_traces::parse::parse_bytes;
 use osfmig_traces::record::{record_one, RecordOptions};
@@ -63,23 +63,7 @@ fn main() {
                 continue;
             };
             let (events, _) = render(&model, &init, &path, true).unwrap();
-            let header = Header {
-                kind: "header".into(),
-                format_version: FORMAT_VERSION,
-                source: "model".into(),
-                preset: "ci".into(),
-                run: run.into(),
-                config: serde_json::to_value(&spec.config).unwrap(),
-                generator: "walk".into(),
-                seed: Some(1),
-                index,
-                timing_profile: None,
-                tool: "osfmig".into(),
-                tool_version: TOOL_VERSION.into(),
-                monitors: Vec::new(),
-                quiescent: None,
-                programs: Vec::new(),
-            };
+            let header = Header::model("ci", run, &spec.config, "walk", Some(1), index).unwrap();
             let mut text = serde_json::to_string(&header).unwrap();
             text.push('\n');
             for ev in &events {

@@ -58,6 +58,37 @@ pub struct Header {
     pub programs: Vec<Vec<String>>,
 }
 
+impl Header {
+    /// The header of a model trace of `run` in `preset` (spec §12.2): no timing profile,
+    /// monitors, end or programs, which only recordings have.
+    pub fn model(
+        preset: &str,
+        run: &str,
+        config: &osfmig_model::Config,
+        generator: &str,
+        seed: Option<u64>,
+        index: u64,
+    ) -> Result<Header, String> {
+        Ok(Header {
+            kind: "header".into(),
+            format_version: FORMAT_VERSION,
+            source: "model".into(),
+            preset: preset.into(),
+            run: run.into(),
+            config: serde_json::to_value(config).map_err(|e| e.to_string())?,
+            generator: generator.into(),
+            seed,
+            index,
+            timing_profile: None,
+            tool: "osfmig".into(),
+            tool_version: TOOL_VERSION.into(),
+            monitors: Vec::new(),
+            quiescent: None,
+            programs: Vec::new(),
+        })
+    }
+}
+
 /// The message ids an event touches (ids are assigned in send order, from 0, per trace).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MsgIds {

@@ -10,7 +10,7 @@ use osfmig_model::types::{Actor, Envelope, Msg};
 use osfmig_model::{Action, OsfModel, Sys};
 use serde_json::{json, Map, Value};
 
-use crate::format::{action_id, Event, Header, MsgIds, FORMAT_VERSION, TOOL_VERSION};
+use crate::format::{action_id, Event, Header, MsgIds};
 
 /// SplitMix64: a small deterministic generator (never the OS's randomness).
 #[derive(Clone, Debug)]
@@ -144,23 +144,14 @@ pub fn generate(preset: &str, spec: &RunSpec, opts: &GenOptions) -> Result<GenRe
     }
     let mut traces = Vec::new();
     for (n, path) in paths.iter().enumerate() {
-        let header = Header {
-            kind: "header".into(),
-            format_version: FORMAT_VERSION,
-            source: "model".into(),
-            preset: preset.into(),
-            run: spec.name.clone(),
-            config: serde_json::to_value(&spec.config).map_err(|e| e.to_string())?,
-            generator: opts.mode.name().into(),
-            seed: (opts.mode != GenMode::Exhaustive).then_some(opts.seed),
-            index: n as u64,
-            timing_profile: None,
-            tool: "osfmig".into(),
-            tool_version: TOOL_VERSION.into(),
-            monitors: Vec::new(),
-            quiescent: None,
-            programs: Vec::new(),
-        };
+        let header = Header::model(
+            preset,
+            &spec.name,
+            &spec.config,
+            opts.mode.name(),
+            (opts.mode != GenMode::Exhaustive).then_some(opts.seed),
+            n as u64,
+        )?;
         let (events, rules) = render(&model, &init, path, opts.with_state)?;
         let mut text = serde_json::to_string(&header).map_err(|e| e.to_string())?;
         text.push('\n');

@@ -339,6 +339,19 @@ fn reached_since(w: &World, from: &mut usize) -> Vec<String> {
     out
 }
 
+/// The node a stimulus's event names: the crashed node, the master node for the `pcntl`
+/// caller, else the node holding the process's task.
+fn stimulus_node(w: &World, s: Stimulus) -> Option<u8> {
+    match s {
+        Stimulus::Crash { node } => Some(node),
+        Stimulus::Pcntl { .. } | Stimulus::PcntlAllow { .. } => Some(0),
+        _ => s
+            .pid()
+            .and_then(|p| w.port_holder(p as u32))
+            .map(|n| n as u8),
+    }
+}
+
 /// Writes the event of a step: its rule, actor, parameters and node, with the state after it
 /// and the items the refimpl's monitors reached in it.
 fn record_event(
@@ -557,15 +570,7 @@ pub fn record_checked(
             broken = broken_invariant(&w);
             count(&mut b, s);
             let (rule, actor, params) = s.render();
-            let node = match s {
-                Stimulus::Crash { node } => Some(node),
-                Stimulus::Pcntl { .. } | Stimulus::PcntlAllow { .. } => Some(0),
-                Stimulus::Issue { pid, .. }
-                | Stimulus::Touch { pid, .. }
-                | Stimulus::Write { pid, .. }
-                | Stimulus::FileRead { pid } => w.port_holder(pid as u32).map(|n| n as u8),
-            };
-            (rule, actor, params, node)
+            (rule, actor, params, stimulus_node(&w, s))
         } else {
             // Memory exhaustion (R7) and abandons (R10) are the environment's choices too.
             if cfg.refusals && rng.below(8) == 0 && !guiding {
@@ -616,67 +621,53 @@ pub fn record_checked(
                 count(&mut b, s);
                 just_changed = true;
                 let (rule, actor, params) = s.render();
-                let node = s
-                    .pid()
-                    .and_then(|p| w.port_holder(p as u32))
-                    .map(|n| n as u8);
-                record_event(
-                    &mut events,
-                    &w,
-                    cfg,
-                    &mut obs,
-                    &mut reached_from,
-                    (rule, actor, params, node),
-                )?;
-                if broken.is_some() {
-                    break;
+                (rule, actor, params, stimulus_node(&w, s))
+            } else {
+                let now = of_refimpl(&w, cfg);
+                let stuttering = now == obs;
+                if stuttering && broken.is_none() {
+                    // A stuttering step: not written (spec §12.9); its labels go with the next
+                    // event written.
+                    carried.extend(
+                        w.trace.entries[log_from..]
+                            .iter()
+                            .map(|e| e.rule.to_string()),
+                    );
+                    // Who took it, named as a written event would name it.
+                    let node = w.trace.entries[log_from..]
+                        .first()
+                        .map_or(node, |e| Some(e.node as u8));
+                    if !stutter_who.contains(&(actor, node)) {
+                        stutter_who.push((actor, node));
+                    }
+                    continue;
                 }
-                continue;
-            }
-            let now = of_refimpl(&w, cfg);
-            let stuttering = now == obs;
-            if stuttering && broken.is_none() {
-                // A stuttering step: not written (spec §12.9); its labels go with the next
-                // event written.
-                carried.extend(
-                    w.trace.entries[log_from..]
-                        .iter()
-                        .map(|e| e.rule.to_string()),
-                );
-                // Who took it, named as a written event would name it.
+                just_changed = true;
+                let mut labels: Vec<String> = w.trace.entries[log_from..]
+                    .iter()
+                    .map(|e| e.rule.to_string())
+                    .collect();
+                let mut stutter: Vec<String> = std::mem::take(&mut carried);
+                stutter_who.clear();
+                if stuttering {
+                    // The step that broke an invariant is written although it changed nothing
+                    // observable: a declared stuttering event (spec §12.9), its labels with the
+                    // stuttering ones.
+                    stutter.append(&mut labels);
+                }
+                // The node of the first step the refimpl logged, whose label is the event's rule;
+                // without one, the node of the actor.
                 let node = w.trace.entries[log_from..]
                     .first()
                     .map_or(node, |e| Some(e.node as u8));
-                if !stutter_who.contains(&(actor, node)) {
-                    stutter_who.push((actor, node));
-                }
-                continue;
+                let rule = rule_for(&labels, Did::of(restart, &obs, &now));
+                (
+                    rule,
+                    actor,
+                    json!({ "labels": labels, "stutter_labels": stutter }),
+                    node,
+                )
             }
-            just_changed = true;
-            let mut labels: Vec<String> = w.trace.entries[log_from..]
-                .iter()
-                .map(|e| e.rule.to_string())
-                .collect();
-            let mut stutter: Vec<String> = std::mem::take(&mut carried);
-            stutter_who.clear();
-            if stuttering {
-                // The step that broke an invariant is written although it changed nothing
-                // observable: a declared stuttering event (spec §12.9), its labels with the
-                // stuttering ones.
-                stutter.append(&mut labels);
-            }
-            // The node of the first step the refimpl logged, whose label is the event's rule;
-            // without one, the node of the actor.
-            let node = w.trace.entries[log_from..]
-                .first()
-                .map_or(node, |e| Some(e.node as u8));
-            let rule = rule_for(&labels, Did::of(restart, &obs, &now));
-            (
-                rule,
-                actor,
-                json!({ "labels": labels, "stutter_labels": stutter }),
-                node,
-            )
         };
         record_event(
             &mut events,

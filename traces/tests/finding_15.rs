@@ -6,11 +6,10 @@
 use osfmig_model::check::{check_run, CheckOptions};
 use osfmig_model::presets::find_run;
 use osfmig_model::OsfModel;
-use osfmig_traces::format::TOOL_VERSION;
 use osfmig_traces::generate::render;
 use osfmig_traces::parse::parse_bytes;
 use osfmig_traces::replay::replay;
-use osfmig_traces::{Header, FORMAT_VERSION};
+use osfmig_traces::Header;
 use stateright::Model;
 
 /// The model trace of the counterexample `check` gives for `prop` in `run`.
@@ -36,23 +35,7 @@ fn counterexample_trace(run: &str, prop: &str) -> osfmig_traces::Trace {
             .expect("the replay token names an enabled action");
         path.push(a);
     }
-    let header = Header {
-        kind: "header".into(),
-        format_version: FORMAT_VERSION,
-        source: "model".into(),
-        preset: "ci".into(),
-        run: run.into(),
-        config: serde_json::to_value(&spec.config).unwrap(),
-        generator: "walk".into(),
-        seed: Some(0),
-        index: 0,
-        timing_profile: None,
-        tool: "osfmig".into(),
-        tool_version: TOOL_VERSION.into(),
-        monitors: Vec::new(),
-        quiescent: None,
-        programs: Vec::new(),
-    };
+    let header = Header::model("ci", run, &spec.config, "walk", Some(0), 0).unwrap();
     let (events, _) = render(&model, &init, &path, true).expect("render");
     let mut text = serde_json::to_string(&header).unwrap() + "\n";
     for e in &events {

@@ -19,6 +19,11 @@ pub struct Last<'a> {
 
 use super::{live_nodes as live, pids};
 
+/// Every proc slot of every live PMA: the node, the pid and the slot.
+fn live_procs(st: &Sys) -> impl Iterator<Item = (NodeId, usize, &Local)> {
+    live(st).flat_map(|(i, n)| n.pma.procs.iter().enumerate().map(move |(p, l)| (i, p, l)))
+}
+
 fn list(v: &[String]) -> String {
     match v.len() {
         0 => String::new(),
@@ -220,54 +225,42 @@ pub fn why(m: &OsfModel, id: &str, l: &Last) -> Option<String> {
                 })
             })
             .collect(),
-        "P12" => live(st)
-            .flat_map(|(i, n)| {
-                n.pma
-                    .procs
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(p, loc)| match loc {
-                        Local::Active { proc, out: None } if proc.task_migrating.is_none() => st
-                            .task(p as Pid)
-                            .filter(|t| t.threads != Threads::Running)
-                            .map(|_| {
-                                format!(
-                                    "{} holds process {p} active with no migration under way, \
-                                     but its threads are suspended",
-                                    pma(i)
-                                )
-                            }),
-                        _ => None,
-                    })
+        "P12" => live_procs(st)
+            .filter_map(|(i, p, loc)| match loc {
+                Local::Active { proc, out: None } if proc.task_migrating.is_none() => st
+                    .task(p as Pid)
+                    .filter(|t| t.threads != Threads::Running)
+                    .map(|_| {
+                        format!(
+                            "{} holds process {p} active with no migration under way, but its \
+                             threads are suspended",
+                            pma(i)
+                        )
+                    }),
+                _ => None,
             })
             .collect(),
         "P13" => p13(m, st),
         "P14" => p14(m, l),
-        "A1" => live(st)
-            .flat_map(|(i, n)| {
-                n.pma
-                    .procs
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(p, loc)| match loc {
-                        Local::Active { proc, .. }
-                            if proc.usage_total != st.ghost.usage[p]
-                                || proc.migrations != st.ghost.migrations[p]
-                                || proc.usage_here > proc.usage_total =>
-                        {
-                            Some(format!(
-                                "{} reports process {p}'s usage {} (here {}) and {} \
-                                 migrations, but it used {} over {} migrations",
-                                pma(i),
-                                proc.usage_total,
-                                proc.usage_here,
-                                proc.migrations,
-                                st.ghost.usage[p],
-                                st.ghost.migrations[p]
-                            ))
-                        }
-                        _ => None,
-                    })
+        "A1" => live_procs(st)
+            .filter_map(|(i, p, loc)| match loc {
+                Local::Active { proc, .. }
+                    if proc.usage_total != st.ghost.usage[p]
+                        || proc.migrations != st.ghost.migrations[p]
+                        || proc.usage_here > proc.usage_total =>
+                {
+                    Some(format!(
+                        "{} reports process {p}'s usage {} (here {}) and {} migrations, but it \
+                         used {} over {} migrations",
+                        pma(i),
+                        proc.usage_total,
+                        proc.usage_here,
+                        proc.migrations,
+                        st.ghost.usage[p],
+                        st.ghost.migrations[p]
+                    ))
+                }
+                _ => None,
             })
             .collect(),
         "U1" => vec![format!(
